@@ -1,0 +1,70 @@
+"""Evidence rows as likelihood arrays, with each row's reliability already applied.
+
+Reliability r says the report carries information with probability r and is noise
+otherwise, so each likelihood L becomes r L + (1 - r) c, with c the mean of the row's values
+in the same block. That map is linear, so for a latent it is applied to p_yes and p_no
+alike, and L(w) = w p_yes + (1 - w) p_no keeps its form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from beliefs.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class LikelihoodTable:
+    """Every row of a workspace as arrays (row x hypothesis, row x latent).
+
+    A row that does not bear on a block holds ones there, so it contributes log 1 = 0.
+    """
+
+    row_ids: list[str]
+    row_step: np.ndarray
+    hypothesis: np.ndarray
+    latent_yes: np.ndarray
+    latent_no: np.ndarray
+    bears_on_hypotheses: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_ids)
+
+    def included_up_to(self, step: int) -> np.ndarray:
+        """1.0 for the rows that the posterior at `step` conditions on, else 0.0."""
+        return (self.row_step <= step).astype(float)
+
+
+def with_reliability(values: np.ndarray, reliability: float) -> np.ndarray:
+    """r L + (1 - r) mean(L): the likelihoods of a report that is noise with probability 1 - r."""
+    values = np.asarray(values, dtype=float)
+    return reliability * values + (1.0 - reliability) * values.mean()
+
+
+def likelihood_table(workspace: Workspace) -> LikelihoodTable:
+    scenario = workspace.scenario
+    hypotheses, latents = scenario.hypothesis_names, scenario.latent_names
+    n = len(workspace.rows)
+    hypothesis = np.ones((n, len(hypotheses)))
+    latent_yes = np.ones((n, len(latents)))
+    latent_no = np.ones((n, len(latents)))
+    bears = np.zeros(n, dtype=bool)
+    step_by_date = {step.date: step.index for step in workspace.steps}
+    for i, row in enumerate(workspace.rows):
+        if row.hypotheses is not None:
+            hypothesis[i] = with_reliability([row.hypotheses[h] for h in hypotheses], row.reliability)
+            bears[i] = True
+        for j, name in enumerate(latents):
+            if name in row.latents:
+                latent_yes[i, j], latent_no[i, j] = with_reliability(row.latents[name], row.reliability)
+    return LikelihoodTable(
+        row_ids=[row.id for row in workspace.rows],
+        row_step=np.array([step_by_date[row.date] for row in workspace.rows], dtype=int),
+        hypothesis=hypothesis,
+        latent_yes=latent_yes,
+        latent_no=latent_no,
+        bears_on_hypotheses=bears,
+    )

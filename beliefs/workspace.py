@@ -1,0 +1,97 @@
+"""A workspace: one question's folder, with `scenario.toml` and dated `evidence/` files.
+
+Loading validates everything before anything is computed; a workspace with a problem
+raises `WorkspaceError` listing all of them, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from beliefs.errors import Problem, WorkspaceError
+from beliefs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
+from beliefs.scenario import SCENARIO_FILE, Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class Step:
+    """One dated update: all rows of the files of one date. Step 0 is the prior."""
+
+    index: int
+    date: dt.date
+    rows: tuple[EvidenceRow, ...]
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return [row.id for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A validated scenario with its evidence, ordered into dated steps."""
+
+    root: Path
+    scenario: Scenario
+    rows: tuple[EvidenceRow, ...]
+
+    @property
+    def steps(self) -> list[Step]:
+        dates = sorted({row.date for row in self.rows})
+        steps = [Step(0, self.scenario.prior_date, ())]
+        for index, date in enumerate(dates, start=1):
+            steps.append(Step(index, date, tuple(r for r in self.rows if r.date == date)))
+        return steps
+
+    def step_of(self, row: EvidenceRow) -> int:
+        return next(step.index for step in self.steps if step.date == row.date)
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.root / EVIDENCE_DIR
+
+
+def load_workspace(root: str | Path = ".") -> Workspace:
+    """Read and validate a workspace folder; raise `WorkspaceError` with every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise WorkspaceError([Problem(root, "workspace folder not found; give the folder that holds scenario.toml (or create one with `beliefs init`)")])
+    scenario = load_scenario(root / SCENARIO_FILE)
+    rows, problems = load_evidence(root / EVIDENCE_DIR, scenario)
+    if problems:
+        raise WorkspaceError(problems)
+    return Workspace(root=root, scenario=scenario, rows=tuple(rows))
+
+
+TEMPLATE = '''\
+# The priors of one question. `beliefs check` validates this file; `beliefs update` computes
+# the posterior after every dated file in evidence/. See the README for the full format.
+
+title = "What will happen next?"
+prior_date = {today}        # the day these priors describe: step 0; evidence comes after it
+
+# Mutually exclusive answers. Priors are normalised to sum to 1. Each evidence row gives,
+# in its p_<name> columns, how likely that observation would be if the hypothesis were true.
+[hypotheses]
+yes = {{ prior = 0.5, label = "It happens" }}
+no  = {{ prior = 0.5, label = "It does not happen" }}
+
+# Zero or more unknown probabilities in (0, 1), each with a Beta(alpha, beta) prior.
+# Evidence rows bear on a latent through p_<name>_yes and p_<name>_no.
+# [latents.resolve]
+# label = "How determined the main actor is"
+# prior = {{ alpha = 2.0, beta = 2.0 }}
+'''
+
+
+def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
+    """Create a new, valid, empty workspace; refuse to overwrite an existing scenario."""
+    root = Path(root)
+    scenario_path = root / SCENARIO_FILE
+    if scenario_path.exists():
+        raise WorkspaceError([Problem(scenario_path, "already exists; `beliefs init` never overwrites a scenario (choose an empty folder)")])
+    (root / EVIDENCE_DIR).mkdir(parents=True, exist_ok=True)
+    (root / EVIDENCE_DIR / ".gitkeep").touch()
+    scenario_path.write_text(TEMPLATE.format(today=(today or dt.date.today()).isoformat()), encoding="utf-8")
+    return root
