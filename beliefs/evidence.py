@@ -175,9 +175,13 @@ class _FileParser:
         rows = []
         for line, record in records[1:]:
             if len(record) != len(header):
-                self.problem(f"row has {len(record)} cells but the header has {len(header)}; every row needs one cell per column (quote cells that contain commas)", line)
+                self.problem(
+                    f"row has {len(record)} cells but the header has {len(header)}; "
+                    "every row needs one cell per column (quote cells that contain commas)",
+                    line,
+                )
                 continue
-            row = self.parse_row(line, dict(zip(columns, record)), {name: i + 1 for i, name in enumerate(columns)})
+            row = self.parse_row(line, dict(zip(columns, record, strict=True)), {name: i + 1 for i, name in enumerate(columns)})
             if row is not None:
                 rows.append(row)
         return rows, self.problems
@@ -277,6 +281,10 @@ class _FileParser:
         if any(v is None for v in values.values()):
             return None
         if not any(values.values()):
-            self.problem(f"{', '.join(names)} are all zero: an observation impossible under every case; give at least one a positive probability", line, position[names[0]])
+            self.problem(
+                f"{', '.join(names)} are all zero: an observation impossible under every case; give at least one a positive probability",
+                line,
+                position[names[0]],
+            )
             return None
         return values
