@@ -6,7 +6,6 @@ arguments (each named with file, line and column).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -78,7 +77,7 @@ def update(
         history = compute_history(ws, engine=engine, seed=seed, draws=draws,
                                   on_step=lambda done, total: progress.update(task, completed=done))
     if as_json:
-        sys.stdout.write(json.dumps(history.summary(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(history.to_json())
         return
     out.print(history_table(history))
 

@@ -132,6 +132,10 @@ class PosteriorHistory:
             )
         return {"title": self.title, "engine": self.engine, "steps": steps}
 
+    def to_json(self) -> str:
+        """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""
+        return json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n"
+
     # -- storage ---------------------------------------------------------------------------
     def to_netcdf(self, path: str | Path) -> None:
         self.dataset.to_netcdf(path, engine="h5netcdf")
