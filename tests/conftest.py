@@ -1,0 +1,82 @@
+"""Shared fixtures: the default workspace, its posterior histories (computed once per
+session), and a factory for small workspaces written to real files."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import beliefs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def default_workspace() -> beliefs.Workspace:
+    return beliefs.load_workspace(REPO)
+
+
+@pytest.fixture(scope="session")
+def default_history_exact(default_workspace) -> beliefs.PosteriorHistory:
+    return beliefs.compute_history(default_workspace, engine="exact", seed=1)
+
+
+@pytest.fixture(scope="session")
+def default_history_nuts(default_workspace) -> beliefs.PosteriorHistory:
+    return beliefs.compute_history(default_workspace, engine="nuts", seed=1, draws=1000)
+
+
+@pytest.fixture
+def default_copy(tmp_path) -> Path:
+    """A private copy of the default workspace that a test may change."""
+    target = tmp_path / "workspace"
+    target.mkdir()
+    shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
+    shutil.copytree(REPO / "evidence", target / "evidence")
+    return target
+
+
+SCENARIO = """\
+title = "A small test question"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = { prior = 0.5, label = "Alpha" }
+b = { prior = 0.3, label = "Beta" }
+c = { prior = 0.2, label = "Gamma" }
+
+[latents.w]
+label = "Willingness"
+prior = { alpha = 2.0, beta = 5.0 }
+"""
+
+HEADER = "id,summary,source,reliability,rationale,p_a,p_b,p_c,p_w_yes,p_w_no\n"
+
+
+@pytest.fixture
+def make_workspace(tmp_path):
+    """Write a workspace: `make_workspace({"2025-02-01.csv": "r1,summary,,..."}, scenario=...)`.
+
+    A file body that does not start with a header line ("id,...") gets HEADER (for SCENARIO).
+    """
+
+    def make(files: dict[str, str] | None = None, scenario: str = SCENARIO, name: str = "ws") -> Path:
+        root = tmp_path / name
+        (root / "evidence").mkdir(parents=True)
+        (root / "scenario.toml").write_text(textwrap.dedent(scenario), encoding="utf-8")
+        for file_name, body in (files or {}).items():
+            body = textwrap.dedent(body)
+            if not body.startswith("id,"):
+                body = HEADER + body
+            (root / "evidence" / file_name).write_text(body, encoding="utf-8")
+        return root
+
+    return make
