@@ -61,8 +61,9 @@ def update(
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     draws: Annotated[int, typer.Option(min=10, help="Posterior draws per chain.")] = 1000,
 ) -> None:
-    """Compute the posterior after every dated step and show it."""
-    from beliefs.pipeline import ENGINES, compute_history
+    """Compute the posterior after every dated step (only what changed since the last run)."""
+    from beliefs.pipeline import ENGINES, update_history
+    from beliefs.summary import summary_json
 
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -72,33 +73,40 @@ def update(
     except WorkspaceError as error:
         _fail(error)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=as_json or not err.is_terminal) as progress:
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("Updating", total=len(ws.steps))
-        history = compute_history(ws, engine=engine, seed=seed, draws=draws,
-                                  on_step=lambda done, total: progress.update(task, completed=done))
+        result = update_history(ws, engine=engine, seed=seed, draws=draws, need_history=False,
+                                on_step=lambda done, total: progress.update(task, completed=done),
+                                on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+    for note in result.notes:
+        err.print(f"[yellow]note[/] {note}")
+    computed = result.computed_steps
+    err.print(f"engine: {result.engine}; computed {len(computed)} of {len(ws.steps)} steps"
+              + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
     if as_json:
-        sys.stdout.write(history.to_json())
+        sys.stdout.write(summary_json(result.summary))
         return
-    out.print(history_table(history))
+    out.print(summary_table(result.summary, ws.scenario))
 
 
-def history_table(history) -> Table:
+def summary_table(summary: dict, scenario) -> Table:
     """The terminal view: one line per step, probabilities in percent, latents with 90% bands."""
-    summary = history.summary()
-    labels = history.labels
     table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")
     table.add_column("step", justify="right")
-    table.add_column("date")
+    table.add_column("date", no_wrap=True)
     table.add_column("rows", justify="right")
-    for name in history.hypotheses:
-        table.add_column(f"{name}\n[dim]{labels[name][:28]}[/]", justify="right")
-    for name in history.latents:
-        table.add_column(f"{name}\n[dim]mean [5%, 95%][/]", justify="right")
+    for name in scenario.hypothesis_names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for name in scenario.latent_names:
+        table.add_column(f"{name} (90%)", justify="right", no_wrap=True)
     for index, step in enumerate(summary["steps"]):
         cells = [str(index), step["date"], str(len(step["evidence"]))]
         cells += [f"{100 * p:.1f}%" for p in step["hypotheses"].values()]
-        cells += [f"{s['mean']:.3f} [{s['q05']:.2f}, {s['q95']:.2f}]" for s in step["latents"].values()]
+        cells += [f"{s['mean']:.3f} ({s['q05']:.2f}–{s['q95']:.2f})" for s in step["latents"].values()]
         table.add_row(*cells)
+    legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
+    table.caption = legend
+    table.caption_justify = "left"
     return table
 
 

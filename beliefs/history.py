@@ -16,9 +16,8 @@ import xarray as xr
 
 from beliefs.engines import StepPosterior
 from beliefs.likelihoods import LikelihoodTable
+from beliefs.summary import JSON_DECIMALS, summary_json
 from beliefs.workspace import Workspace
-
-JSON_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -105,6 +104,19 @@ class PosteriorHistory:
         rows = self.dataset["row"].values[self.dataset["row_step"].values == step]
         return [str(r) for r in rows]
 
+    def step_posterior(self, step: int) -> StepPosterior:
+        """One step back as an engine result, so the cache can reuse it."""
+        ds = self.dataset.sel(step=step)
+        diagnostics = {name: ds[name].values for name in ("rhat", "ess_bulk", "ess_tail", "divergences") if name in ds}
+        return StepPosterior(
+            ds["hypothesis_probability"].values,
+            ds["latent_draws"].transpose("chain", "draw", "latent").values,
+            ds["latent_mean"].values,
+            ds["latent_q05"].values,
+            ds["latent_q95"].values,
+            diagnostics,
+        )
+
     def latent_posterior(self, step: int) -> xr.Dataset:
         """The latents' draws at one step as an ArviZ-ready posterior (one variable per latent)."""
         draws = self.dataset["latent_draws"].sel(step=step)
@@ -134,7 +146,7 @@ class PosteriorHistory:
 
     def to_json(self) -> str:
         """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""
-        return json.dumps(self.summary(), indent=2, ensure_ascii=False) + "\n"
+        return summary_json(self.summary())
 
     # -- storage ---------------------------------------------------------------------------
     def to_netcdf(self, path: str | Path) -> None:

@@ -8,7 +8,7 @@ Nothing here uses the package's model, engines or likelihood code.
 from __future__ import annotations
 
 import numpy as np
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize
 
 
 def _mix(values, reliability):

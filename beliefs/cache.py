@@ -1,0 +1,104 @@
+"""The posterior history cached inside the workspace (`.beliefs/`), trusted only when its
+keys prove it current.
+
+Each step has a key chained from the previous one: step 0's covers the package version,
+the engine, its settings, the seed and the scenario; step t's adds the numbers of the rows
+of step t. A cached step is reused only while its key matches, so an added file computes
+only the new steps and an edited file or scenario recomputes from the first step it
+affects. The manifest (keys plus the JSON summary) lets a run with nothing new answer
+without importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
+truncated or foreign file is detected and rebuilt, never trusted. Both files are written
+atomically: an interrupted run leaves the previous cache intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from beliefs.atomic import atomic_path
+from beliefs.workspace import Workspace
+
+CACHE_DIR = ".beliefs"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the cache holds: the step keys, the JSON summary and the netCDF file's hash."""
+
+    keys: list[str]
+    summary: dict
+    history_sha256: str
+
+
+def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, version: str) -> list[str]:
+    """One key per step; a key changes when anything that step's posterior depends on does."""
+    head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
+            "scenario": workspace.scenario.model_dump(mode="json")}
+    key = _digest(head)
+    keys = [key]
+    for step in workspace.steps[1:]:
+        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents} for r in step.rows]
+        key = _digest({"previous": key, "date": step.date.isoformat(), "rows": rows})
+        keys.append(key)
+    return keys
+
+
+def matching_prefix(cached: list[str], current: list[str]) -> int:
+    """How many leading steps of the cache are still valid."""
+    count = 0
+    for old, new in zip(cached, current, strict=False):
+        if old != new:
+            break
+        count += 1
+    return count
+
+
+def cache_paths(root: Path, engine: str) -> tuple[Path, Path]:
+    folder = Path(root) / CACHE_DIR
+    return folder / f"history-{engine}.nc", folder / f"manifest-{engine}.json"
+
+
+def read_manifest(root: Path, engine: str) -> Manifest | None:
+    """The manifest, or None when it is missing or unreadable (then the cache is rebuilt)."""
+    _, manifest_path = cache_paths(root, engine)
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return Manifest(keys=list(data["keys"]), summary=dict(data["summary"]), history_sha256=str(data["history_sha256"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def read_history(root: Path, engine: str, manifest: Manifest):
+    """The cached `PosteriorHistory`, or None when the file is missing, altered or corrupt."""
+    from beliefs.history import PosteriorHistory
+
+    history_path, _ = cache_paths(root, engine)
+    try:
+        if _file_sha256(history_path) != manifest.history_sha256:
+            return None
+        return PosteriorHistory.from_netcdf(history_path)
+    except Exception:  # any unreadable file means "no cache": it is rebuilt, never trusted
+        return None
+
+
+def write_cache(root: Path, engine: str, history, keys: list[str]) -> None:
+    """Save the history and its manifest atomically (netCDF first, manifest last)."""
+    history_path, manifest_path = cache_paths(root, engine)
+    history_path.parent.mkdir(exist_ok=True)
+    with atomic_path(history_path) as temporary:
+        history.to_netcdf(temporary)
+    manifest = {"keys": keys, "summary": history.summary(), "history_sha256": _file_sha256(history_path)}
+    with atomic_path(manifest_path) as temporary:
+        temporary.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _digest(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
