@@ -1,0 +1,101 @@
+"""The on-disk history cache: reused when current, partly recomputed when not, never trusted
+when damaged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+import beliefs
+from beliefs.cache import cache_paths
+
+NEW_FILE = "id,summary,p_pressure,p_concede,p_walk_away\nlate-news,A row added later,0.7,0.3,0.4\n"
+
+
+def update(root, **kwargs):
+    return beliefs.update_history(beliefs.load_workspace(root), engine="exact", **kwargs)
+
+
+def test_nothing_new_computes_nothing(default_copy):
+    first = update(default_copy)
+    assert first.computed_steps == list(range(len(first.summary["steps"])))
+    again = update(default_copy, need_history=False)
+    assert again.computed_steps == [] and again.history is None
+    assert again.summary == first.summary
+
+
+def test_cached_history_equals_a_fresh_computation(default_copy):
+    update(default_copy)
+    cached = update(default_copy).history
+    fresh = beliefs.compute_history(beliefs.load_workspace(default_copy), engine="exact")
+    np.testing.assert_array_equal(cached.dataset["latent_draws"].values, fresh.dataset["latent_draws"].values)
+    assert cached.summary() == fresh.summary()
+
+
+def test_a_new_dated_file_computes_only_the_new_step(default_copy):
+    first = update(default_copy)
+    (default_copy / "evidence" / "2025-12-01-late.csv").write_text(NEW_FILE)
+    second = update(default_copy)
+    n = len(first.summary["steps"])
+    assert second.computed_steps == [n]
+    assert second.summary["steps"][:n] == first.summary["steps"]
+
+
+def test_an_edited_earlier_file_recomputes_from_its_step(default_copy):
+    update(default_copy)
+    workspace = beliefs.load_workspace(default_copy)
+    step = workspace.steps[5]
+    path = step.rows[0].path
+    text = path.read_text()
+    header, first_row, *rest = text.splitlines(keepends=True)
+    cells = first_row.rstrip("\n").split(",")
+    path.write_text(header + first_row.replace(f"{cells[0]},", f"{cells[0]}-renamed,", 1) + "".join(rest))
+    result = update(default_copy)
+    assert result.computed_steps == list(range(5, len(workspace.steps)))
+
+
+def test_an_edited_scenario_recomputes_everything(default_copy):
+    update(default_copy)
+    scenario = default_copy / "scenario.toml"
+    scenario.write_text(scenario.read_text().replace("alpha = 1.5", "alpha = 2.5"))
+    result = update(default_copy)
+    assert result.computed_steps[0] == 0
+    assert len(result.computed_steps) == len(result.summary["steps"])
+
+
+def test_other_engine_settings_do_not_reuse_the_cache(default_copy):
+    update(default_copy)
+    assert update(default_copy, seed=7).computed_steps[0] == 0
+
+
+def test_a_truncated_cache_file_is_rebuilt(default_copy):
+    first = update(default_copy)
+    history_path, _ = cache_paths(default_copy, "exact")
+    history_path.write_bytes(history_path.read_bytes()[:1000])
+    again = update(default_copy)
+    assert again.computed_steps == list(range(len(first.summary["steps"])))
+    assert any("rebuilt" in note for note in again.notes)
+    assert again.summary == first.summary
+
+
+def test_a_corrupt_manifest_is_rebuilt(default_copy):
+    update(default_copy)
+    _, manifest_path = cache_paths(default_copy, "exact")
+    manifest_path.write_text("{not json")
+    assert update(default_copy).computed_steps[0] == 0
+
+
+def test_a_noop_update_does_not_import_pymc_or_xarray(default_copy):
+    update(default_copy)
+    code = (
+        "import sys; from beliefs.cli import app\n"
+        f"sys.argv = ['beliefs', 'update', {str(default_copy)!r}, '--json']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print('IMPORTED', 'pymc' in sys.modules, 'xarray' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "IMPORTED False False" in result.stderr
+    assert json.loads(result.stdout)["engine"] == "exact"

@@ -1,0 +1,82 @@
+"""The `beliefs` command as a user runs it: a real process on real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BELIEFS = shutil.which("beliefs") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "beliefs")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([BELIEFS, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_update_json_has_the_contract_shape(default_copy, default_workspace):
+    result = run("update", default_copy, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["title"] == default_workspace.scenario.title
+    assert len(summary["steps"]) == len(default_workspace.steps)
+    first = summary["steps"][0]
+    assert first["date"] == "2025-04-01" and first["evidence"] == []
+    assert set(first["hypotheses"]) == {"pressure", "concede", "walk_away"}
+    assert set(first["latents"]["willingness"]) == {"mean", "q05", "q95"}
+    assert abs(sum(summary["steps"][-1]["hypotheses"].values()) - 1) < 1e-5
+    assert summary["steps"][1]["evidence"] == default_workspace.steps[1].evidence_ids
+
+
+def test_update_prints_a_table_with_the_engine(default_copy):
+    result = run("update", default_copy)
+    assert result.returncode == 0, result.stderr
+    assert "engine: exact" in result.stdout and "2025-11-23" in result.stdout
+    assert "engine: exact; computed" in result.stderr
+
+
+def test_update_defaults_to_the_current_directory(default_copy):
+    result = run("update", "--json", cwd=default_copy)
+    assert result.returncode == 0 and json.loads(result.stdout)["steps"]
+
+
+def test_init_creates_a_valid_empty_workspace(tmp_path):
+    target = tmp_path / "new"
+    assert run("init", target).returncode == 0
+    assert (target / "evidence").is_dir()
+    assert run("check", target).returncode == 0
+    summary = json.loads(run("update", target, "--json").stdout)
+    assert len(summary["steps"]) == 1
+
+
+def test_init_never_overwrites(tmp_path):
+    target = tmp_path / "new"
+    run("init", target)
+    (target / "scenario.toml").write_text("mine")
+    result = run("init", target)
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert (target / "scenario.toml").read_text() == "mine"
+
+
+@pytest.mark.parametrize("engine", ["exact", "nuts"])
+def test_engine_choice_is_recorded(make_workspace, engine):
+    root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.9,0.2,0.3,0.6,0.3\n"})
+    summary = json.loads(run("update", root, "--json", "--engine", engine, "--draws", "200").stdout)
+    assert summary["engine"] == engine
+
+
+def test_unknown_engine_is_a_usage_error(default_copy):
+    result = run("update", default_copy, "--engine", "magic")
+    assert result.returncode == 2 and "choose one of auto, exact, nuts" in result.stderr
+
+
+def test_bad_workspace_exits_2_and_writes_nothing(make_workspace):
+    root = make_workspace({"2025-02-01.csv": "r1,one,,,,1.2,0.2,0.3,,\n"})
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    result = run("update", root)
+    assert result.returncode == 2
+    assert "2025-02-01.csv:2:6: p_a: '1.2' is outside [0, 1]" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
