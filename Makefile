@@ -1,0 +1,34 @@
+# The project's commands. Each target installs what it needs into .venv first.
+#   make report     update the default workspace (this folder) and write reports/
+#   make test       the whole test suite (installs Debian's chromium for the browser test)
+#   make benchmark  the speed and accuracy table of benchmarks/README.md
+
+PYTHON_VERSION := $(shell cat .python-version)
+PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || ls $$HOME/.pyenv/versions/$(PYTHON_VERSION)*/bin/python$(PYTHON_VERSION) 2>/dev/null | head -n 1)
+VENV := .venv
+BIN := $(VENV)/bin
+WORKSPACE ?= .
+
+.PHONY: report test benchmark lint chromium
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found: install it (e.g. pyenv install $(PYTHON_VERSION))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+report: $(BIN)/.installed
+	$(BIN)/beliefs update $(WORKSPACE)
+	$(BIN)/beliefs report $(WORKSPACE)
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(BIN)/.installed chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+benchmark: $(BIN)/.installed
+	$(BIN)/python benchmarks/run.py
