@@ -110,5 +110,139 @@ def summary_table(summary: dict, scenario) -> Table:
     return table
 
 
+# -- add and what-if: one evidence row from flags ---------------------------------------------
+RowId = Annotated[str, typer.Option("--id", help="A unique id for the row (required).")]
+RowSummary = Annotated[str, typer.Option("--summary", help="What was observed, in a sentence (required).")]
+RowSource = Annotated[str, typer.Option("--source", help="Where it was reported: outlet and date, or a URL.")]
+RowReliability = Annotated[str | None, typer.Option("--reliability", help="How far the report can be trusted, 0 to 1 (default 1).")]
+RowRationale = Annotated[str, typer.Option("--rationale", help="Why the probabilities are what they are.")]
+RowP = Annotated[list[str] | None, typer.Option("--p", help="HYPOTHESIS=P: how likely the observation is if HYPOTHESIS is true; repeat for each.")]
+RowLatent = Annotated[list[str] | None, typer.Option("--latent", help="NAME=YES,NO: its likelihood if the latent is high (yes) and low (no).")]
+RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
+
+
+def _row_flags(p: list[str] | None, latent: list[str] | None):
+    """--p and --latent as the API's dicts, with a problem for each malformed flag."""
+    from beliefs.errors import Problem
+
+    problems, hypotheses, latents = [], {}, {}
+    for text in p or []:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            problems.append(Problem(Path("--p"), f"{text!r} is not HYPOTHESIS=P; write e.g. --p pressure=0.6"))
+        elif name.strip() in hypotheses:
+            problems.append(Problem(Path("--p"), f"hypothesis {name.strip()!r} is given twice"))
+        else:
+            hypotheses[name.strip()] = value.strip()
+    for text in latent or []:
+        name, sep, values = text.partition("=")
+        pair = [v.strip() for v in values.split(",")]
+        if not sep or not name.strip() or len(pair) != 2:
+            problems.append(Problem(Path("--latent"), f"{text!r} is not NAME=YES,NO; write e.g. --latent willingness=0.6,0.3 (both values)"))
+        elif name.strip() in latents:
+            problems.append(Problem(Path("--latent"), f"latent {name.strip()!r} is given twice"))
+        else:
+            latents[name.strip()] = (pair[0], pair[1])
+    if problems:
+        _fail(WorkspaceError(problems))
+    return hypotheses or None, latents or None
+
+
+@app.command()
+def add(
+    workspace: WorkspaceArg = Path("."),
+    date: Annotated[str, typer.Option("--date", help="The day of the observation, YYYY-MM-DD (required).")] = "",
+    id: RowId = "",
+    summary: RowSummary = "",
+    source: RowSource = "",
+    reliability: RowReliability = None,
+    rationale: RowRationale = "",
+    p: RowP = None,
+    latent: RowLatent = None,
+    file_words: RowFileWords = None,
+) -> None:
+    """Append one evidence row to evidence/DATE.csv (created with its header if new); never changes existing lines."""
+    from beliefs.authoring import add_evidence
+
+    hypotheses, latents = _row_flags(p, latent)
+    try:
+        path = add_evidence(workspace, date=date, id=id, summary=summary, source=source, reliability=reliability, rationale=rationale,
+                            hypotheses=hypotheses, latents=latents, file_words=file_words,
+                            on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+    except WorkspaceError as error:
+        _fail(error)
+    out.print(f"Added {id!r} to {path}", highlight=False)
+
+
+@app.command("what-if")
+def what_if(
+    workspace: WorkspaceArg = Path("."),
+    date: Annotated[str | None, typer.Option("--date", help="The day of the hypothetical row (default: the day after the last step).")] = None,
+    id: RowId = "what-if",
+    summary: RowSummary = "hypothetical observation",
+    source: RowSource = "",
+    reliability: RowReliability = None,
+    rationale: RowRationale = "",
+    p: RowP = None,
+    latent: RowLatent = None,
+    file_words: RowFileWords = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the previewed history as JSON instead of a table.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
+) -> None:
+    """Preview the posterior with one hypothetical row added, without writing anything."""
+    from beliefs.authoring import NewRow, preview_workspace
+    from beliefs.pipeline import ENGINES, compute_history
+    from beliefs.summary import summary_json
+
+    if engine not in ENGINES:
+        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        raise typer.Exit(2)
+    hypotheses, latents = _row_flags(p, latent)
+    row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents)
+    try:
+        ws = load_workspace(workspace)
+        preview = preview_workspace(ws, row, date=date, file_words=file_words)
+    except WorkspaceError as error:
+        _fail(error)
+    after = compute_history(preview, engine=engine, seed=seed).summary()
+    if as_json:
+        sys.stdout.write(summary_json(after))
+        return
+    if len(preview.steps) == len(ws.steps) + 1 and preview.steps[-1].date > ws.steps[-1].date:
+        now = after["steps"][-2]  # a new last step: the step before it is today's posterior
+    else:
+        now = compute_history(ws, engine=engine, seed=seed).summary()["steps"][-1]
+    when = next(r.date for r in preview.rows if r.id == id)
+    out.print(what_if_table(now, after, ws.scenario, f"{summary} ({when})"))
+
+
+def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
+    """Current posterior, previewed posterior (at the last step) and the change, one line per hypothesis and latent."""
+    then = after["steps"][-1]
+    table = Table(title=f"What if: {summary}  [dim](engine: {after['engine']})[/]", title_justify="left")
+    table.add_column("")
+    table.add_column(f"now\n{now['date']}", justify="right", no_wrap=True)
+    table.add_column(f"with the row\n{then['date']}", justify="right", no_wrap=True)
+    table.add_column("change", justify="right", no_wrap=True)
+    for name in scenario.hypothesis_names:
+        a, b = now["hypotheses"][name], then["hypotheses"][name]
+        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{100 * (b - a):+.1f} pts")
+    for name in scenario.latent_names:
+        a, b = now["latents"][name], then["latents"][name]
+        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{a['mean']:.3f} ({a['q05']:.2f}–{a['q95']:.2f})",
+                      f"{b['mean']:.3f} ({b['q05']:.2f}–{b['q95']:.2f})", f"{b['mean'] - a['mean']:+.3f}")
+    return table
+
+
+_options = {"debug": False}
+
+
+@app.callback()
+def _global_options(debug: Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an unexpected error.")] = False) -> None:
+    """Bayesian belief updating from dated evidence."""
+    _options["debug"] = debug
+
+
 def main() -> None:
     app()
