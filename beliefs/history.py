@@ -44,6 +44,7 @@ class PosteriorHistory:
             "latent_mean": (("step", "latent"), np.stack([p.latent_mean for p in posteriors])),
             "latent_q05": (("step", "latent"), np.stack([p.latent_q05 for p in posteriors])),
             "latent_q95": (("step", "latent"), np.stack([p.latent_q95 for p in posteriors])),
+            "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
             "row_step": (("row",), table.row_step),
         }
         for name in ("rhat", "ess_bulk", "ess_tail", "divergences"):
@@ -114,6 +115,7 @@ class PosteriorHistory:
             ds["latent_mean"].values,
             ds["latent_q05"].values,
             ds["latent_q95"].values,
+            ds["draw_hypothesis"].transpose("chain", "draw").values,
             diagnostics,
         )
 

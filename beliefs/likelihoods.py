@@ -14,6 +14,8 @@ import numpy as np
 
 from beliefs.workspace import Workspace
 
+DAYS_PER_MONTH = 30.4375
+
 
 @dataclass(frozen=True)
 class LikelihoodTable:
@@ -28,6 +30,7 @@ class LikelihoodTable:
     latent_yes: np.ndarray
     latent_no: np.ndarray
     bears_on_hypotheses: np.ndarray
+    months: np.ndarray  # (step,) months since the prior date, for latents that move over time
 
     @property
     def n_rows(self) -> int:
@@ -67,4 +70,5 @@ def likelihood_table(workspace: Workspace) -> LikelihoodTable:
         latent_yes=latent_yes,
         latent_no=latent_no,
         bears_on_hypotheses=bears,
+        months=np.array([(step.date - scenario.prior_date).days / DAYS_PER_MONTH for step in workspace.steps]),
     )

@@ -13,7 +13,12 @@ GRID_POINTS = 8001
 
 
 def resolve_engine(workspace: Workspace, engine: str) -> str:
-    """The engine `auto` stands for: exact wherever the model allows it (every core model)."""
+    """The engine `auto` stands for: exact wherever the model allows it.
+
+    Every model `beliefs` builds has at most one continuous unknown per latent and hypothesis
+    at a time (constant latents: a grid; moving latents: a forward filter), so `auto` is
+    always exact today; NUTS remains for checking and for models beyond that.
+    """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     return "exact" if engine == "auto" else engine
@@ -60,6 +65,10 @@ def compute_history(
 
 
 def _make_engine(workspace: Workspace, table, engine: str, settings: dict):
+    if engine == "exact" and workspace.scenario.time_varying:
+        from beliefs.engines.filter import FilterEngine
+
+        return FilterEngine(workspace.scenario, table, **settings)
     from beliefs.model import build_model
 
     model = build_model(workspace.scenario, table)

@@ -113,7 +113,7 @@ def test_nuts_on_default_workspace_equals_closed_form(default_workspace, default
 @pytest.mark.parametrize("fixture", ["small_workspace", "two_latent_workspace"])
 def test_nuts_equals_closed_form(fixture, request):
     workspace = request.getfixturevalue(fixture)
-    history = beliefs.compute_history(workspace, engine="nuts", seed=3)
+    history = beliefs.compute_history(workspace, engine="nuts", seed=3, draws=2500)
     assert_matches_closed_form(workspace, history, 0.01)
 
 

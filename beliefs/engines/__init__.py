@@ -15,13 +15,18 @@ QUANTILES = (0.05, 0.95)
 
 @dataclass(frozen=True)
 class StepPosterior:
-    """The posterior after one step: P(H | rows), latent draws and their summaries."""
+    """The posterior after one step: P(H | rows), latent draws and their summaries.
+
+    `draw_hypothesis` is a draw of H paired with each latent draw (from P(H | rows, draw)),
+    so the joint posterior of H and the latents can be followed forward in time.
+    """
 
     hypothesis_probability: np.ndarray  # (hypothesis,)
     latent_draws: np.ndarray  # (chain, draw, latent)
     latent_mean: np.ndarray  # (latent,)
     latent_q05: np.ndarray  # (latent,)
     latent_q95: np.ndarray  # (latent,)
+    draw_hypothesis: np.ndarray  # (chain, draw) index into the hypotheses
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -33,6 +38,22 @@ def summarise_draws(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
         return empty, empty, empty
     q05, q95 = np.quantile(flat, QUANTILES, axis=0)
     return flat.mean(axis=0), q05, q95
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> np.ndarray:
+    """Quantiles of a discrete distribution (values with weights), interpolated at midpoints."""
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return np.interp(quantiles, cumulative, values)
+
+
+def sample_hypotheses(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One hypothesis index per row of `probabilities` (..., hypothesis), drawn from that row."""
+    cumulative = np.cumsum(probabilities, axis=-1)
+    cumulative /= cumulative[..., -1:]
+    uniform = rng.uniform(size=(*probabilities.shape[:-1], 1))
+    return np.minimum((uniform > cumulative).sum(axis=-1), probabilities.shape[-1] - 1)
 
 
 def step_seed(seed: int, step: int) -> int:

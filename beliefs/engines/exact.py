@@ -1,6 +1,7 @@
-"""Exact engine: each latent's posterior on a grid, from the model's own compiled log-density.
+"""Exact engine for constant latents: each latent's posterior on a grid, from the model's own
+compiled log-density.
 
-In the model the latents are independent of each other and of H given the rows, so each
+With constant latents (no drift, no volatility) the latents are independent of each other and of H given the rows, so each
 latent's posterior is one-dimensional. The grid runs over logit(w), where the model's
 log-density (Jacobian included) is smooth and decays at both ends, so the trapezoid rule
 converges fast for moments and Simpson's rule gives the CDF; the grid's range is found from the density itself, so heavy tails of
@@ -19,7 +20,7 @@ from scipy.integrate import cumulative_simpson
 from scipy.interpolate import PchipInterpolator
 from scipy.special import expit
 
-from beliefs.engines import QUANTILES, StepPosterior, step_seed
+from beliefs.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed
 from beliefs.model import HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_VALUE
 
 COARSE = np.linspace(-700.0, 700.0, 5601)  # logit range that float64 can still tell from 0 and 1
@@ -59,7 +60,8 @@ class ExactEngine:
             quantile = PchipInterpolator(*_strictly_increasing(cdf / cdf[-1], w))
             q05[j], q95[j] = quantile(QUANTILES)
             samples[:, :, j] = quantile(rng.uniform(size=(chains, draws)))
-        return StepPosterior(hypotheses, samples, mean, q05, q95)
+        chosen = sample_hypotheses(np.broadcast_to(hypotheses, (chains, draws, hypotheses.size)), rng)
+        return StepPosterior(hypotheses, samples, mean, q05, q95, chosen)
 
     def _log_density(self, j: int, grid: np.ndarray) -> np.ndarray:
         """Log-density of logit(w_j) along `grid`, the other latents held fixed (independent)."""
@@ -77,5 +79,6 @@ class ExactEngine:
 
 def _strictly_increasing(cdf: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop flat stretches of the CDF (where the density underflows) so it can be inverted."""
+    cdf = np.maximum.accumulate(cdf)
     keep = np.concatenate([[True], np.diff(cdf) > 0])
     return cdf[keep], values[keep]

@@ -10,9 +10,10 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import pytensor
+import xarray as xr
 
-from beliefs.engines import StepPosterior, step_seed, summarise_draws
-from beliefs.model import HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_VALUE
+from beliefs.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
+from beliefs.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_NOW
 
 
 class NutsEngine:
@@ -29,34 +30,48 @@ class NutsEngine:
         self._hypothesis_probability = pytensor.function([], model[HYPOTHESIS_PROBABILITY])
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        rng = np.random.default_rng(step_seed(seed, step))
         if self._compiled is None:
-            return self._without_latents(included)
+            return self._without_latents(included, rng)
         import nutpie
 
-        compiled = self._compiled.with_data(**{INCLUDED: included})
+        compiled = self._compiled.with_data(**{INCLUDED: included, CURRENT_STEP: np.array(step, dtype="int64")})
         trace = nutpie.sample(
             compiled,
             draws=self.settings["draws"],
             tune=self.settings["tune"],
             chains=self.settings["chains"],
-            seed=step_seed(seed, step),
+            seed=int(rng.integers(2**31)),
             progress_bar=False,
         )
         posterior = trace["posterior"].to_dataset()
-        draws = posterior[LATENT_VALUE].transpose("chain", "draw", ...).values
-        mean, q05, q95 = summarise_draws(draws)
-        per_draw = posterior[HYPOTHESIS_PROBABILITY].values.reshape(-1, posterior.sizes["hypothesis"])
-        samples = posterior[[LATENT_VALUE]]
+        per_draw = posterior[HYPOTHESIS_PROBABILITY].transpose("chain", "draw", "hypothesis").values
+        now = posterior[LATENT_NOW]
+        chosen = sample_hypotheses(per_draw, rng)
+        if "hypothesis" in now.dims:  # drift couples the latents with H: a mixture over H per draw
+            values = now.transpose("chain", "draw", "hypothesis", "latent").values
+            draws = np.take_along_axis(values, chosen[..., None, None], axis=2)[:, :, 0, :]
+            weights = per_draw.reshape(-1, per_draw.shape[-1])
+            flat = values.reshape(-1, *values.shape[2:])
+            mean = np.einsum("nh,nhj->j", weights, flat) / weights.shape[0]
+            q05, q95 = np.array([weighted_quantiles(flat[:, :, j].ravel(), weights.ravel(), QUANTILES) for j in range(flat.shape[-1])]).T
+        else:
+            draws = now.transpose("chain", "draw", "latent").values
+            mean, q05, q95 = summarise_draws(draws)
+        samples = xr.Dataset({"w": (("chain", "draw", "latent"), draws)})
         diagnostics = {
-            "rhat": az.rhat(samples)[LATENT_VALUE].values,
-            "ess_bulk": az.ess(samples, method="bulk")[LATENT_VALUE].values,
-            "ess_tail": az.ess(samples, method="tail")[LATENT_VALUE].values,
+            "rhat": az.rhat(samples)["w"].values,
+            "ess_bulk": az.ess(samples, method="bulk")["w"].values,
+            "ess_tail": az.ess(samples, method="tail")["w"].values,
             "divergences": np.array(int(trace["sample_stats"]["diverging"].values.sum())),
         }
-        return StepPosterior(per_draw.mean(axis=0), draws, mean, q05, q95, diagnostics)
+        return StepPosterior(per_draw.mean(axis=(0, 1)), draws, mean, q05, q95, chosen, diagnostics)
 
-    def _without_latents(self, included: np.ndarray) -> StepPosterior:
+    def _without_latents(self, included: np.ndarray, rng: np.random.Generator) -> StepPosterior:
         """Nothing to sample: P(H | rows) is the model's deterministic, evaluated directly."""
         pm.set_data({INCLUDED: included}, model=self.model)
+        probability = np.asarray(self._hypothesis_probability())
+        chains, draws = self.settings["chains"], self.settings["draws"]
+        chosen = sample_hypotheses(np.broadcast_to(probability, (chains, draws, probability.size)), rng)
         empty = np.zeros(0)
-        return StepPosterior(np.asarray(self._hypothesis_probability()), np.zeros((1, 0, 0)), empty, empty, empty)
+        return StepPosterior(probability, np.zeros((chains, draws, 0)), empty, empty, empty, chosen)

@@ -1,0 +1,140 @@
+"""Exact engine for latents that move over time: a forward filter on a grid of logit(w).
+
+Given H, each latent follows its own Gaussian random walk in z = logit(w), and the rows
+factorise over latents, so one one-dimensional filter per hypothesis and latent is exact up
+to the grid. The filter works in y_t = z_t - drift[H] * (months since the prior date), in
+which every hypothesis's walk has no drift: predicting is a convolution with a centred
+Gaussian, and updating multiplies by the step's row likelihoods evaluated at
+z = y + drift[H] * months. Each filter's normalising constants are the marginal likelihood
+of the latent's rows under H, which with the hypothesis rows gives P(H | rows so far); the
+latent's posterior is the mixture of the hypotheses' filters weighted by P(H | rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.integrate import cumulative_simpson
+from scipy.interpolate import PchipInterpolator
+from scipy.optimize import brentq
+from scipy.signal import fftconvolve
+from scipy.special import betaln, expit, log_expit, logsumexp
+from scipy.stats import beta as beta_distribution
+
+from beliefs.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed
+from beliefs.likelihoods import LikelihoodTable
+from beliefs.scenario import Scenario
+
+TAIL = 1e-13  # prior mass left outside the grid at each end
+SPREAD_SDS = 9.0  # how many random-walk sds the grid extends beyond the prior's range
+
+
+class FilterEngine:
+    name = "exact"
+
+    def __init__(self, scenario: Scenario, table: LikelihoodTable, *, grid_points: int = 8001, draws: int = 1000, chains: int = 4):
+        self.settings = {"grid_points": grid_points, "draws": draws, "chains": chains}
+        self.table = table
+        self.hypotheses = scenario.hypothesis_names
+        self.specs = [scenario.latents[name] for name in scenario.latent_names]
+        with np.errstate(divide="ignore"):
+            self.log_prior = np.log(list(scenario.prior_probabilities.values()))
+        self.drift = np.array([[s.drift.get(h, 0.0) for s in self.specs] for h in self.hypotheses]).reshape(len(self.hypotheses), len(self.specs))
+        self.grids = [self._grid(spec) for spec in self.specs]
+        self._filtered = None  # (step, hypothesis, latent) densities and log-evidence, computed once
+
+    def _grid(self, spec) -> np.ndarray:
+        low, high = beta_distribution.ppf([TAIL, 1 - TAIL], spec.prior.alpha, spec.prior.beta)
+        low, high = np.log(low) - np.log1p(-low), np.log(high) - np.log1p(-high)
+        months = self.table.months[-1] if len(self.table.months) else 0.0
+        spread = SPREAD_SDS * spec.volatility * np.sqrt(months) + 1.0
+        return np.linspace(low - spread, high + spread, self.settings["grid_points"])
+
+    def _run_filters(self) -> None:
+        """Filter every (hypothesis, latent) pair through all steps once: milliseconds each."""
+        n_steps, H, J = len(self.table.months), len(self.hypotheses), len(self.specs)
+        self._density = np.zeros((n_steps, H, J, self.settings["grid_points"]))
+        self._log_evidence = np.zeros((n_steps, H, J))
+        for j, spec in enumerate(self.specs):
+            grid = self.grids[j]
+            spacing = grid[1] - grid[0]
+            log_prior = spec.prior.alpha * log_expit(grid) + spec.prior.beta * log_expit(-grid) - betaln(spec.prior.alpha, spec.prior.beta)
+            for h in range(H):
+                density, log_evidence = np.exp(log_prior), 0.0
+                for t in range(n_steps):
+                    if t > 0 and spec.volatility > 0:
+                        sd = spec.volatility * np.sqrt(self.table.months[t] - self.table.months[t - 1])
+                        density = _gaussian_blur(density, sd, spacing)
+                    rows = np.flatnonzero((self.table.row_step == t) & ~((self.table.latent_yes[:, j] == 1) & (self.table.latent_no[:, j] == 1)))
+                    if rows.size:
+                        w = expit(grid + self.drift[h, j] * self.table.months[t])
+                        density = density * np.prod(w[:, None] * self.table.latent_yes[rows, j] + (1 - w[:, None]) * self.table.latent_no[rows, j], axis=1)
+                    mass = np.trapezoid(density, grid)
+                    log_evidence += np.log(mass)
+                    density = density / mass
+                    self._density[t, h, j] = density
+                    self._log_evidence[t, h, j] = log_evidence
+
+    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        if self._filtered is None:
+            self._run_filters()
+            self._filtered = True
+        counted = np.where(included[:, None] > 0, np.log(self.table.hypothesis), 0.0)
+        joint = self.log_prior + counted.sum(axis=0) + self._log_evidence[step].sum(axis=1)
+        probability = np.exp(joint - logsumexp(joint))
+        chains, draws = self.settings["chains"], self.settings["draws"]
+        rng = np.random.default_rng(step_seed(seed, step))
+        chosen = sample_hypotheses(np.broadcast_to(probability, (chains, draws, probability.size)), rng)
+        J = len(self.specs)
+        mean, q05, q95, samples = np.zeros(J), np.zeros(J), np.zeros(J), np.zeros((chains, draws, J))
+        for j in range(J):
+            components = [self._component(step, h, j) for h in range(len(self.hypotheses))]
+            mean[j] = sum(p * c.mean for p, c in zip(probability, components, strict=True))
+            q05[j], q95[j] = (_mixture_quantile(probability, components, q) for q in QUANTILES)
+            uniform = rng.uniform(size=(chains, draws))
+            for h, component in enumerate(components):
+                picked = chosen == h
+                samples[picked, j] = component.quantile(uniform[picked])
+        return StepPosterior(probability, samples, mean, q05, q95, chosen)
+
+    def _component(self, step: int, h: int, j: int) -> _Component:
+        z = self.grids[j] + self.drift[h, j] * self.table.months[step]
+        return _Component(z, self._density[step, h, j])
+
+
+class _Component:
+    """One hypothesis's filtered density of a latent, as a distribution over w = expit(z)."""
+
+    def __init__(self, z: np.ndarray, density: np.ndarray):
+        w = expit(z)
+        self.mean = np.trapezoid(w * density, z) / np.trapezoid(density, z)
+        cdf = cumulative_simpson(density, x=z, initial=0.0)
+        cdf = np.maximum.accumulate(np.clip(cdf / cdf[-1], 0.0, 1.0))
+        keep = np.concatenate([[True], np.diff(cdf) > 0])
+        self.cdf_of_z = PchipInterpolator(z[keep], cdf[keep], extrapolate=False)
+        self.z_of_cdf = PchipInterpolator(cdf[keep], z[keep])
+        self.z_range = (z[keep][0], z[keep][-1])
+
+    def cdf(self, z: float) -> float:
+        low, high = self.z_range
+        return 0.0 if z <= low else 1.0 if z >= high else float(self.cdf_of_z(z))
+
+    def quantile(self, q) -> np.ndarray:
+        return expit(self.z_of_cdf(q))
+
+
+def _mixture_quantile(weights, components: list[_Component], q: float) -> float:
+    """The q-quantile of w under the mixture: solve sum_h P(h) CDF_h(z) = q for z."""
+    live = [(p, c) for p, c in zip(weights, components, strict=True) if p > 0]
+    low = min(c.z_range[0] for _, c in live)
+    high = max(c.z_range[1] for _, c in live)
+    z = brentq(lambda x: sum(p * c.cdf(x) for p, c in live) - q, low, high, xtol=1e-12)
+    return float(expit(z))
+
+
+def _gaussian_blur(density: np.ndarray, sd: float, spacing: float) -> np.ndarray:
+    """Convolve a density on a uniform grid with Normal(0, sd^2): one random-walk step."""
+    half = int(np.ceil(SPREAD_SDS * sd / spacing))
+    offsets = np.arange(-half, half + 1) * spacing
+    kernel = np.exp(-0.5 * (offsets / sd) ** 2)
+    kernel /= kernel.sum()
+    return np.clip(fftconvolve(density, kernel, mode="same"), 0.0, None)

@@ -1,0 +1,86 @@
+"""Latents that move over time: the exact filter against brute force, NUTS against the
+filter, and the constant case against the core model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from brute_force import filtering_posterior
+
+import beliefs
+
+MOVING = """\
+title = "A moving latent"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = {{ prior = 0.5 }}
+b = {{ prior = 0.3 }}
+c = {{ prior = 0.2 }}
+
+[latents.w]
+prior = {{ alpha = 2.0, beta = 5.0 }}
+volatility = {volatility}
+[latents.w.drift]
+a = {drift_a}
+b = {drift_b}
+"""
+
+FILES = {
+    "2025-02-01.csv": "r1,one,,,,0.6,0.5,0.4,0.8,0.3\nr2,two,,0.7,,,,,0.7,0.4\n",
+    "2025-03-15-x.csv": "r3,three,,,,0.5,0.5,0.6,0.2,0.6\n",
+    "2025-04-10.csv": "r4,four,,0.9,,0.2,0.4,0.5,0.9,0.2\n",
+}
+
+
+def moving_workspace(make_workspace, volatility=0.4, drift_a=0.5, drift_b=-0.3, files=FILES, name="moving"):
+    scenario = MOVING.format(volatility=volatility, drift_a=drift_a, drift_b=drift_b)
+    return beliefs.load_workspace(make_workspace(files, scenario=scenario, name=name))
+
+
+@pytest.mark.parametrize("volatility, drift_a, drift_b", [(0.4, 0.5, -0.3), (0.6, 0.0, 0.0), (0.0, 0.8, -0.8)])
+def test_filter_equals_brute_force_path_integration(make_workspace, volatility, drift_a, drift_b):
+    workspace = moving_workspace(make_workspace, volatility, drift_a, drift_b)
+    history = beliefs.compute_history(workspace, engine="exact")
+    for step in range(3):  # brute force integrates the whole path: up to 3 dimensions
+        probability, latent = filtering_posterior(workspace, step, "w")
+        np.testing.assert_allclose(history.hypothesis_probability.sel(step=step).values, probability, atol=1e-6)
+        assert abs(float(history.dataset["latent_mean"].sel(step=step, latent="w")) - latent["mean"]) < 1e-6
+        for q in ("q05", "q95"):
+            assert abs(float(history.dataset[f"latent_{q}"].sel(step=step, latent="w")) - latent[q]) < 2e-4
+
+
+def test_drift_couples_evidence_on_the_latent_with_the_hypotheses(make_workspace):
+    """Rows that bear only on the latent move P(H) when the drift differs between hypotheses."""
+    only_latent = {"2025-03-01.csv": "r1,rising,,,,,,,0.9,0.1\n", "2025-05-01.csv": "r2,rising more,,,,,,,0.9,0.1\n"}
+    coupled = beliefs.compute_history(moving_workspace(make_workspace, 0.2, 1.0, -1.0, only_latent, "coupled"), engine="exact")
+    p = coupled.hypothesis_probability.sel(step=2)
+    assert float(p.sel(hypothesis="a")) > 0.5 + 0.05  # rising willingness favours the hypothesis whose drift is upward
+    flat = beliefs.compute_history(moving_workspace(make_workspace, 0.2, 0.0, 0.0, only_latent, "flat"), engine="exact")
+    np.testing.assert_allclose(flat.hypothesis_probability.sel(step=2).values, [0.5, 0.3, 0.2], atol=1e-12)
+
+
+def test_constant_latent_gives_the_core_model(make_workspace):
+    constant = moving_workspace(make_workspace, 0.0, 0.0, 0.0)
+    assert not constant.scenario.time_varying
+    core = beliefs.compute_history(constant, engine="exact")
+    from beliefs.engines.filter import FilterEngine
+    from beliefs.likelihoods import likelihood_table
+
+    table = likelihood_table(constant)
+    engine = FilterEngine(constant.scenario, table)
+    for step in range(len(constant.steps)):
+        result = engine.posterior(table.included_up_to(step), step, seed=0)
+        np.testing.assert_allclose(result.hypothesis_probability, core.hypothesis_probability.sel(step=step).values, atol=1e-9)
+        np.testing.assert_allclose(result.latent_mean, core.dataset["latent_mean"].sel(step=step).values, atol=1e-7)
+        np.testing.assert_allclose(result.latent_q95, core.dataset["latent_q95"].sel(step=step).values, atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("volatility, drift_a, drift_b", [(0.4, 0.5, -0.3), (0.3, 0.0, 0.0)])
+def test_nuts_equals_filter(make_workspace, volatility, drift_a, drift_b):
+    workspace = moving_workspace(make_workspace, volatility, drift_a, drift_b)
+    exact = beliefs.compute_history(workspace, engine="exact")
+    nuts = beliefs.compute_history(workspace, engine="nuts", seed=2, draws=2000)
+    np.testing.assert_allclose(nuts.hypothesis_probability.values, exact.hypothesis_probability.values, atol=0.01)
+    np.testing.assert_allclose(nuts.dataset["latent_mean"].values, exact.dataset["latent_mean"].values, atol=0.01)
