@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,7 +28,7 @@ WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scen
 
 def _fail(error: WorkspaceError) -> None:
     for problem in error.problems:
-        err.print(f"[bold red]error[/] {problem}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     err.print(f"{len(error.problems)} problem(s); nothing was computed or written.", highlight=False)
     raise typer.Exit(2)
 
@@ -245,4 +246,12 @@ def _global_options(debug: Annotated[bool, typer.Option("--debug", help="Show th
 
 
 def main() -> None:
-    app()
+    """Run the command; an unexpected error prints one line (a traceback only with --debug) and exits 1."""
+    try:
+        app(standalone_mode=True)
+    except Exception as error:  # not a problem in the analyst's files (those exit 2 with their location)
+        if _options["debug"]:
+            raise
+        first = (str(error).strip().splitlines() or [""])[0]
+        print(f"error: unexpected {type(error).__name__}: {first} (run again as `beliefs --debug ...` for the traceback)", file=sys.stderr)
+        sys.exit(1)

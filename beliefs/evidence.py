@@ -2,13 +2,30 @@
 
 Each row says how likely the observation would be under each hypothesis and under each
 latent disposition. Parsing never stops at the first problem: the analyst gets every
-problem of every file at once, each with its file, line and column.
+problem of every file at once, each with its file, line and column: the line on which the
+record starts and the CSV column (1 for the first cell, as a spreadsheet counts them); the
+message names the column too.
+
+Decisions about the format, beyond what the README states:
+- all files of one date form one step, whatever words follow the date and whatever their
+  headers (each file has its own header; a file may leave out optional columns);
+- a file name whose date is not written `YYYY-MM-DD` (e.g. `2025-5-1.csv`) or is not a real
+  date (e.g. `2025-02-30.csv`) is an error, as is a name that differs from another only in
+  letter case (the two would be one file on macOS and Windows);
+- a byte-order mark and Windows or old Mac line endings are accepted; UTF-16, other
+  encodings, semicolon- or tab-separated exports are errors;
+- hidden files and names starting with `~$` are ignored, as are files that are not `.csv`,
+  except a dated spreadsheet export (`2025-05-01.xlsx`), which is an error: its rows would be
+  silently lost; so are `.csv` files in subfolders;
+- evidence that rules out every hypothesis (each has probability 0 in some fully reliable
+  row, or a prior of 0) is an error: there is no posterior to compute.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import math
 import re
@@ -16,12 +33,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from beliefs.errors import Problem
-from beliefs.scenario import Scenario
+from beliefs.scenario import SCENARIO_FILE, Scenario
 
 EVIDENCE_DIR = "evidence"
-FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<words>[^/\\]+))?\.csv$")
+FILE_NAME = re.compile(r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<words>[^/\\]+))?\.csv$")
 BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale")
 REQUIRED_COLUMNS = ("id", "summary")
+NAME_FORMS = "YYYY-MM-DD.csv or YYYY-MM-DD-some-words.csv"
+SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
+_DATED = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9])")
+_STRICT_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
+_EXAMPLE = "e.g. 0.35"
 
 
 @dataclass(frozen=True)
@@ -64,77 +86,309 @@ def date_of_file(path: Path) -> dt.date | None:
         return None
 
 
+def file_name_problem(name: str) -> str | None:
+    """Why `name` is not a valid evidence file name (what would be valid), or None if it is."""
+    match = FILE_NAME.match(name)
+    if match:
+        try:
+            dt.date.fromisoformat(match["date"])
+        except ValueError as error:
+            return f"{match['date']} in the file name is not a real date ({error}); name the file {NAME_FORMS} with a real date"
+        return None
+    strict = _STRICT_DATE.match(name)
+    if strict:
+        rest = name[strict.end():]
+        if rest.lower().endswith(".csv") and not rest.endswith(".csv"):
+            return f"the extension must be lower-case .csv: rename the file {name[: -len('.csv')]}.csv"
+        if rest == "-.csv":
+            return f"no words after the hyphen; name the file {NAME_FORMS}"
+        return f"after the date, join words with hyphens: {NAME_FORMS}, e.g. {strict.group()}-sumy-strike.csv"
+    if _DATED.match(name):
+        return f"write the date with a 4-digit year and 2-digit month and day: {NAME_FORMS}, e.g. 2025-05-01.csv"
+    return f"file name must start with the step's date: {NAME_FORMS}, e.g. 2025-04-14-sumy-strike.csv"
+
+
 def parse_probability(text: str) -> float:
     """A probability cell as a float in [0, 1]; ValueError with a readable reason otherwise."""
-    value = _parse_number(text)
+    value = _parse_number(text, "a probability")
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{text.strip()!r} is outside [0, 1]; probabilities run from 0 to 1, e.g. 0.35")
+        raise ValueError(f"{text.strip()!r} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
     return value
 
 
-def _parse_number(text: str) -> float:
+def _parse_number(text: str, what: str) -> float:
     stripped = text.strip()
     try:
         value = float(stripped)
     except ValueError:
-        hint = " (write 0.5, not 50%)" if stripped.endswith("%") else ""
-        raise ValueError(f"{stripped!r} is not a number{hint}; write a decimal such as 0.35") from None
+        value = None
+    if value is None or "_" in stripped:
+        if stripped.endswith("%"):
+            hint = f"write {what} as a decimal: 0.5, not 50%"
+        elif re.fullmatch(r"[0-9]*,[0-9]+", stripped):
+            hint = f"write decimals with a point: {stripped.replace(',', '.')}"
+        else:
+            hint = f"write {what} as a decimal between 0 and 1, {_EXAMPLE}"
+        raise ValueError(f"{stripped!r} is not a number; {hint}")
     if not math.isfinite(value):
-        raise ValueError(f"{stripped!r} is not a finite number; write a decimal such as 0.35")
+        raise ValueError(f"{stripped!r} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
     return value
 
 
 def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
-    """Every row of every dated file in `directory`, with every problem found in them."""
+    """Every row of every dated file in `directory`, with every problem found in them.
+
+    A missing folder means no evidence yet (step 0 only). Rows come sorted by date, file and line.
+    """
     rows: list[EvidenceRow] = []
     problems: list[Problem] = []
-    if not directory.is_dir():
+    if not directory.exists() and not directory.is_symlink():
         return rows, problems
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() != ".csv":
+    if not directory.is_dir():
+        return rows, [Problem(directory, f"is not a folder; {EVIDENCE_DIR}/ must be a folder of dated CSV files ({NAME_FORMS})")]
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as error:
+        return rows, [Problem(directory, f"cannot be read ({error.strerror or error})")]
+    folded: dict[str, str] = {}
+    for path in entries:
+        name = path.name
+        if name.startswith((".", "~$")):
             continue
+        if path.is_dir():
+            if _contains_csv(path):
+                problems.append(Problem(path, f"is a subfolder; evidence files in subfolders are not read: move them into {EVIDENCE_DIR}/ itself"))
+            continue
+        suffix = path.suffix.lower()
+        if suffix != ".csv":
+            if suffix in SPREADSHEET_SUFFIXES and _DATED.match(name):
+                problems.append(Problem(path, f"is a {suffix} file, which beliefs does not read; save it as CSV UTF-8 (comma-separated) with a .csv name"))
+            continue
+        if name.casefold() in folded:
+            problems.append(
+                Problem(path, f"name differs from {folded[name.casefold()]} only in letter case; on macOS and Windows they are one file: merge or rename them")
+            )
+        folded.setdefault(name.casefold(), name)
         file_rows, file_problems = parse_evidence_file(path, scenario)
         rows += file_rows
         problems += file_problems
-    seen: dict[str, EvidenceRow] = {}
-    for row in rows:
-        if row.id in seen:
-            first = seen[row.id]
-            problems.append(
-                Problem(row.path, f"duplicate id {row.id!r}, already used at {first.where}; ids must be unique across the workspace", row.line, 1)
-            )
-        else:
-            seen[row.id] = row
     rows.sort(key=lambda r: (r.date, str(r.path), r.line or 0))
+    problems += _duplicate_ids(rows)
+    if not problems:
+        problems += _contradiction(rows, scenario)
     return rows, problems
 
 
+def _contains_csv(folder: Path) -> bool:
+    try:
+        return any(p.suffix.lower() == ".csv" for p in folder.rglob("*"))
+    except OSError:
+        return False
+
+
+def _duplicate_ids(rows: list[EvidenceRow]) -> list[Problem]:
+    """A problem for each valid row whose id an earlier row (by file name, then line) already has."""
+    problems = []
+    seen: dict[str, EvidenceRow] = {}
+    for row in sorted(rows, key=lambda r: (str(r.path), r.line or 0)):
+        first = seen.setdefault(row.id, row)
+        if first is not row:
+            where = f"line {first.line}" if first.path == row.path else f"{first.path.name if first.path else '?'}:{first.line}"
+            problems.append(Problem(row.path, f"duplicate id {row.id!r}, already used at {where}; ids must be unique across the workspace", row.line, 1))
+    return problems
+
+
+def _contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]:
+    """A problem at the row after which every hypothesis has probability zero, if there is one.
+
+    A fully reliable row with p_h = 0 rules h out for good (a less reliable one never does,
+    since its likelihoods are mixed with their mean); once all are ruled out, no posterior exists.
+    """
+    ruled_out = {name: "prior 0" for name, h in scenario.hypotheses.items() if h.prior == 0}
+    for row in rows:  # in date order: the first step at which nothing is left is reported
+        if row.hypotheses is None:
+            continue
+        mean = sum(row.hypotheses.values()) / len(row.hypotheses)
+        for name, value in row.hypotheses.items():
+            if name not in ruled_out and row.reliability * value + (1.0 - row.reliability) * mean == 0.0:
+                ruled_out[name] = f"row {row.id!r}"
+        if len(ruled_out) == len(scenario.hypotheses):
+            by_reason: dict[str, list[str]] = {}
+            for name, why in ruled_out.items():
+                by_reason.setdefault(why, []).append(name)
+            reasons = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
+            if len(reasons) > 60:
+                reasons = reasons[:56] + " ..."
+            message = f"after this row every hypothesis has probability 0 ({reasons}); contradictory evidence: write e.g. 0.01 instead of 0"
+            return [Problem(row.path, message, row.line, 1)]
+    return []
+
+
 def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
-    """The rows of one evidence file and the problems found in it."""
+    """The rows of one evidence file and the problems found in it (never raises for bad content)."""
+    naming = file_name_problem(path.name)
+    if naming:
+        return [], [Problem(path, naming)]
     date = date_of_file(path)
-    if date is None:
-        return [], [Problem(path, "file name must be YYYY-MM-DD.csv or YYYY-MM-DD-some-words.csv with a real date, e.g. 2025-04-14-sumy-strike.csv")]
+    assert date is not None  # a name without a problem has a date
+    problems = []
     if date <= scenario.prior_date:
-        return [], [Problem(path, f"date {date} is on or before the prior date {scenario.prior_date}; evidence must come after the priors it updates")]
+        problems.append(
+            Problem(path, f"date {date} is on or before the prior date {scenario.prior_date} in {SCENARIO_FILE}; evidence must come after the priors")
+        )
     text, problem = _read_text(path)
     if problem:
-        return [], [problem]
-    return _FileParser(path, date, scenario).parse(text)
+        return [], [*problems, problem]
+    rows, file_problems = _FileParser(path, date, scenario).parse(text)
+    return rows, problems + file_problems
 
 
 def _read_text(path: Path) -> tuple[str, Problem | None]:
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "", Problem(path, "file is UTF-16; save it as UTF-8 (CSV UTF-8 in spreadsheet programs)")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return "", Problem(path, f"cannot be read ({error.strerror or error})")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 4 and (data[1:4:2] == b"\x00\x00" or data[0:4:2] == b"\x00\x00")):
+        return "", Problem(path, "file is UTF-16 text; save it as UTF-8 (in a spreadsheet: CSV UTF-8, comma-separated)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return "", Problem(path, "not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)", line, column)
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # utf-8-sig counts from after the mark
+        line, column = _byte_position(data, error.start + bom)
+        return "", Problem(path, "not UTF-8 text (Windows-1252 or Latin-1?); save it as UTF-8 (in a spreadsheet: CSV UTF-8)", line, column)
+    if "\x00" in text:
+        line, column = _byte_position(data, data.index(b"\x00"))
+        return "", Problem(path, "contains a NUL character, so it is not a text file; save it as CSV UTF-8", line, column)
     if not text.strip():
-        return "", Problem(path, "file is empty; an evidence file needs a header line (id,summary,...) and at least one row")
+        return "", Problem(path, "file is empty; an evidence file needs a header line (id,summary,p_...) and at least one row")
     return text, None
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and CSV column of a byte offset (lines end at \\n, \\r or \\r\\n)."""
+    before = data[:offset].decode("utf-8-sig", errors="replace")
+    lines = before.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return len(lines), _scan(lines[-1])[0]
+
+
+# -- CSV records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One non-blank CSV record: its cells and the line it starts on."""
+
+    line: int
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class _SyntaxError:
+    line: int
+    column: int | None
+    message: str
+
+
+def _read_records(text: str) -> tuple[list[_Record], _SyntaxError | None]:
+    """The non-blank records of a CSV text, read by the csv module (strict), or where it breaks."""
+    consumed: list[str] = []
+
+    def physical_lines():
+        for raw in io.StringIO(text, newline=""):
+            consumed.append(raw)
+            yield raw
+
+    reader = csv.reader(physical_lines(), strict=True)
+    records: list[_Record] = []
+    line = 1
+    while True:
+        consumed.clear()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records, None
+        except csv.Error as error:
+            return records, _syntax_error(line, list(consumed), str(error))
+        if any(cell.strip() for cell in cells):
+            records.append(_Record(line, cells))
+        line += len(consumed)
+
+
+def _scan(raw: str) -> tuple[int, tuple[str, int] | None]:
+    """The number of cells begun in one CSV record, and the first syntax error with its offset.
+
+    Mirrors the csv module's default dialect in strict mode: a cell that starts with a quote
+    runs to the next single quote (two quotes stand for one), after which the cell must end.
+    """
+    cells, state, opened = 1, "start", 0
+    for i, c in enumerate(raw):
+        if state == "start":
+            if c == '"':
+                state, opened = "quoted", i
+            elif c == ",":
+                cells += 1
+            elif c in "\r\n":
+                return cells, None
+            else:
+                state = "plain"
+        elif state == "plain":
+            if c == ",":
+                cells += 1
+                state = "start"
+            elif c in "\r\n":
+                return cells, None
+        elif state == "quoted":
+            if c == '"':
+                state = "quote"
+        else:  # just after a quote inside a quoted cell: a second quote, or the cell's end
+            if c == '"':
+                state = "quoted"
+            elif c == ",":
+                cells += 1
+                state = "start"
+            elif c in "\r\n":
+                return cells, None
+            else:
+                return cells, ("after quote", i)
+    return cells, ("unclosed", opened) if state == "quoted" else None
+
+
+def _line_of(lines: list[str], first_line: int, offset: int) -> int:
+    """The line number of a character offset into the concatenation of `lines`."""
+    total = 0
+    for index, raw in enumerate(lines):
+        total += len(raw)
+        if offset < total:
+            return first_line + index
+    return first_line + max(len(lines) - 1, 0)
+
+
+def _syntax_error(line: int, lines: list[str], reason: str) -> _SyntaxError:
+    cells, found = _scan("".join(lines))
+    if found and found[0] == "unclosed":
+        at = _line_of(lines, line, found[1])
+        return _SyntaxError(at, cells, 'malformed CSV: the quote that opens this cell is never closed; close it, or write a quote inside a cell as ""')
+    if found and found[0] == "after quote":
+        at = _line_of(lines, line, found[1])
+        return _SyntaxError(at, cells, 'malformed CSV: text after the closing quote of this cell; quote the whole cell and write quotes inside it as ""')
+    if "field limit" in reason:
+        return _SyntaxError(line, None, f"malformed CSV: a cell of this row is longer than {csv.field_size_limit()} characters (an unclosed quote?)")
+    return _SyntaxError(line, None, f"malformed CSV: {reason}")
+
+
+# -- one file ------------------------------------------------------------------------------
+
+
+def _suggest(name: str, choices: list[str]) -> str:
+    lowered = {c.lower(): c for c in choices}
+    if name.lower() in lowered:
+        return f" (did you mean {lowered[name.lower()]!r}? names are case-sensitive)"
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _listing(names: list[str], limit: int = 8) -> str:
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 class _FileParser:
@@ -148,110 +402,124 @@ class _FileParser:
         self.problems.append(Problem(self.path, message, line, column))
 
     def parse(self, text: str) -> tuple[list[EvidenceRow], list[Problem]]:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        records: list[tuple[int, list[str]]] = []
-        try:
-            while True:
-                start = reader.line_num + 1
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    break
-                if record and any(cell.strip() for cell in record):
-                    records.append((start, record))
-        except csv.Error as error:
-            self.problem(f"malformed CSV: {error} (an unbalanced quote?); quote cells with commas as \"like, this\"", reader.line_num)
+        records, syntax = _read_records(text)
+        if syntax:
+            self.problem(syntax.message, syntax.line, syntax.column)
             return [], self.problems
         if not records:
-            self.problem("file has no header line; start with id,summary,...")
+            self.problem("file has only blank cells; an evidence file needs a header line (id,summary,p_...) and at least one row")
             return [], self.problems
-        header_line, header = records[0]
-        columns = self.check_header(header_line, [c.strip() for c in header])
+        header = records[0]
+        columns = self.check_header(header)
         if columns is None:
             return [], self.problems
         if len(records) == 1:
-            self.problem("file has a header but no rows; add a row or delete the file", header_line)
+            self.problem("file has a header but no rows; add a row below it or delete the file", header.line, 1)
             return [], self.problems
         rows = []
-        for line, record in records[1:]:
-            if len(record) != len(header):
-                self.problem(
-                    f"row has {len(record)} cells but the header has {len(header)}; "
-                    "every row needs one cell per column (quote cells that contain commas)",
-                    line,
-                )
+        for record in records[1:]:
+            if len(record.cells) != len(columns):
+                self.ragged(record, len(columns))
                 continue
-            row = self.parse_row(line, dict(zip(columns, record, strict=True)), {name: i + 1 for i, name in enumerate(columns)})
+            row = self.parse_row(record, columns)
             if row is not None:
                 rows.append(row)
         return rows, self.problems
 
-    def check_header(self, line: int, columns: list[str]) -> list[str] | None:
-        if len(columns) == 1 and ";" in columns[0]:
-            self.problem("header is separated by semicolons; save the file as comma-separated CSV", line, 1)
-            return None
-        if len(columns) == 1 and "\t" in columns[0]:
-            self.problem("header is separated by tabs; save the file as comma-separated CSV", line, 1)
-            return None
-        known = set(header_for(self.scenario))
+    def ragged(self, record: _Record, expected: int) -> None:
+        count = len(record.cells)
+        if count > expected:
+            self.problem(
+                f"row has {count} cells but the header has {expected}; quote cells that contain commas (\"like, this\") "
+                "and write decimals with a point",
+                record.line,
+                expected + 1,
+            )
+        else:
+            self.problem(f"row has {count} cells but the header has {expected}; add the missing cells (they may be empty: ,,)", record.line, count + 1)
+
+    def check_header(self, header: _Record) -> list[str] | None:
+        columns = [c.strip() for c in header.cells]
+        line = header.line
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if len(columns) == 1 and separator in columns[0]:
+                self.problem(f"header is separated by {name}; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)", line, 1)
+                return None
+        full = header_for(self.scenario)
+        p_columns = [c for c in full if c.startswith("p_")]
         ok = True
-        for index, name in enumerate(columns, start=1):
-            if columns.index(name) != index - 1:
-                self.problem(f"column {name!r} appears twice", line, index)
+        for index, name in enumerate(columns):
+            at = (line, index + 1)
+            if not name:
+                self.problem(f"column {index + 1} of the header has no name; name it (id, summary, p_...) or delete the column", *at)
                 ok = False
-            elif name not in known:
+            elif columns.index(name) != index:
+                self.problem(f"column {name!r} appears twice in the header; keep one", *at)
+                ok = False
+            elif name not in full:
                 if name.startswith("p_"):
-                    valid = ", ".join(c for c in header_for(self.scenario) if c.startswith("p_"))
-                    self.problem(f"column {name!r} names no hypothesis or latent of the scenario; valid p_ columns are {valid}", line, index)
+                    valid = _listing(p_columns)
+                    self.problem(f"column {name!r} names no hypothesis or latent of {SCENARIO_FILE}{_suggest(name, p_columns)} (valid: {valid})", *at)
                 else:
-                    self.problem(f"unknown column {name!r}; valid columns are {', '.join(BASE_COLUMNS)} and the p_ columns", line, index)
+                    self.problem(f"unknown column {name!r}{_suggest(name, full)}; columns are {', '.join(BASE_COLUMNS)} and p_ columns", *at)
                 ok = False
         for name in REQUIRED_COLUMNS:
             if name not in columns:
-                self.problem(f"missing required column {name!r}", line)
+                self.problem(f"header lacks the required column {name!r}; every file needs id and summary columns", line, 1)
                 ok = False
         hypothesis_columns = [f"p_{h}" for h in self.scenario.hypothesis_names]
         present = [c for c in hypothesis_columns if c in columns]
         if present and len(present) != len(hypothesis_columns):
             missing = ", ".join(c for c in hypothesis_columns if c not in columns)
-            self.problem(f"missing column(s) {missing}; give a p_ column for every hypothesis or for none", line)
+            self.problem(f"header lacks {missing}; give a p_ column for every hypothesis ({_listing(hypothesis_columns)}) or for none", line, 1)
             ok = False
         for latent in self.scenario.latent_names:
             pair = [f"p_{latent}_yes", f"p_{latent}_no"]
             if (pair[0] in columns) != (pair[1] in columns):
-                missing = pair[1] if pair[0] in columns else pair[0]
-                self.problem(f"missing column {missing}; latent columns come in pairs ({pair[0]}, {pair[1]})", line)
+                has, lacks = pair if pair[0] in columns else pair[::-1]
+                self.problem(f"header has {has} but lacks {lacks}; a latent's columns come in pairs", line, 1)
                 ok = False
         return columns if ok else None
 
-    def parse_row(self, line: int, cells: dict[str, str], position: dict[str, int]) -> EvidenceRow | None:
+    def parse_row(self, record: _Record, columns: list[str]) -> EvidenceRow | None:
         before = len(self.problems)
+        cells = dict(zip(columns, record.cells, strict=True))
+        where = {name: (record.line, index) for index, name in enumerate(columns, start=1)}
 
         def required(name: str) -> str:
             value = cells.get(name, "").strip()
             if not value:
-                self.problem(f"{name} is blank; every row needs a {name}", line, position[name])
+                self.problem(f"{name} is blank; every row needs {'an' if name[0] in 'aeiou' else 'a'} {name}", *where[name])
             return value
 
         def probability(name: str) -> float | None:
             try:
                 return parse_probability(cells[name])
             except ValueError as error:
-                self.problem(f"{name}: {error}", line, position[name])
+                self.problem(f"{name}: {error}", *where[name])
                 return None
 
         row_id, summary = required("id"), required("summary")
-        reliability = 1.0
+        reliability: float | None = 1.0
         if cells.get("reliability", "").strip():
-            reliability = probability("reliability")
-        hypotheses = self.parse_block(line, cells, position, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
+            try:
+                reliability = _parse_number(cells["reliability"], "the reliability")
+                if not 0.0 <= reliability <= 1.0:
+                    raise ValueError(f"{cells['reliability'].strip()!r} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
+            except ValueError as error:
+                self.problem(f"reliability: {error}", *where["reliability"])
+        hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
         latents = {}
         for latent in self.scenario.latent_names:
-            pair = self.parse_block(line, cells, position, [f"p_{latent}_yes", f"p_{latent}_no"], probability)
+            pair = self.parse_block(record, cells, where, [f"p_{latent}_yes", f"p_{latent}_no"], probability)
             if pair is not None:
                 latents[latent] = (pair[f"p_{latent}_yes"], pair[f"p_{latent}_no"])
         if hypotheses is None and not latents and len(self.problems) == before:
-            self.problem("row bears on nothing: fill the p_ cells of the hypotheses, of a latent, or both", line)
+            first_p = next((where[c] for c in columns if c.startswith("p_")), (record.line, 1))
+            if any(c.startswith("p_") for c in columns):
+                self.problem("row bears on nothing: fill the p_ cells of every hypothesis, of a latent's pair, or both", *first_p)
+            else:
+                self.problem("row bears on nothing: the file has no p_ columns; add p_ columns for the hypotheses or a latent", *first_p)
         if len(self.problems) > before:
             return None
         return EvidenceRow(
@@ -259,15 +527,15 @@ class _FileParser:
             date=self.date,
             summary=summary,
             source=cells.get("source", "").strip(),
-            reliability=reliability,
+            reliability=float(reliability if reliability is not None else 1.0),
             rationale=cells.get("rationale", "").strip(),
             hypotheses={name.removeprefix("p_"): value for name, value in hypotheses.items()} if hypotheses else None,
             latents=latents,
             path=self.path,
-            line=line,
+            line=record.line,
         )
 
-    def parse_block(self, line, cells, position, names, probability) -> dict[str, float] | None:
+    def parse_block(self, record, cells, where, names, probability) -> dict[str, float] | None:
         """The values of a block of p_ cells that are filled all or none; None when empty."""
         present = [n for n in names if n in cells]
         filled = [n for n in present if cells[n].strip()]
@@ -275,16 +543,16 @@ class _FileParser:
             return None
         if len(filled) != len(names):
             blank = next(n for n in names if n not in filled)
-            self.problem(f"{blank} is blank while {filled[0]} is filled; fill all of {', '.join(names)} or none", line, position[blank])
+            at = where.get(blank, (record.line, 1))
+            self.problem(f"{blank} is blank while {filled[0]} is filled; fill all of {_listing(names, 4)} or none", *at)
             return None
         values = {n: probability(n) for n in names}
         if any(v is None for v in values.values()):
             return None
         if not any(values.values()):
             self.problem(
-                f"{', '.join(names)} are all zero: an observation impossible under every case; give at least one a positive probability",
-                line,
-                position[names[0]],
+                f"{_listing(names, 4)} are all 0: an observation impossible in every case; give at least one a positive probability",
+                *where[names[0]],
             )
             return None
         return values
