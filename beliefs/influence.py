@@ -1,0 +1,135 @@
+"""How far each evidence row pushes each hypothesis and each latent: the diagnosticity of the
+analysis of competing hypotheses, made quantitative.
+
+Everything here is computed from the workspace's likelihood table (reliability already
+applied), not from posterior draws, so it is exact and does not depend on the engine.
+
+Definitions (natural logarithms; 0 means "does not move it", +0.69 means "twice as likely"):
+
+* `hypothesis_llr[row, h]` = log L_h - log mean_{k != h} L_k, where L_k is the row's
+  reliability-adjusted likelihood under hypothesis k. It is the log Bayes factor of "h"
+  against "not h" with the other hypotheses weighted equally: the amount by which this row,
+  on its own, would shift the log-odds of h if the others were equally probable. Positive
+  favours h, negative counts against it. With two hypotheses it is the plain log
+  likelihood ratio. It does not depend on the order of the rows.
+* `latent_llr[row, j]` = log p_yes - log p_no (after reliability): the log likelihood ratio
+  of the row between "latent j is 1" and "latent j is 0". Since the row's likelihood is
+  w p_yes + (1 - w) p_no, a positive value pushes the latent up and a negative one down.
+* `diagnosticity[row]` = log max_k L_k - log min_k L_k: the largest log ratio between any two
+  hypotheses. A row with equal likelihoods everywhere (or one that bears only on latents)
+  has 0: it cannot tell the hypotheses apart however true it is.
+
+These are direct pushes. When a latent's drift depends on the hypothesis (a time-varying
+latent), a row about the latent also moves the hypotheses indirectly, through what the
+latent's path says about which hypothesis is driving it; that effect is not in
+`hypothesis_llr`, which describes the row's own likelihoods only.
+
+A row that does not bear on a block has 0 there and False in `bears_on_hypotheses` or
+`bears_on_latent`. A likelihood of exactly 0 gives an infinite value, which is correct: the
+observation rules the hypothesis out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from beliefs.likelihoods import likelihood_table
+from beliefs.workspace import Workspace
+
+
+def _log(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(values)
+
+
+def hypothesis_llr(likelihoods: np.ndarray) -> np.ndarray:
+    """log L_h - log mean_{k != h} L_k for an array (row, hypothesis) of likelihoods."""
+    likelihoods = np.asarray(likelihoods, dtype=float)
+    n = likelihoods.shape[-1]
+    # The mean of the others, taken directly (not as (sum - L_h) / (n - 1)) so that equal likelihoods give exactly 0.
+    others_mean = np.stack([np.delete(likelihoods, h, axis=-1).mean(axis=-1) for h in range(n)], axis=-1)
+    with np.errstate(invalid="ignore"):
+        llr = _log(likelihoods) - _log(others_mean)
+    # 0/0 cannot happen for a valid row (not every likelihood is 0), but keep it defined.
+    return np.where(np.isnan(llr), 0.0, llr)
+
+
+def row_influence(workspace: Workspace) -> xr.Dataset:
+    """Each row's push on each hypothesis and latent (see the module docstring for the definitions).
+
+    Returns a Dataset with dims `row`, `hypothesis`, `latent` and variables `hypothesis_llr`,
+    `latent_llr`, `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; coordinates
+    `row_step` and `row_date` say when each row came in.
+    """
+    scenario = workspace.scenario
+    table = likelihood_table(workspace)
+    hyp = table.hypothesis
+    if table.n_rows:
+        llr = hypothesis_llr(hyp)
+        with np.errstate(invalid="ignore"):
+            diag = _log(hyp.max(axis=1)) - _log(hyp.min(axis=1))
+        diag = np.where(np.isnan(diag), 0.0, diag)
+        with np.errstate(invalid="ignore"):
+            latent = _log(table.latent_yes) - _log(table.latent_no)
+        latent = np.where(np.isnan(latent), 0.0, latent)
+    else:
+        llr = np.zeros((0, len(scenario.hypothesis_names)))
+        diag = np.zeros(0)
+        latent = np.zeros((0, len(scenario.latent_names)))
+    bears_latent = np.array([[name in row.latents for name in scenario.latent_names] for row in workspace.rows], dtype=bool)
+    bears_latent = bears_latent.reshape(table.n_rows, len(scenario.latent_names))
+    return xr.Dataset(
+        {
+            "hypothesis_llr": (("row", "hypothesis"), llr),
+            "latent_llr": (("row", "latent"), latent),
+            "diagnosticity": (("row",), diag),
+            "bears_on_hypotheses": (("row",), np.asarray(table.bears_on_hypotheses, dtype=bool)),
+            "bears_on_latent": (("row", "latent"), bears_latent),
+        },
+        coords={
+            "row": table.row_ids,
+            "hypothesis": scenario.hypothesis_names,
+            "latent": scenario.latent_names,
+            "row_step": ("row", table.row_step),
+            "row_date": ("row", np.array([row.date for row in workspace.rows], dtype="datetime64[D]")),
+        },
+        attrs={
+            "hypothesis_llr": "log L_h - log mean of the other hypotheses' L, after reliability",
+            "latent_llr": "log p_yes - log p_no, after reliability",
+        },
+    )
+
+
+def rows_of_step(influence: xr.Dataset, step: int) -> xr.Dataset:
+    """The rows that came in at `step`, strongest first (by diagnosticity, then by latent push)."""
+    selected = influence.isel(row=np.flatnonzero(influence["row_step"].values == step))
+    if selected.sizes["row"] == 0:
+        return selected
+    latent_push = np.abs(selected["latent_llr"].values).max(axis=1) if selected.sizes["latent"] else np.zeros(selected.sizes["row"])
+    order = np.lexsort((-latent_push, -selected["diagnosticity"].values))
+    return selected.isel(row=order)
+
+
+def strongest_effect(influence: xr.Dataset, row: str) -> tuple[str, str, float] | None:
+    """The largest push of one row as (kind, name, value): kind is "hypothesis" or "latent".
+
+    For a hypothesis the value is its `hypothesis_llr`, for a latent its `latent_llr`; None
+    when the row moves nothing (all likelihoods equal).
+    """
+    one = influence.sel(row=row)
+    candidates: list[tuple[float, str, str, float]] = []
+    if bool(one["bears_on_hypotheses"]):
+        for h in influence["hypothesis"].values:
+            value = float(one["hypothesis_llr"].sel(hypothesis=h))
+            candidates.append((abs(value), "hypothesis", str(h), value))
+    for name in influence["latent"].values:
+        if bool(one["bears_on_latent"].sel(latent=name)):
+            value = float(one["latent_llr"].sel(latent=name))
+            candidates.append((abs(value), "latent", str(name), value))
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: (c[0], c[1] == "hypothesis" and c[3] > 0))
+    if best[0] == 0:
+        return None
+    return best[1], best[2], best[3]

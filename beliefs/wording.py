@@ -1,0 +1,66 @@
+"""Standard estimative words for probabilities, so a report reads the same way every time.
+
+The scale is the one US intelligence analysts publish under (ICD 203, "Analytic Standards",
+2015). Each band is half-open, [low, high), except that the last one includes 1; values
+below 1% and above 99% keep the outermost words, since the words describe a judgement and
+a model's 0.3% is still "almost no chance".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCALE_NAME = "ICD 203"
+
+
+@dataclass(frozen=True)
+class Band:
+    """One estimative word and the probabilities it stands for."""
+
+    word: str
+    low: float
+    high: float
+
+    @property
+    def range_text(self) -> str:
+        return f"{100 * self.low:.0f}–{100 * self.high:.0f}%"
+
+
+SCALE: tuple[Band, ...] = (
+    Band("almost no chance", 0.00, 0.05),
+    Band("very unlikely", 0.05, 0.20),
+    Band("unlikely", 0.20, 0.45),
+    Band("roughly even chance", 0.45, 0.55),
+    Band("likely", 0.55, 0.80),
+    Band("very likely", 0.80, 0.95),
+    Band("almost certain", 0.95, 1.00),
+)
+
+
+def estimative_word(probability: float) -> str:
+    """The ICD 203 word for `probability` (0 to 1), e.g. 0.3 -> "unlikely"."""
+    p = float(probability)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"probability {p!r} is outside [0, 1]")
+    for band in SCALE:
+        if p < band.high:
+            return band.word
+    return SCALE[-1].word
+
+
+def percent(probability: float) -> str:
+    """A probability as a percentage for readers: one decimal below 10% and above 90%, else whole."""
+    p = 100 * float(probability)
+    if p != 0 and (p < 10 or p > 90):
+        return f"{p:.1f}%"
+    return f"{p:.0f}%"
+
+
+def describe(probability: float) -> str:
+    """A probability in numbers and words, e.g. "27% (unlikely)"."""
+    return f"{percent(probability)} ({estimative_word(probability)})"
+
+
+def scale_text() -> str:
+    """The scale in one line, for the report: "almost no chance 1–5%, very unlikely 5–20%, ..."."""
+    return ", ".join(f"{band.word} {band.range_text}" for band in SCALE)
