@@ -61,8 +61,10 @@ def update(
     seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     draws: Annotated[int, typer.Option(min=10, help="Posterior draws per chain.")] = 1000,
+    horizon: Annotated[str | None, typer.Option(help="Also forecast each latent this far past the last step: 30d, 6w or 3m.")] = None,
 ) -> None:
     """Compute the posterior after every dated step (only what changed since the last run)."""
+    from beliefs.forecast import parse_horizon
     from beliefs.pipeline import ENGINES, update_history
     from beliefs.summary import summary_json
 
@@ -70,13 +72,18 @@ def update(
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
+        horizon_days = parse_horizon(horizon) if horizon else None
+    except ValueError as error:
+        err.print(f"[bold red]error[/] --horizon: {error}")
+        raise typer.Exit(2) from None
+    try:
         ws = load_workspace(workspace)
     except WorkspaceError as error:
         _fail(error)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("Updating", total=len(ws.steps))
-        result = update_history(ws, engine=engine, seed=seed, draws=draws, need_history=False,
+        result = update_history(ws, engine=engine, seed=seed, draws=draws, need_history=horizon_days is not None,
                                 on_step=lambda done, total: progress.update(task, completed=done),
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
@@ -84,10 +91,15 @@ def update(
     computed = result.computed_steps
     err.print(f"engine: {result.engine}; computed {len(computed)} of {len(ws.steps)} steps"
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
+    summary = result.summary
+    if horizon_days is not None:
+        from beliefs.forecast import forecast
+
+        summary = {**summary, "forecast": forecast(result.history, ws.scenario, horizon_days, seed=seed).summary()}
     if as_json:
-        sys.stdout.write(summary_json(result.summary))
+        sys.stdout.write(summary_json(summary))
         return
-    out.print(summary_table(result.summary, ws.scenario))
+    out.print(summary_table(summary, ws.scenario))
 
 
 def summary_table(summary: dict, scenario) -> Table:
@@ -105,6 +117,11 @@ def summary_table(summary: dict, scenario) -> Table:
         cells += [f"{100 * p:.1f}%" for p in step["hypotheses"].values()]
         cells += [f"{s['mean']:.3f} ({s['q05']:.2f}–{s['q95']:.2f})" for s in step["latents"].values()]
         table.add_row(*cells)
+    if "forecast" in summary:
+        ahead = summary["forecast"]
+        cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names))]
+        cells += [f"{s['mean']:.3f} ({s['q05']:.2f}–{s['q95']:.2f})" for s in ahead["latents"].values()]
+        table.add_row(*cells, style="italic")
     legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
     table.caption = legend
     table.caption_justify = "left"
@@ -245,6 +262,38 @@ def _global_options(debug: Annotated[bool, typer.Option("--debug", help="Show th
     _options["debug"] = debug
 
 
+@app.command()
+def report(
+    workspace: WorkspaceArg = Path("."),
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/reports); replaced whole, atomically.")] = None,
+    engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
+) -> None:
+    """Write a self-contained report folder: index.html, report.md, figures (PNG, SVG), history.nc, summary.json."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from beliefs.pipeline import ENGINES, update_history
+    from beliefs.report import write_report
+
+    if engine not in ENGINES:
+        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        raise typer.Exit(2)
+    try:
+        ws = load_workspace(workspace)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task("Updating", total=len(ws.steps))
+            result = update_history(ws, engine=engine, seed=seed, on_step=lambda done, total: progress.update(task, completed=done),
+                                    on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+            progress.update(task, description="Drawing", completed=0)
+            folder = write_report(ws, result.history, out_dir,
+                                  on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    except WorkspaceError as error:
+        _fail(error)
+    out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)
+
+
 def main() -> None:
     """Run the command; an unexpected error prints one line (a traceback only with --debug) and exits 1."""
     try:
@@ -255,3 +304,7 @@ def main() -> None:
         first = (str(error).strip().splitlines() or [""])[0]
         print(f"error: unexpected {type(error).__name__}: {first} (run again as `beliefs --debug ...` for the traceback)", file=sys.stderr)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

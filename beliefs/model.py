@@ -67,6 +67,7 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
         scale = volatility[None, :] * np.sqrt(np.diff(table.months))[:, None]
         walk = pt.concatenate([pt.zeros((1, len(specs))), pt.cumsum(scale * innovation, axis=0)], axis=0)
         path = path + walk
+    step_of_row = np.eye(len(table.months))[table.row_step]  # one-hot (row, step): a product, not a gather, keeps gradients cheap
     p_yes = pm.Data("latent_yes", table.latent_yes, dims=("row", LATENT))
     p_no = pm.Data("latent_no", table.latent_no, dims=("row", LATENT))
     if is_coupled(scenario):
@@ -74,12 +75,12 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
         paths = path[None, :, :] + drift[:, None, :] * table.months[None, :, None]  # (hypothesis, step, latent)
         w = pm.math.sigmoid(paths)
         pm.Deterministic(LATENT_NOW, w[:, current, :], dims=("hypothesis", LATENT))
-        w_rows = w[:, table.row_step, :]
-        loglik = pt.log(w_rows * p_yes[None] + (1.0 - w_rows) * p_no[None])
-        return (included[None, :, None] * loglik).sum(axis=(1, 2))
+        w_rows = pt.tensordot(step_of_row, w, axes=[[1], [1]])  # (row, hypothesis, latent)
+        loglik = pt.log(w_rows * p_yes[:, None, :] + (1.0 - w_rows) * p_no[:, None, :])
+        return (included[:, None, None] * loglik).sum(axis=(0, 2))
     w = pm.math.sigmoid(path)
     pm.Deterministic(LATENT_NOW, w[current], dims=LATENT)
-    w_rows = w[table.row_step]
+    w_rows = pt.dot(step_of_row, w)
     loglik = pt.log(w_rows * p_yes + (1.0 - w_rows) * p_no)
     pm.Potential("latent_evidence", (included[:, None] * loglik).sum())
     return 0.0

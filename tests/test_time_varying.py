@@ -84,3 +84,41 @@ def test_nuts_equals_filter(make_workspace, volatility, drift_a, drift_b):
     nuts = beliefs.compute_history(workspace, engine="nuts", seed=2, draws=2000)
     np.testing.assert_allclose(nuts.hypothesis_probability.values, exact.hypothesis_probability.values, atol=0.01)
     np.testing.assert_allclose(nuts.dataset["latent_mean"].values, exact.dataset["latent_mean"].values, atol=0.01)
+
+
+@pytest.mark.slow
+def test_nuts_equals_filter_on_the_default_workspace(default_workspace, default_history_exact, default_history_nuts):
+    assert default_workspace.scenario.time_varying
+    np.testing.assert_allclose(default_history_nuts.hypothesis_probability.values, default_history_exact.hypothesis_probability.values, atol=0.01)
+    for stat in ("mean", "q05", "q95"):
+        np.testing.assert_allclose(default_history_nuts.dataset[f"latent_{stat}"].values, default_history_exact.dataset[f"latent_{stat}"].values, atol=0.01)
+    assert float(default_history_nuts.dataset["rhat"].max()) < 1.01
+
+
+@pytest.mark.parametrize("volatility, drift_a, drift_b", [(0.4, 0.5, -0.3), (0.0, 0.0, 0.0)])
+def test_forecast_equals_filtering_through_an_uninformative_row(make_workspace, volatility, drift_a, drift_b):
+    """A row with equal likelihoods carries no information, so the filter's posterior at its date
+    is exactly the forecast for that date."""
+    from beliefs.forecast import forecast
+
+    workspace = moving_workspace(make_workspace, volatility, drift_a, drift_b)
+    predicted = forecast(beliefs.compute_history(workspace, engine="exact", draws=4000), workspace.scenario, 45, seed=1)
+    assert predicted.dates[-1].isoformat() == "2025-05-25"
+    blank = {**FILES, "2025-05-25.csv": "r5,nothing new,,,,0.5,0.5,0.5,,\n"}
+    later = beliefs.compute_history(moving_workspace(make_workspace, volatility, drift_a, drift_b, blank, "later"), engine="exact")
+    for stat in ("mean", "q05", "q95"):
+        assert abs(getattr(predicted, stat)[-1, 0] - float(later.dataset[f"latent_{stat}"].isel(step=-1, latent=0))) < 0.01
+
+
+def test_horizon_flag_adds_a_forecast_to_the_json(make_workspace):
+    import json
+    import subprocess
+    import sys
+
+    root = make_workspace(FILES, scenario=MOVING.format(volatility=0.3, drift_a=0.2, drift_b=0.0))
+    result = subprocess.run([sys.executable, "-m", "beliefs.cli", "update", str(root), "--json", "--horizon", "30d"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    ahead = json.loads(result.stdout)["forecast"]
+    assert ahead["date"] == "2025-05-10" and set(ahead["latents"]["w"]) == {"mean", "q05", "q95"}
+    bad = subprocess.run([sys.executable, "-m", "beliefs.cli", "update", str(root), "--horizon", "soon"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "30d, 6w or 3m" in bad.stderr
