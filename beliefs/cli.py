@@ -1,7 +1,7 @@
 """The `beliefs` command: a thin shell over the public API.
 
 Exit status: 0 success, 1 an unexpected failure, 2 a problem in the analyst's files or
-arguments (each named with file, line and column).
+arguments (each named with file, line and column), 3 NUTS sampling that did not converge.
 """
 
 from __future__ import annotations
@@ -62,8 +62,12 @@ def update(
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     draws: Annotated[int, typer.Option(min=10, help="Posterior draws per chain.")] = 1000,
     horizon: Annotated[str | None, typer.Option(help="Also forecast each latent this far past the last step: 30d, 6w or 3m.")] = None,
+    allow_unconverged: Annotated[bool, typer.Option(help="Exit 0 even when NUTS did not converge on some step.")] = False,
 ) -> None:
-    """Compute the posterior after every dated step (only what changed since the last run)."""
+    """Compute the posterior after every dated step (only what changed since the last run).
+
+    Exits 3 when NUTS failed its convergence checks on a step (unless --allow-unconverged).
+    """
     from beliefs.forecast import parse_horizon
     from beliefs.pipeline import ENGINES, update_history
     from beliefs.summary import summary_json
@@ -98,8 +102,21 @@ def update(
         summary = {**summary, "forecast": forecast(result.history, ws.scenario, horizon_days, seed=seed).summary()}
     if as_json:
         sys.stdout.write(summary_json(summary))
+    else:
+        out.print(summary_table(summary, ws.scenario))
+    _check_convergence(summary, allow_unconverged)
+
+
+def _check_convergence(summary: dict, allow_unconverged: bool) -> None:
+    """Never let unconverged sampling pass silently as an answer."""
+    failed = [s for s in summary["steps"] if not s.get("diagnostics", {}).get("converged", True)]
+    if not failed:
         return
-    out.print(summary_table(summary, ws.scenario))
+    dates = ", ".join(s["date"] for s in failed)
+    err.print(f"[bold yellow]warning[/] NUTS did not converge (R-hat <= 1.01, ESS >= 400, no divergences) on {len(failed)} step(s): {dates}, "
+              "even after a second, longer run; do not rely on those numbers: use --engine exact, or more --draws.", highlight=False)
+    if not allow_unconverged:
+        raise typer.Exit(3)
 
 
 def summary_table(summary: dict, scenario) -> Table:

@@ -19,6 +19,8 @@ from beliefs.likelihoods import LikelihoodTable
 from beliefs.summary import JSON_DECIMALS, summary_json
 from beliefs.workspace import Workspace
 
+DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "attempts")
+
 
 @dataclass(frozen=True)
 class PosteriorHistory:
@@ -47,7 +49,7 @@ class PosteriorHistory:
             "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
             "row_step": (("row",), table.row_step),
         }
-        for name in ("rhat", "ess_bulk", "ess_tail", "divergences"):
+        for name in DIAGNOSTICS:
             if all(name in p.diagnostics for p in posteriors):
                 values = np.stack([p.diagnostics[name] for p in posteriors])
                 data[name] = (("step", "latent")[: values.ndim], values)
@@ -108,7 +110,7 @@ class PosteriorHistory:
     def step_posterior(self, step: int) -> StepPosterior:
         """One step back as an engine result, so the cache can reuse it."""
         ds = self.dataset.sel(step=step)
-        diagnostics = {name: ds[name].values for name in ("rhat", "ess_bulk", "ess_tail", "divergences") if name in ds}
+        diagnostics = {name: ds[name].values for name in DIAGNOSTICS if name in ds}
         return StepPosterior(
             ds["hypothesis_probability"].values,
             ds["latent_draws"].transpose("chain", "draw", "latent").values,
@@ -133,18 +135,34 @@ class PosteriorHistory:
         ds = self.dataset
         steps = []
         for step in range(self.n_steps):
-            steps.append(
-                {
-                    "date": self.dates[step],
-                    "evidence": self.evidence_ids(step),
-                    "hypotheses": {h: _round(ds["hypothesis_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses},
-                    "latents": {
-                        name: {q: _round(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95")}
-                        for name in self.latents
-                    },
+            entry = {
+                "date": self.dates[step],
+                "evidence": self.evidence_ids(step),
+                "hypotheses": {h: _round(ds["hypothesis_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses},
+                "latents": {
+                    name: {q: _round(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95")}
+                    for name in self.latents
+                },
+            }
+            if "converged" in ds:  # sampled steps carry their convergence checks
+                at = ds.sel(step=step)
+                entry["diagnostics"] = {
+                    "converged": bool(at["converged"]),
+                    "rhat_max": _round(at["rhat"].max()),
+                    "ess_bulk_min": round(float(at["ess_bulk"].min())),
+                    "ess_tail_min": round(float(at["ess_tail"].min())),
+                    "divergences": int(at["divergences"]),
+                    "attempts": int(at["attempts"]),
                 }
-            )
+            steps.append(entry)
         return {"title": self.title, "engine": self.engine, "steps": steps}
+
+    @property
+    def unconverged_steps(self) -> list[int]:
+        """Steps whose NUTS chains failed the convergence checks even after a second run."""
+        if "converged" not in self.dataset:
+            return []
+        return [int(s) for s in self.dataset["step"].values[~self.dataset["converged"].values.astype(bool)]]
 
     def to_json(self) -> str:
         """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""

@@ -1,7 +1,9 @@
 """NUTS engine: nutpie samples the model once compiled, re-using it for every step.
 
 Compiling costs seconds; swapping the `included` mask with `with_data` costs nothing, so a
-whole history costs one compile plus one short sampling run per step.
+whole history costs one compile plus one short sampling run per step. A step whose chains
+do not pass the convergence checks is sampled once more with longer tuning and twice the
+draws (thinned back to the history's size); if it still fails, it is marked unconverged.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import xarray as xr
 
 from beliefs.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
 from beliefs.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_NOW
+
+MAX_RHAT = 1.01
+MIN_ESS = 400
 
 
 class NutsEngine:
@@ -33,18 +38,26 @@ class NutsEngine:
         rng = np.random.default_rng(step_seed(seed, step))
         if self._compiled is None:
             return self._without_latents(included, rng)
+        compiled = self._compiled.with_data(**{INCLUDED: included, CURRENT_STEP: np.array(step, dtype="int64")})
+        result = self._sample(compiled, rng, thin=1)
+        if not result.diagnostics["converged"]:
+            result = self._sample(compiled, rng, thin=2)
+            result.diagnostics["attempts"] = np.array(2)
+        return result
+
+    def _sample(self, compiled, rng: np.random.Generator, thin: int) -> StepPosterior:
+        """One sampling run (`thin` times the draws and tuning, thinned back) with its diagnostics."""
         import nutpie
 
-        compiled = self._compiled.with_data(**{INCLUDED: included, CURRENT_STEP: np.array(step, dtype="int64")})
         trace = nutpie.sample(
             compiled,
-            draws=self.settings["draws"],
-            tune=self.settings["tune"],
+            draws=self.settings["draws"] * thin,
+            tune=self.settings["tune"] * thin,
             chains=self.settings["chains"],
             seed=int(rng.integers(2**31)),
             progress_bar=False,
         )
-        posterior = trace["posterior"].to_dataset()
+        posterior = trace["posterior"].to_dataset().isel(draw=slice(None, None, thin))
         per_draw = posterior[HYPOTHESIS_PROBABILITY].transpose("chain", "draw", "hypothesis").values
         now = posterior[LATENT_NOW]
         chosen = sample_hypotheses(per_draw, rng)
@@ -58,14 +71,7 @@ class NutsEngine:
         else:
             draws = now.transpose("chain", "draw", "latent").values
             mean, q05, q95 = summarise_draws(draws)
-        samples = xr.Dataset({"w": (("chain", "draw", "latent"), draws)})
-        diagnostics = {
-            "rhat": az.rhat(samples)["w"].values,
-            "ess_bulk": az.ess(samples, method="bulk")["w"].values,
-            "ess_tail": az.ess(samples, method="tail")["w"].values,
-            "divergences": np.array(int(trace["sample_stats"]["diverging"].values.sum())),
-        }
-        return StepPosterior(per_draw.mean(axis=(0, 1)), draws, mean, q05, q95, chosen, diagnostics)
+        return StepPosterior(per_draw.mean(axis=(0, 1)), draws, mean, q05, q95, chosen, _diagnostics(draws, trace))
 
     def _without_latents(self, included: np.ndarray, rng: np.random.Generator) -> StepPosterior:
         """Nothing to sample: P(H | rows) is the model's deterministic, evaluated directly."""
@@ -75,3 +81,21 @@ class NutsEngine:
         chosen = sample_hypotheses(np.broadcast_to(probability, (chains, draws, probability.size)), rng)
         empty = np.zeros(0)
         return StepPosterior(probability, np.zeros((chains, draws, 0)), empty, empty, empty, chosen)
+
+
+def _diagnostics(draws: np.ndarray, trace) -> dict[str, np.ndarray]:
+    """R-hat, bulk and tail ESS of each latent, divergences, and whether all pass the thresholds."""
+    samples = xr.Dataset({"w": (("chain", "draw", "latent"), draws)})
+    rhat = az.rhat(samples)["w"].values
+    ess_bulk = az.ess(samples, method="bulk")["w"].values
+    ess_tail = az.ess(samples, method="tail")["w"].values
+    divergences = int(trace["sample_stats"]["diverging"].values.sum())
+    converged = bool(np.all(rhat <= MAX_RHAT) and np.all(ess_bulk >= MIN_ESS) and np.all(ess_tail >= MIN_ESS) and divergences == 0)
+    return {
+        "rhat": rhat,
+        "ess_bulk": ess_bulk,
+        "ess_tail": ess_tail,
+        "divergences": np.array(divergences),
+        "converged": np.array(converged),
+        "attempts": np.array(1),
+    }
