@@ -124,7 +124,7 @@ def summary_table(summary: dict, scenario) -> Table:
     table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")
     table.add_column("step", justify="right")
     table.add_column("date", no_wrap=True)
-    table.add_column("rows", justify="right")
+    table.add_column("rows", justify="right", no_wrap=True)
     for name in scenario.hypothesis_names:
         table.add_column(name, justify="right", no_wrap=True)
     for name in scenario.latent_names:
