@@ -1,0 +1,66 @@
+"""Every notebook runs top to bottom with a real kernel, on a copy of the default workspace,
+and the committed notebooks carry no outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+EXPECTED = ["01-priors.ipynb", "02-evidence.ipynb", "03-updating.ipynb", "04-publishing.ipynb"]
+CELL_TIMEOUT = 600  # seconds; the slowest cell (the report's figures) takes about a minute
+
+
+def files_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def python3_kernel() -> str:
+    """The `python3` kernel of this virtualenv, registered in it if it is missing."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if "python3" not in specs or not Path(specs["python3"]).is_relative_to(sys.prefix):
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"], check=True, capture_output=True)
+    return "python3"
+
+
+def test_the_four_notebooks_are_there():
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_committed_notebook_has_no_outputs(name):
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: strip the outputs before committing"
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert 'WORKSPACE = Path(os.environ.get("BELIEFS_WORKSPACE", ".."))' in first_code.source
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXPECTED)
+def test_notebook_runs_top_to_bottom_on_a_copy_of_the_default_workspace(name, default_copy, python3_kernel, monkeypatch):
+    monkeypatch.setenv("BELIEFS_WORKSPACE", str(default_copy))
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    evidence_before = files_digest(default_copy / "evidence")
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(notebook, kernel_name=python3_kernel, timeout=CELL_TIMEOUT, allow_errors=False,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()  # raises CellExecutionError on the first cell that fails
+    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"]
+    assert any("image/png" in out.get("data", {}) for out in outputs), "every notebook shows at least one figure"
+    assert files_digest(default_copy / "evidence") == evidence_before, "a notebook wrote into the workspace's evidence"
+    if name == "04-publishing.ipynb":
+        assert (default_copy / "reports" / "index.html").is_file()
