@@ -375,9 +375,15 @@ def plot_latent_step(history: PosteriorHistory, step: int):
     for ax in fig.axes:
         ax.tick_params(labelsize=8)
         ax.set_xlim(left=0)
+    names = {"prior": "prior", "posterior": f"after step {step}"}
     for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
         legend.set_title(None)
         legend.set_frame_on(False)
+        for text in legend.get_texts():
+            text.set_text(names.get(text.get_text(), text.get_text()))
+    for ax in fig.axes:
+        if ax.has_data():
+            ax.set_xlabel("value (0 to 1)", fontsize=8)
     return pc
 
 

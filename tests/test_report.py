@@ -1,0 +1,340 @@
+"""The report folder: its numbers against the posterior history, escaping, link rules, atomic writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import beliefs
+from beliefs.cli import app
+from beliefs.report import MARKER, md_escape, safe_url, write_report
+from beliefs.wording import estimative_word, percent
+
+
+class Page(HTMLParser):
+    """The parts of index.html the tests look at: images, links, probability cells, visible text."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.images: list[dict] = []
+        self.links: list[str] = []
+        self.probs: list[dict] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self._prob: dict | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "a":
+            self.links.append(attrs.get("href", ""))
+        if "prob" in (attrs.get("class") or "").split():
+            self._prob = dict(attrs, text="")
+
+    def handle_endtag(self, tag):
+        if self._prob is not None and tag in ("td", "span"):
+            self.probs.append(self._prob)
+            self._prob = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._prob is not None:
+            self._prob["text"] += data
+
+
+@pytest.fixture(scope="module")
+def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "reports"
+    started = time.perf_counter()
+    folder = write_report(default_workspace, default_history_exact, out)
+    seconds = time.perf_counter() - started
+    print(f"\nwrote the default report in {seconds:.1f} s")
+    assert seconds < 120, "the report of the default workspace should take well under a minute on an idle machine"
+    return folder
+
+
+def test_report_folder_has_every_part(default_report, default_history_exact):
+    for name in ("index.html", "report.md", "summary.json", "history.nc", MARKER, "figures/timeline.png", "figures/timeline.svg",
+                 "figures/influence.png", "figures/latents.png", "figures/step-01.png", "figures/latents-step-01.png"):
+        assert (default_report / name).is_file(), name
+    pngs = sorted(p.stem for p in (default_report / "figures").glob("*.png"))
+    svgs = sorted(p.stem for p in (default_report / "figures").glob("*.svg"))
+    assert pngs == svgs
+    steps = default_history_exact.n_steps - 1
+    assert len(pngs) == 3 + 2 * steps  # timeline, latents, influence; per step: hypotheses and latents
+
+
+def test_summary_json_is_the_update_json(default_report, default_history_exact):
+    assert (default_report / "summary.json").read_text(encoding="utf-8") == default_history_exact.to_json()
+
+
+def test_history_nc_is_the_history(default_report, default_history_exact):
+    saved = beliefs.PosteriorHistory.from_netcdf(default_report / "history.nc")
+    assert np.array_equal(saved.hypothesis_probability.values, default_history_exact.hypothesis_probability.values)
+    assert np.array_equal(saved.dataset["latent_draws"].values, default_history_exact.dataset["latent_draws"].values)
+
+
+def test_html_numbers_match_the_history(default_report, default_history_exact):
+    page = Page((default_report / "index.html").read_text(encoding="utf-8"))
+    probs = default_history_exact.hypothesis_probability
+    assert len(page.probs) == len(default_history_exact.hypotheses) * default_history_exact.n_steps  # answer + every step after 0
+    for cell in page.probs:
+        value = float(probs.sel(step=int(cell["data-step"]), hypothesis=cell["data-hypothesis"]))
+        assert float(cell["data-value"]) == pytest.approx(value, abs=1e-6)
+        assert cell["text"].strip() == percent(value)
+    text = " ".join(page.text)
+    last = default_history_exact.n_steps - 1
+    for h in default_history_exact.hypotheses:
+        p = float(probs.sel(step=last, hypothesis=h))
+        assert estimative_word(p) in text
+    mean = float(default_history_exact.dataset["latent_mean"].sel(step=last, latent="willingness"))
+    assert f"{mean:.3f}" in text
+    assert "ICD 203" in text and "roughly even chance 45–55%" in text
+
+
+def test_answer_comes_first_sorted_by_probability(default_report, default_history_exact):
+    html = (default_report / "index.html").read_text(encoding="utf-8")
+    assert html.index('id="answer"') < html.index('id="latest"') < html.index('id="path"') < html.index('id="steps"')
+    page = Page(html)
+    answer = [c for c in page.probs if int(c["data-step"]) == default_history_exact.n_steps - 1][: len(default_history_exact.hypotheses)]
+    values = [float(c["data-value"]) for c in answer]
+    assert values == sorted(values, reverse=True)
+
+
+def test_markdown_has_the_same_numbers_and_figures(default_report, default_history_exact):
+    md = (default_report / "report.md").read_text(encoding="utf-8")
+    last = default_history_exact.n_steps - 1
+    for h in default_history_exact.hypotheses:
+        p = float(default_history_exact.hypothesis_probability.sel(step=last, hypothesis=h))
+        assert f"**{percent(p)}** | {estimative_word(p)}" in md
+    html_images = {img["src"] for img in Page((default_report / "index.html").read_text(encoding="utf-8")).images}
+    md_images = {line.split("](", 1)[1].rstrip(")") for line in md.splitlines() if line.startswith("![")}
+    assert md_images == html_images
+
+
+def test_every_image_has_alt_text_and_exists(default_report):
+    page = Page((default_report / "index.html").read_text(encoding="utf-8"))
+    assert page.images
+    for img in page.images:
+        assert len(img.get("alt", "")) > 20, img
+        assert (default_report / img["src"]).is_file()
+
+
+def test_footer_names_versions_engine_seed_and_time(default_report, default_history_exact):
+    text = " ".join(Page((default_report / "index.html").read_text(encoding="utf-8")).text)
+    for package in ("beliefs", "pymc", "arviz", "xarray"):
+        assert f"{package} " in text
+    assert f"seed {default_history_exact.dataset.attrs['seed']}" in text
+    assert "exact" in text and "UTC" in text
+    commit = subprocess.run(["git", "-C", str(Path(__file__).parents[1]), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    if commit:
+        assert commit in text
+
+
+# -- escaping and links ------------------------------------------------------------------------
+HOSTILE = {
+    "2025-02-01.csv": """\
+        xss-summary,<script>window.__xss = 1</script> and <b>bold</b>,javascript:alert(1),0.9,"<img src=x onerror=""window.__xss=2"">",0.6,0.3,0.1,,
+        good-link,A plain report,https://example.org/news?id=1&x=(2),1.0,Trusted,0.5,0.3,0.2,,
+        http-link,Another,http://example.com/a,1.0,,0.4,0.4,0.2,0.6,0.3
+        """,
+    "2025-03-01.csv": """\
+        data-url,Data URL,"data:text/html;base64,PHNjcmlwdD4=",1.0,,0.5,0.5,0.5,,
+        caps-js,Shouty,JavaScript:alert(2),1.0,,0.5,0.4,0.3,,
+        markdown,**not bold** [link](javascript:alert(3)) | pipe _under_ `code`,Reuters | 3 May,1.0,# heading,0.3,0.3,0.4,,
+        """,
+}
+
+
+@pytest.fixture
+def hostile_workspace(make_workspace):
+    return beliefs.load_workspace(make_workspace(HOSTILE, name="hostile"))
+
+
+@pytest.fixture
+def hostile_folder(hostile_workspace, tmp_path):
+    history = beliefs.compute_history(hostile_workspace, engine="exact", seed=0, draws=200, chains=2)
+    return write_report(hostile_workspace, history, tmp_path / "out")
+
+
+def test_analyst_text_is_escaped_in_html(hostile_folder):
+    html = (hostile_folder / "index.html").read_text(encoding="utf-8")
+    page = Page(html)
+    assert "script" not in page.tags and "b" not in page.tags
+    assert "<script>window.__xss" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in html
+    text = " ".join(page.text)
+    assert "<script>window.__xss = 1</script> and <b>bold</b>" in text  # shown as text
+    assert '<img src=x onerror="window.__xss=2">' in text
+
+
+def test_only_http_and_https_sources_become_links(hostile_folder):
+    page = Page((hostile_folder / "index.html").read_text(encoding="utf-8"))
+    external = [href for href in page.links if not href.startswith(("#", "figures/")) and href not in ("summary.json", "history.nc", "report.md")]
+    assert sorted(external) == ["http://example.com/a", "https://example.org/news?id=1&x=(2)"]
+    assert not any(href.lower().lstrip().startswith(("javascript:", "data:")) for href in page.links)
+    text = " ".join(page.text)
+    assert "javascript:alert(1)" in text and "JavaScript:alert(2)" in text  # still shown, as text
+
+
+def test_analyst_text_is_inert_in_markdown(hostile_folder):
+    md = (hostile_folder / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "<img" not in md and "<b>" not in md
+    assert "&lt;script&gt;" in md
+    assert not re.search(r"(?<!\\)\]\(<?(javascript|data):", md, re.IGNORECASE)  # no Markdown link to a script or data URL
+    assert r"\*\*not bold\*\* \[link\](javascript:alert(3)) \| pipe \_under\_ \`code\`" in md
+    assert "[https://example.org/news?id=1&amp;x=(2)](<https://example.org/news?id=1&x=%282%29>)" in md
+    assert "Reuters \\| 3 May" in md
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("https://example.org/a", "https://example.org/a"),
+        ("  http://example.org  ", "http://example.org"),
+        ("HTTPS://EXAMPLE.ORG/", "HTTPS://EXAMPLE.ORG/"),
+        ("javascript:alert(1)", None),
+        (" JaVaScRiPt:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("vbscript:msgbox", None),
+        ("ftp://example.org/file", None),
+        ("//example.org/protocol-relative", None),
+        ("https://", None),
+        ("https://trusted.example@evil.example/", None),
+        ('https://example.org/"onmouseover="x', None),
+        ("https://example.org/a b", None),
+        ("Reuters, 11 April 2025", None),
+        ("", None),
+    ],
+)
+def test_safe_url(source, url):
+    assert safe_url(source) == url
+
+
+def test_md_escape_keeps_spaces_and_neutralises_markup():
+    assert md_escape(", ") == ", "
+    assert md_escape("a\nb") == "a b"
+    assert md_escape("<a href='x'>") == "&lt;a href='x'&gt;"
+    assert md_escape("[x](y)") == r"\[x\](y)"
+
+
+# -- atomic writing ------------------------------------------------------------------------------
+@pytest.fixture
+def small_setup(make_workspace, tmp_path):
+    ws = beliefs.load_workspace(make_workspace({"2025-02-01.csv": "r1,One,,1.0,,0.6,0.3,0.1,0.6,0.3\n",
+                                                "2025-03-01.csv": "r2,Two,,1.0,,0.2,0.3,0.5,,\n"}))
+    history = beliefs.compute_history(ws, engine="exact", seed=0, draws=200, chains=2)
+    return ws, history, tmp_path / "out"
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _leftovers(out: Path) -> list[str]:
+    return [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
+    ws, history, out = small_setup
+    write_report(ws, history, out)
+    before = _snapshot(out)
+
+    def interrupt(done, total):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_report(ws, history, out, on_progress=interrupt)
+    assert _snapshot(out) == before
+    assert _leftovers(out) == []
+
+
+def test_a_failing_write_leaves_the_previous_report_intact(small_setup, make_workspace):
+    ws, history, out = small_setup
+    write_report(ws, history, out)
+    before = _snapshot(out)
+    other = beliefs.load_workspace(make_workspace({"2025-02-01.csv": "r9,Nine,,1.0,,0.6,0.3,0.1,,\n"}, name="other"))
+    with pytest.raises(ValueError, match="does not belong"):
+        write_report(other, history, out)
+    assert _snapshot(out) == before
+    assert _leftovers(out) == []
+
+
+def test_a_second_write_replaces_the_report_whole(small_setup):
+    ws, history, out = small_setup
+    write_report(ws, history, out)
+    (out / "figures" / "stray.png").write_bytes(b"old")
+    write_report(ws, history, out)
+    assert not (out / "figures" / "stray.png").exists()
+    assert (out / "index.html").is_file() and _leftovers(out) == []
+    assert oct(out.stat().st_mode & 0o777) != oct(0o700)  # readable by a web server, unlike a private temp dir
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(small_setup):
+    ws, history, out = small_setup
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(beliefs.WorkspaceError, match="did not write"):
+        write_report(ws, history, out)
+    assert (out / "thesis.docx").read_text() == "precious"
+
+
+@pytest.mark.slow
+def test_a_killed_report_command_leaves_the_previous_report_intact(default_copy, tmp_path):
+    out = tmp_path / "published"
+    command = [sys.executable, "-c", "from beliefs.cli import main; main()", "report", str(default_copy), "--out", str(out)]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(out)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and not any(out.parent.glob(f".{out.name}.tmp-*/figures/step-0*.svg")):
+            time.sleep(0.05)
+        assert process.poll() is None, "the second run finished before it could be interrupted"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    assert _snapshot(out) == before
+
+
+# -- the command -------------------------------------------------------------------------------
+def test_cli_report_writes_the_folder(small_setup):
+    ws, _, out = small_setup
+    result = CliRunner().invoke(app, ["report", str(ws.root), "--out", str(out), "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file()
+    assert json.loads((out / "summary.json").read_text())["engine"] == "exact"
+    assert "seed 3" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_cli_report_defaults_to_workspace_reports(small_setup):
+    ws, _, _ = small_setup
+    result = CliRunner().invoke(app, ["report", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert (ws.root / "reports" / "index.html").is_file()
+
+
+def test_cli_report_exits_2_on_a_bad_workspace(tmp_path):
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "missing")])
+    assert result.exit_code == 2

@@ -1,0 +1,92 @@
+"""The report as a reader sees it: index.html opened in a real headless Chromium.
+
+Needs Debian's `chromium` (installed by `make test` / `.ci/run`) and the `playwright` Python
+package; never runs `playwright install`. Skipped, with the reason, when either is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+import beliefs
+from beliefs.report import write_report
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOT_COPY = Path("/tmp/beliefs-report-screenshot.png")
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium; `make test` does it)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed (pip install playwright)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, index: Path):
+    """Open a report page; collect console errors, page errors and dialogs (an alert would be an XSS)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    events: dict[str, list[str]] = {"errors": [], "dialogs": []}
+    page.on("console", lambda message: events["errors"].append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: events["errors"].append(str(error)))
+    page.on("requestfailed", lambda request: events["errors"].append(f"failed to load {request.url}"))
+
+    def on_dialog(dialog):
+        events["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(index.resolve().as_uri(), wait_until="load")
+    return page, events
+
+
+def test_default_report_renders_with_every_image_and_no_errors(browser, default_workspace, default_history_exact, tmp_path):
+    folder = write_report(default_workspace, default_history_exact, tmp_path / "reports")
+    page, events = open_page(browser, folder / "index.html")
+    images = page.evaluate("Array.from(document.images).map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, "
+                           "alt: i.alt}))")
+    assert len(images) == 3 + 2 * (default_history_exact.n_steps - 1)
+    broken = [image["src"] for image in images if not image["ok"]]
+    assert broken == []
+    assert all(image["alt"] for image in images)
+    assert events == {"errors": [], "dialogs": []}
+    heading = page.locator("h1").inner_text()
+    assert heading == default_history_exact.title
+    first_section = page.locator("main section").first
+    assert first_section.get_attribute("id") == "answer" and first_section.locator("td.prob").count() == len(default_history_exact.hypotheses)
+    screenshot = tmp_path / "report.png"
+    page.screenshot(path=str(screenshot), full_page=False)
+    page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
+    assert screenshot.stat().st_size > 20_000
+    shutil.copyfile(screenshot, SCREENSHOT_COPY)
+    page.close()
+
+
+def test_hostile_text_stays_text_in_the_browser(browser, make_workspace, tmp_path):
+    files = {"2025-02-01.csv": """\
+        xss,<script>alert('summary')</script><img src=x onerror=alert('img')>,javascript:alert('source'),0.9,"<svg onload=alert('svg')>",0.6,0.3,0.1,,
+        """}
+    workspace = beliefs.load_workspace(make_workspace(files, name="hostile"))
+    history = beliefs.compute_history(workspace, engine="exact", seed=0, draws=200, chains=2)
+    folder = write_report(workspace, history, tmp_path / "reports")
+    page, events = open_page(browser, folder / "index.html")
+    assert events["dialogs"] == []
+    summary = page.locator("#row-xss p.summary").inner_text()
+    assert summary == "<script>alert('summary')</script><img src=x onerror=alert('img')>"
+    assert page.locator("#row-xss dd.source a").count() == 0
+    assert page.locator("#row-xss dd.source").inner_text() == "javascript:alert('source')"
+    assert page.evaluate("document.querySelectorAll('main script, main svg, main img[src=x]').length") == 0
+    assert events["errors"] == []
+    page.close()
