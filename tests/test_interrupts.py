@@ -1,0 +1,64 @@
+"""Interrupted and concurrent runs: real processes, killed at arbitrary moments."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from beliefs.cache import cache_paths
+
+LATE = "id,summary,p_pressure,p_concede,p_walk_away,p_willingness_yes,p_willingness_no\nlate,A later row,0.7,0.3,0.4,0.6,0.4\n"
+
+
+def start_update(root, *extra):
+    return subprocess.Popen([sys.executable, "-m", "beliefs.cli", "update", str(root), "--json", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process) -> dict:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.5, 1.5, 2.5, 3.5, 5.0])
+def test_killed_update_leaves_a_usable_cache(default_copy, delay):
+    reference = finish(start_update(default_copy))
+    (default_copy / "evidence" / "2025-12-01-late.csv").write_text(LATE)
+    process = start_update(default_copy)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    _, manifest_path = cache_paths(default_copy, "exact")
+    manifest = json.loads(manifest_path.read_text())  # never half-written: old or new, but valid JSON
+    assert len(manifest["summary"]["steps"]) in (len(reference["steps"]), len(reference["steps"]) + 1)
+    after = finish(start_update(default_copy))
+    assert after["steps"][: len(reference["steps"])] == reference["steps"]
+    assert after["steps"][-1]["evidence"] == ["late"]
+    assert not list(manifest_path.parent.glob("*.tmp")) and not list(manifest_path.parent.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_concurrent_updates_agree_and_leave_one_valid_cache(default_copy):
+    first, second = start_update(default_copy), start_update(default_copy)
+    a, b = finish(first), finish(second)
+    assert a == b
+    again = subprocess.run([sys.executable, "-m", "beliefs.cli", "update", str(default_copy), "--json"], capture_output=True, text=True)
+    assert "computed 0 of" in again.stderr and json.loads(again.stdout) == a
+
+
+def test_a_waiting_run_says_so(default_copy):
+    from beliefs.atomic import workspace_lock
+
+    with workspace_lock(default_copy):
+        process = start_update(default_copy)
+        time.sleep(3)
+    _, err = process.communicate(timeout=600)
+    assert process.returncode == 0
+    assert "Waiting for another beliefs process" in err
