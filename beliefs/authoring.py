@@ -3,8 +3,9 @@
 `add_evidence` appends one row to the dated file of its day: it validates the row with the
 very parser that `beliefs check` runs (on the would-be files, so the messages are the same),
 never changes a byte already in the file, and writes atomically under the workspace's lock
-(the one `beliefs update` holds) so concurrent adds never lose a row. `what_if` computes the posterior history as if rows had been added,
-writing nothing; `preview_workspace` gives the workspace it computes from.
+(the one `beliefs update` holds) so concurrent adds never lose a row. `what_if` computes
+the posterior history as if rows had been added, writing nothing; `preview_workspace`
+gives the workspace it computes from.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def preview_workspace(
         date = workspace.steps[-1].date + dt.timedelta(days=1)
     plan = _plan(workspace, _as_rows(rows), date, file_words)
     combined = sorted([*workspace.rows, *plan.rows], key=lambda r: (r.date, str(r.path), r.line or 0))
-    return Workspace(root=workspace.root, scenario=workspace.scenario, rows=tuple(combined))
+    return dataclasses.replace(workspace, rows=tuple(combined))
 
 
 def what_if(
