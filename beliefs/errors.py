@@ -20,7 +20,7 @@ class Problem:
     column: int | None = None
 
     def location(self) -> str:
-        parts = [str(self.path)]
+        parts = ["".join(c if c.isprintable() else repr(c)[1:-1] for c in str(self.path))]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:

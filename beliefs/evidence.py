@@ -99,7 +99,7 @@ def file_name_problem(name: str) -> str | None:
     if strict:
         rest = name[strict.end():]
         if rest.lower().endswith(".csv") and not rest.endswith(".csv"):
-            return f"the extension must be lower-case .csv: rename the file {name[: -len('.csv')]}.csv"
+            return f"the extension must be lower-case .csv: rename the file {_printable(name[: -len('.csv')])[:60]}.csv"
         if rest == "-.csv":
             return f"no words after the hyphen; name the file {NAME_FORMS}"
         return f"after the date, join words with hyphens: {NAME_FORMS}, e.g. {strict.group()}-sumy-strike.csv"
@@ -108,11 +108,22 @@ def file_name_problem(name: str) -> str | None:
     return f"file name must start with the step's date: {NAME_FORMS}, e.g. 2025-04-14-sumy-strike.csv"
 
 
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(text: str, limit: int = 32) -> str:
+    """The analyst's text quoted for a message: control characters escaped, and shortened so
+    that the message stays on a line or two."""
+    text = _printable(text)
+    return "'" + (text if len(text) <= limit else text[: limit - 3] + "...") + "'"
+
+
 def parse_probability(text: str) -> float:
     """A probability cell as a float in [0, 1]; ValueError with a readable reason otherwise."""
     value = _parse_number(text, "a probability")
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{text.strip()!r} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
+        raise ValueError(f"{shown(text.strip())} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
     return value
 
 
@@ -129,9 +140,9 @@ def _parse_number(text: str, what: str) -> float:
             hint = f"write decimals with a point: {stripped.replace(',', '.')}"
         else:
             hint = f"write {what} as a decimal between 0 and 1, {_EXAMPLE}"
-        raise ValueError(f"{stripped!r} is not a number; {hint}")
+        raise ValueError(f"{shown(stripped)} is not a number; {hint}")
     if not math.isfinite(value):
-        raise ValueError(f"{stripped!r} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
+        raise ValueError(f"{shown(stripped)} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
     return value
 
 
@@ -165,9 +176,8 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
                 problems.append(Problem(path, f"is a {suffix} file, which beliefs does not read; save it as CSV UTF-8 (comma-separated) with a .csv name"))
             continue
         if name.casefold() in folded:
-            problems.append(
-                Problem(path, f"name differs from {folded[name.casefold()]} only in letter case; on macOS and Windows they are one file: merge or rename them")
-            )
+            other = _printable(folded[name.casefold()])[:60]
+            problems.append(Problem(path, f"name differs from {other} only in letter case; on macOS and Windows they are one file: merge or rename them"))
         folded.setdefault(name.casefold(), name)
         file_rows, file_problems = parse_evidence_file(path, scenario)
         rows += file_rows
@@ -194,7 +204,7 @@ def _duplicate_ids(rows: list[EvidenceRow]) -> list[Problem]:
         first = seen.setdefault(row.id, row)
         if first is not row:
             where = f"line {first.line}" if first.path == row.path else f"{first.path.name if first.path else '?'}:{first.line}"
-            problems.append(Problem(row.path, f"duplicate id {row.id!r}, already used at {where}; ids must be unique across the workspace", row.line, 1))
+            problems.append(Problem(row.path, f"duplicate id {shown(row.id)}, already used at {where}; ids must be unique across the workspace", row.line, 1))
     return problems
 
 
@@ -211,7 +221,7 @@ def _contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]
         mean = sum(row.hypotheses.values()) / len(row.hypotheses)
         for name, value in row.hypotheses.items():
             if name not in ruled_out and row.reliability * value + (1.0 - row.reliability) * mean == 0.0:
-                ruled_out[name] = f"row {row.id!r}"
+                ruled_out[name] = f"row {shown(row.id, 20)}"
         if len(ruled_out) == len(scenario.hypotheses):
             by_reason: dict[str, list[str]] = {}
             for name, why in ruled_out.items():
@@ -454,14 +464,14 @@ class _FileParser:
                 self.problem(f"column {index + 1} of the header has no name; name it (id, summary, p_...) or delete the column", *at)
                 ok = False
             elif columns.index(name) != index:
-                self.problem(f"column {name!r} appears twice in the header; keep one", *at)
+                self.problem(f"column {shown(name)} appears twice in the header; keep one", *at)
                 ok = False
             elif name not in full:
                 if name.startswith("p_"):
                     valid = _listing(p_columns)
-                    self.problem(f"column {name!r} names no hypothesis or latent of {SCENARIO_FILE}{_suggest(name, p_columns)} (valid: {valid})", *at)
+                    self.problem(f"column {shown(name)} names no hypothesis or latent of {SCENARIO_FILE}{_suggest(name, p_columns)} (valid: {valid})", *at)
                 else:
-                    self.problem(f"unknown column {name!r}{_suggest(name, full)}; columns are {', '.join(BASE_COLUMNS)} and p_ columns", *at)
+                    self.problem(f"unknown column {shown(name)}{_suggest(name, full)}; columns are {', '.join(BASE_COLUMNS)} and p_ columns", *at)
                 ok = False
         for name in REQUIRED_COLUMNS:
             if name not in columns:
@@ -505,7 +515,7 @@ class _FileParser:
             try:
                 reliability = _parse_number(cells["reliability"], "the reliability")
                 if not 0.0 <= reliability <= 1.0:
-                    raise ValueError(f"{cells['reliability'].strip()!r} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
+                    raise ValueError(f"{shown(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -74,26 +75,29 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
         if len(self.hypotheses) < 2:
-            found = f"only {next(iter(self.hypotheses))!r}" if self.hypotheses else "none"
+            found = f"only '{_short(next(iter(self.hypotheses)))}'" if self.hypotheses else "none"
             _inconsistent("hypotheses", f"a scenario needs at least two hypotheses, found {found}; add another, e.g. other = {{ prior = 0.5 }}")
-        if sum(h.prior for h in self.hypotheses.values()) <= 0:
+        total = sum(h.prior for h in self.hypotheses.values())
+        if total <= 0:
             _inconsistent("hypotheses", "every prior is 0; give at least one hypothesis a positive prior (priors are normalised to sum to 1)")
+        if not math.isfinite(total):
+            _inconsistent("hypotheses", "the priors are too large to add up; write them as numbers such as 0.3 (they are normalised to sum to 1)")
         for name in self.latents:
             if name in self.hypotheses:
-                _inconsistent(f"latents.{name}", f"{name!r} is both a hypothesis and a latent; give them different names")
+                _inconsistent(f"latents.{name}", f"'{_short(name)}' is both a hypothesis and a latent; give them different names")
         for latent, spec in self.latents.items():
             unknown = sorted(set(spec.drift) - set(self.hypotheses))
             if unknown:
                 _inconsistent(
                     f"latents.{latent}.drift",
-                    f"latents.{latent}.drift names {', '.join(map(repr, unknown))}, which is not a hypothesis; "
-                    f"drift keys must be among {', '.join(self.hypotheses)}",
+                    f"latents.{_short(latent, 20)}.drift names {_short(', '.join(map(repr, unknown)), 40)}, which is not a hypothesis; "
+                    f"drift keys must be among {_short(', '.join(self.hypotheses), 60)}",
                 )
             for suffix in ("yes", "no"):
                 if f"{latent}_{suffix}" in self.hypotheses:
                     _inconsistent(
                         f"latents.{latent}",
-                        f"hypothesis '{latent}_{suffix}' and latent '{latent}' would share the column p_{latent}_{suffix}; rename one of them",
+                        f"hypothesis '{_short(latent)}_{suffix}' and latent '{_short(latent)}' would share the column p_{_short(latent)}_{suffix}; rename one",
                     )
         return self
 
@@ -120,6 +124,13 @@ class Scenario(_Strict):
         """The analyst's label of a hypothesis or latent, or its name when none was given."""
         item = self.hypotheses.get(name) or self.latents.get(name)
         return (item.label if item else "") or name
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A name or key path from the file for a message: control characters escaped, and
+    shortened so that the message stays on a line or two."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _inconsistent(where: str, message: str):
@@ -178,7 +189,7 @@ def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Pr
     lines = text.splitlines()
     source = lines[line - 1] if line and line <= len(lines) else ""
     if message == "Cannot overwrite a value" and "=" in source:
-        key = source.split("=", 1)[0].strip()
+        key = _short(source.split("=", 1)[0].strip())
         column = len(source) - len(source.lstrip()) + 1
         message = f"key {key} is set twice (or clashes with a table of that name); keep one"
     elif message.startswith("Cannot declare") and message.endswith("twice"):
@@ -188,7 +199,7 @@ def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Pr
         key = message.removeprefix("Duplicate inline table key").strip().strip("'")
         found = source.rfind(key, 0, (column or len(source) + 1) - 1)
         column = found + 1 if found >= 0 else column
-        message = f"{message}; keep one"
+        message = f"{_short(message, 80)}; keep one"
     elif message == "Invalid value":
         message = 'invalid value; write a number (0.3), a string in quotes ("..."), a date (2025-04-01) or a table ({ ... })'
     elif message == "Invalid date or datetime":
@@ -197,7 +208,7 @@ def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Pr
         message = "a string is not closed on this line; end it with a quote"
     elif message.startswith("Expected '=' after a key"):
         message += "; a name may hold only letters, digits, _ and -"
-    return Problem(path, f"TOML syntax error: {message}", line, column)
+    return Problem(path, f"TOML syntax error: {_short(message, 140)}", line, column)
 
 
 def _validation_problem(path: Path, text: str, error: dict) -> Problem:
@@ -210,7 +221,7 @@ def _validation_problem(path: Path, text: str, error: dict) -> Problem:
         message = error["ctx"]["message"]
     elif kind == "extra_forbidden":
         allowed = _allowed_keys(keys[:-1])
-        message = f"unknown key {'.'.join(keys)}{_suggest(keys[-1], allowed)}; valid keys here are {', '.join(allowed)}"
+        message = f"unknown key {_short('.'.join(keys))}{_suggest(keys[-1], allowed)}; valid keys here are {', '.join(allowed)}"
     elif kind == "missing":
         message = _missing(keys)
     elif "[key]" in loc:
@@ -218,7 +229,8 @@ def _validation_problem(path: Path, text: str, error: dict) -> Problem:
     else:
         hint = _hint(keys)
         value = _as_toml(error.get("input"))
-        message = f"{'.'.join(keys)} = {value} is not valid: expected {hint}" if hint else f"{'.'.join(keys)}: {error['msg']}"
+        where = _short(".".join(keys))
+        message = f"{where} = {value} is not valid: expected {hint}" if hint else f"{where}: {error['msg']}"
     located = keys[:-1] if kind == "missing" else keys
     line, column = _locate(text, located) if located else (None, None)
     return Problem(path, message, line, column)
@@ -241,7 +253,7 @@ def _suggest(name: str, choices: list[str]) -> str:
 
 
 def _missing(keys: list[str]) -> str:
-    where = ".".join(keys)
+    where = _short(".".join(keys))
     if keys == ["hypotheses"]:
         return "missing the [hypotheses] table; add it with at least two hypotheses, e.g. yes = { prior = 0.5 } and no = { prior = 0.5 }"
     if len(keys) == 1:
@@ -252,22 +264,22 @@ def _missing(keys: list[str]) -> str:
 
 def _bad_name(name: str, table: str) -> str:
     if name[:1].isdigit():
-        return f"{table}: {name!r} is not a valid name: it starts with a digit; use letters, digits and _, starting with a letter"
+        return f"{table}: '{_short(name)}' is not a valid name: it starts with a digit; use letters, digits and _, starting with a letter"
     fixed = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    example = f", e.g. {fixed}" if re.fullmatch(NAME_PATTERN, fixed) else ""
-    return f"{table}: {name!r} is not a valid name; use only letters, digits and _, starting with a letter{example}"
+    example = f", e.g. {_short(fixed)}" if re.fullmatch(NAME_PATTERN, fixed) else ""
+    return f"{table}: '{_short(name)}' is not a valid name; use only letters, digits and _, starting with a letter{example}"
 
 
 def _hint(keys: list[str]) -> str | None:
     """What a valid value at the dotted key path `keys` looks like."""
     if len(keys) == 2 and keys[0] == "hypotheses":
-        return f'a table, e.g. {keys[1]} = {{ prior = 0.3, label = "..." }}'
+        return f'a table, e.g. {_short(keys[1])} = {{ prior = 0.3, label = "..." }}'
     if len(keys) == 2 and keys[0] == "latents":
-        return f"a table, e.g. [latents.{keys[1]}] then prior = {{ alpha = 2.0, beta = 2.0 }}"
+        return f"a table, e.g. [latents.{_short(keys[1])}] then prior = {{ alpha = 2.0, beta = 2.0 }}"
     if len(keys) == 3 and keys[0] == "latents" and keys[2] == "prior":
         return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
     if len(keys) == 4 and keys[2] == "drift":
-        return f"a number, e.g. {keys[3]} = 0.1"
+        return f"a number, e.g. {_short(keys[3])} = 0.1"
     return _HINTS.get(keys[-1]) if keys else None
 
 
