@@ -126,7 +126,7 @@ def lab(tmp_path):
 def test_jupyterlab_serves_the_notebooks_and_starts_a_kernel(lab):
     status, listing = lab.request("GET", "/api/contents/notebooks")
     assert status == 200, listing
-    served = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
+    served = sorted(item["name"] for item in listing["content"] if item["name"].endswith(".ipynb") and item["type"] == "notebook")
     assert served == ["01-priors.ipynb", "02-evidence.ipynb", "03-updating.ipynb", "04-publishing.ipynb"]
 
     status, notebook = lab.request("GET", "/api/contents/notebooks/02-evidence.ipynb")
