@@ -52,7 +52,6 @@ def test_committed_notebook_has_no_outputs(name):
 @pytest.mark.parametrize("name", EXPECTED)
 def test_notebook_runs_top_to_bottom_on_a_copy_of_the_default_workspace(name, default_copy, python3_kernel, monkeypatch):
     monkeypatch.setenv("BELIEFS_WORKSPACE", str(default_copy))
-    monkeypatch.setenv("MPLBACKEND", "agg")
     evidence_before = files_digest(default_copy / "evidence")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(notebook, kernel_name=python3_kernel, timeout=CELL_TIMEOUT, allow_errors=False,
