@@ -32,6 +32,12 @@ _EXPORTS = {
     "PosteriorHistory": "beliefs.history",
     "compute_history": "beliefs.pipeline",
     "update_history": "beliefs.pipeline",
+    "NewRow": "beliefs.authoring",
+    "add_evidence": "beliefs.authoring",
+    "preview_workspace": "beliefs.authoring",
+    "what_if": "beliefs.authoring",
+    "forecast": "beliefs.forecast",
+    "write_report": "beliefs.report",
 }
 
 __all__ = sorted(_EXPORTS)
