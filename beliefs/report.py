@@ -325,7 +325,7 @@ def method_paragraphs(scenario, engine: str, settings: dict, seed) -> list[str]:
                 f"{getattr(latent, 'volatility', 0.0):g}")
         drift = {h: d for h, d in getattr(latent, "drift", {}).items() if d}
         if drift:
-            text += (", drifting by " + ", ".join(f"{d:+g} a month if {scenario.label(h)}" for h, d in drift.items())
+            text += (", drifting by " + ", ".join(f"{d:+g} a month under “{scenario.label(h)}”".replace("-", "−") for h, d in drift.items())
                      + ". Because the drift depends on the hypothesis, evidence about this latent also tells the hypotheses apart: "
                      "a latent that moves the way one answer predicts raises that answer's probability. The row-by-row pushes in this "
                      "report show each row's direct effect; this indirect effect comes on top")

@@ -338,3 +338,21 @@ def test_cli_report_defaults_to_workspace_reports(small_setup):
 def test_cli_report_exits_2_on_a_bad_workspace(tmp_path):
     result = CliRunner().invoke(app, ["report", str(tmp_path / "missing")])
     assert result.exit_code == 2
+
+
+def test_footer_names_the_git_commit_and_uncommitted_changes(small_setup):
+    ws, history, out = small_setup
+    git = ["git", "-C", str(ws.root), "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    write_report(ws, history, out)
+    assert "not a git repository" in (out / "index.html").read_text(encoding="utf-8")
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "scenario.toml", "evidence"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "workspace"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    write_report(ws, history, out)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert commit in html and "uncommitted" not in html
+    with (ws.root / "evidence" / "2025-03-01.csv").open("a", encoding="utf-8") as stream:
+        stream.write("r3,Three,,1.0,,0.3,0.3,0.4,,\n")
+    write_report(ws, history, out)
+    assert "uncommitted changes" in (out / "index.html").read_text(encoding="utf-8")
