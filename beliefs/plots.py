@@ -197,8 +197,8 @@ def plot_influence(history: PosteriorHistory, workspace: Workspace, influence: x
     ax = fig.add_subplot()
     _llr_matrix(ax, history, influence, row_labels, vmax=_llr_limit(influence), with_step_breaks=True, fontsize=7.5)
     ax.set_title("How far each row moved each hypothesis and latent (log likelihood ratio, after reliability)", fontsize=10, loc="left")
-    fig.text(0.01, 0.0, "Blue favours the hypothesis or raises the latent; vermillion counts against it or lowers it; "
-             "grey: the row does not bear on it. ±0.69 = twice as likely.", fontsize=8, color="#444444", va="bottom")
+    fig.supxlabel("Blue favours the hypothesis or raises the latent; vermillion counts against it or lowers it; "
+                  "grey: the row does not bear on it. ±0.69 = twice as likely.", fontsize=8, color="#444444", x=0.01, ha="left")
     return fig
 
 
@@ -427,6 +427,14 @@ def plot_diagnostics(history: PosteriorHistory, step: int):
             figure_kwargs={"figsize": (9.5, 0.6 + 2.6 * n), "layout": "constrained"},
         )
     fig = figure_of(pc)
+    for ax in fig.axes:
+        for text in ax.texts:
+            if text.get_text().startswith("p="):
+                # ArviZ puts the multi-chain test's p-value at a data height that can fall far outside narrow axes; pin it inside.
+                text.set_transform(ax.transAxes)
+                text.set_position((0.01, 0.98))
+                text.set_verticalalignment("top")
+                text.set_fontsize(8)
     ds = history.dataset.sel(step=step)
     numbers = "; ".join(
         f"{name}: R-hat {float(ds['rhat'].sel(latent=name)):.3f}, ESS bulk {float(ds['ess_bulk'].sel(latent=name)):.0f}, "
@@ -458,10 +466,15 @@ def plot_diagnostics_timeline(history: PosteriorHistory) -> Figure:
     ax_div.set_ylabel("divergences")
     ax_div.set_ylim(0, max(1, int(ds["divergences"].max())) * 1.2)
     ax_div.yaxis.set_major_locator(MaxNLocator(integer=True))
+    failed = dates[~ds["converged"].values.astype(bool)] if "converged" in ds else []
     for ax in (ax_rhat, ax_ess, ax_div):
+        for date in failed:
+            ax.axvline(date, color=colour(1), linewidth=6, alpha=0.25, zorder=0)
         ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+    if len(failed):
+        ax_rhat.plot([], [], color=colour(1), linewidth=6, alpha=0.25, label="did not converge")
     ax_rhat.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax_ess.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _date_axis(ax_div)

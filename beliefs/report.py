@@ -248,6 +248,11 @@ def build_context(workspace: Workspace, history: PosteriorHistory, influence, no
     if nuts:
         figures["diagnostics"] = FigureRef("diagnostics", "Line charts of R-hat, effective sample size and divergences of the NUTS sampler "
                                            "at every step.", "NUTS diagnostics at every step.")
+        unconverged = [k for k in _unconverged(history) if k != last] if history.latents else []
+        figures["diagnostics_steps"] = [
+            FigureRef(f"diagnostics-step-{k:02d}", f"ArviZ rank plot and ESS plot of the latents at step {k}, which did not converge.",
+                      f"Step {k} ({history.dates[k]}): ArviZ rank plot and ESS by quantile.") for k in unconverged
+        ]
         figures["diagnostics_latest"] = FigureRef(f"diagnostics-step-{last:02d}", "ArviZ rank plot and ESS plot of the latents at the latest step.",
                                                   "ArviZ rank plot (one line per chain) and ESS by quantile at the latest step.") \
             if history.latents else None
@@ -283,6 +288,7 @@ def build_context(workspace: Workspace, history: PosteriorHistory, influence, no
         "seed": ds.attrs.get("seed", ""),
         "nuts": nuts,
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
+        "latest_unconverged": last in _unconverged(history),
         "versions": _versions(),
         "git": git,
         "workspace": str(workspace.root.resolve()),
@@ -349,7 +355,14 @@ def _diagnostics_at(history: PosteriorHistory, step: int) -> dict:
     ds = history.dataset.sel(step=step)
     per_latent = [{"name": n, "rhat": f"{float(ds['rhat'].sel(latent=n)):.3f}", "ess_bulk": f"{float(ds['ess_bulk'].sel(latent=n)):.0f}",
                    "ess_tail": f"{float(ds['ess_tail'].sel(latent=n)):.0f}"} for n in history.latents]
-    return {"latents": per_latent, "divergences": int(ds["divergences"])}
+    converged = bool(ds["converged"]) if "converged" in ds else None
+    attempts = int(ds["attempts"]) if "attempts" in ds else None
+    return {"latents": per_latent, "divergences": int(ds["divergences"]), "converged": converged, "attempts": attempts}
+
+
+def _unconverged(history: PosteriorHistory) -> list[int]:
+    """Steps whose NUTS chains failed the engine's convergence checks (empty for the exact engine)."""
+    return list(getattr(history, "unconverged_steps", []) or [])
 
 
 def _diagnostics_summary(history: PosteriorHistory) -> dict:
@@ -357,8 +370,10 @@ def _diagnostics_summary(history: PosteriorHistory) -> dict:
     worst_rhat = float(ds["rhat"].max()) if ds["rhat"].size else float("nan")
     least_ess = float(np.minimum(ds["ess_bulk"], ds["ess_tail"]).min()) if ds["ess_bulk"].size else float("nan")
     divergences = int(ds["divergences"].sum())
-    ok = (not ds["rhat"].size or worst_rhat <= 1.01) and (not ds["ess_bulk"].size or least_ess >= 400) and divergences == 0
-    return {"worst_rhat": f"{worst_rhat:.3f}", "least_ess": f"{least_ess:.0f}", "divergences": divergences, "ok": ok}
+    unconverged = _unconverged(history)
+    ok = (not ds["rhat"].size or worst_rhat <= 1.01) and (not ds["ess_bulk"].size or least_ess >= 400) and divergences == 0 and not unconverged
+    return {"worst_rhat": f"{worst_rhat:.3f}", "least_ess": f"{least_ess:.0f}", "divergences": divergences, "ok": ok,
+            "unconverged": [{"index": k, "date": history.dates[k], "anchor": f"step-{k}"} for k in unconverged]}
 
 
 # -- alt text: what a reader who cannot see the figure needs to know ----------------------------
@@ -446,6 +461,9 @@ def _figure_jobs(workspace: Workspace, history: PosteriorHistory, context: dict,
         jobs.append((figures["latents"].stem, lambda: plots.plot_latent_timeline(history)))
     if figures.get("diagnostics"):
         jobs.append((figures["diagnostics"].stem, lambda: plots.plot_diagnostics_timeline(history)))
+    for figure in figures.get("diagnostics_steps", []):
+        k = int(figure.stem.rsplit("-", 1)[1])
+        jobs.append((figure.stem, lambda k=k: plots.plot_diagnostics(history, k)))
     if figures.get("diagnostics_latest"):
         jobs.append((figures["diagnostics_latest"].stem, lambda: plots.plot_diagnostics(history, history.n_steps - 1)))
     for item in context["steps"]:

@@ -356,3 +356,24 @@ def test_footer_names_the_git_commit_and_uncommitted_changes(small_setup):
         stream.write("r3,Three,,1.0,,0.3,0.3,0.4,,\n")
     write_report(ws, history, out)
     assert "uncommitted changes" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
+    ws, _, out = small_setup
+    history = beliefs.compute_history(ws, engine="nuts", seed=0, draws=300, tune=300, chains=2)
+    write_report(ws, history, out)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="diagnostics"' in html and (out / "figures" / "diagnostics.png").is_file()
+    assert (out / "figures" / f"diagnostics-step-{history.n_steps - 1:02d}.png").is_file()
+    assert f"R-hat {float(history.dataset['rhat'].sel(step=1, latent='w')):.3f}" in html
+    # The same history with step 1 marked as failed by the engine's convergence checks.
+    flags = np.ones(history.n_steps, dtype=bool)
+    flags[1] = False
+    flagged = beliefs.PosteriorHistory(history.dataset.assign(converged=("step", flags), attempts=("step", np.full(history.n_steps, 2))))
+    assert flagged.unconverged_steps == [1]
+    write_report(ws, flagged, out)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "did not converge at this step" in html and 'href="#step-1">step 1' in html
+    assert (out / "figures" / "diagnostics-step-01.png").is_file()
+    assert "did not converge" in (out / "report.md").read_text(encoding="utf-8")
