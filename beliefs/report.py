@@ -37,7 +37,7 @@ import numpy as np
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.history import PosteriorHistory
 from beliefs.influence import row_influence, rows_of_step, strongest_effect
-from beliefs.wording import SCALE, SCALE_NAME, describe, estimative_word, percent
+from beliefs.wording import SCALE, SCALE_NAME, estimative_word, percent
 from beliefs.workspace import Workspace
 
 REPORT_DIR = "reports"
@@ -92,8 +92,19 @@ def md_link(text: str, url: str) -> MdRaw:
     return MdRaw(f"[{md_escape(text)}](<{destination}>)")
 
 
-def _anchor(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "row"
+def row_anchors(ids: list[str]) -> dict[str, str]:
+    """An HTML id for each row id: letters, digits, - and _ only, unique even when two ids differ only in other characters."""
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    for row_id in ids:
+        base = "row-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", row_id).strip("-") or "x")
+        anchor, n = base, 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        anchors[row_id] = anchor
+    return anchors
 
 
 # -- what goes into the report --------------------------------------------------------------
@@ -206,12 +217,14 @@ def build_context(workspace: Workspace, history: PosteriorHistory, influence, no
                 for n in history.latents if bool(one["bears_on_latent"].sel(latent=n))]
         return out
 
+    anchors = row_anchors([row.id for row in workspace.rows])
+
     def evidence(step) -> list[dict]:
         rows = []
         for row in step.rows:
             strongest = strongest_effect(influence, row.id)
             rows.append({
-                "id": row.id, "anchor": "row-" + _anchor(row.id), "summary": row.summary, "source": row.source, "url": safe_url(row.source),
+                "id": row.id, "anchor": anchors[row.id], "summary": row.summary, "source": row.source, "url": safe_url(row.source),
                 "reliability": f"{row.reliability:g}", "rationale": row.rationale, "file": row.path.name if row.path else "",
                 "effects": effects(row.id), "strongest": effect_sentence(*strongest, labels) if strongest else "moves nothing",
             })
@@ -444,8 +457,6 @@ def _environment() -> tuple[jinja2.Environment, jinja2.Environment]:
     md.filters["link"] = md_link
     md.filters["raw"] = MdRaw
     md.filters["image"] = lambda figure: figure.md_image()
-    for env in (html, md):
-        env.filters["describe"] = describe
     return html, md
 
 

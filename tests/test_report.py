@@ -377,3 +377,10 @@ def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
     assert "did not converge at this step" in html and 'href="#step-1">step 1' in html
     assert (out / "figures" / "diagnostics-step-01.png").is_file()
     assert "did not converge" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_row_anchors_are_safe_and_unique():
+    from beliefs.report import row_anchors
+
+    anchors = row_anchors(["a.b", "a-b", "x y\"<z>", "ünï"])
+    assert anchors == {"a.b": "row-a-b", "a-b": "row-a-b-2", "x y\"<z>": "row-x-y-z", "ünï": "row-n"}
