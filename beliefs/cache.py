@@ -5,8 +5,9 @@ Each step has a key chained from the previous one: step 0's covers the package v
 the engine, its settings, the seed and the scenario; step t's adds the numbers of the rows
 of step t. A cached step is reused only while its key matches, so an added file computes
 only the new steps and an edited file or scenario recomputes from the first step it
-affects. The manifest (keys plus the JSON summary) lets a run with nothing new answer
-without importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
+affects (NUTS on a moving latent, whose sampled path spans every step, recomputes all).
+The manifest (keys plus the JSON summary) lets a run with nothing new answer without
+importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
 truncated or foreign file is detected and rebuilt, never trusted. Both files are written
 atomically: an interrupted run leaves the previous cache intact.
 """
@@ -22,7 +23,7 @@ from beliefs.atomic import atomic_path
 from beliefs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, vers
     """One key per step; a key changes when anything that step's posterior depends on does."""
     head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
             "scenario": workspace.scenario.model_dump(mode="json")}
+    if engine == "nuts" and workspace.scenario.time_varying:
+        # NUTS samples one innovation per step of the whole history, so every step's draws
+        # depend on how many steps there are: a new step means a new run from step 0.
+        head["steps"] = len(workspace.steps)
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:

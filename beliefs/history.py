@@ -53,8 +53,11 @@ class PosteriorHistory:
             if all(name in p.diagnostics for p in posteriors):
                 values = np.stack([p.diagnostics[name] for p in posteriors])
                 data[name] = (("step", "latent")[: values.ndim], values)
+        chains, draws = posteriors[0].latent_draws.shape[:2]
         coords = {
             "step": np.arange(len(steps)),
+            "chain": np.arange(chains),
+            "draw": np.arange(draws),
             "date": ("step", np.array([s.date for s in steps], dtype="datetime64[D]")),
             "hypothesis": scenario.hypothesis_names,
             "latent": scenario.latent_names,

@@ -77,10 +77,10 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
         pm.Deterministic(LATENT_NOW, w[:, current, :], dims=("hypothesis", LATENT))
         w_rows = pt.tensordot(step_of_row, w, axes=[[1], [1]])  # (row, hypothesis, latent)
         loglik = pt.log(w_rows * p_yes[:, None, :] + (1.0 - w_rows) * p_no[:, None, :])
-        return (included[:, None, None] * loglik).sum(axis=(0, 2))
+        return pt.switch(pt.gt(included[:, None, None], 0), loglik, 0.0).sum(axis=(0, 2))
     w = pm.math.sigmoid(path)
     pm.Deterministic(LATENT_NOW, w[current], dims=LATENT)
     w_rows = pt.dot(step_of_row, w)
     loglik = pt.log(w_rows * p_yes + (1.0 - w_rows) * p_no)
-    pm.Potential("latent_evidence", (included[:, None] * loglik).sum())
+    pm.Potential("latent_evidence", pt.switch(pt.gt(included[:, None], 0), loglik, 0.0).sum())  # 0 * log 0 would be NaN
     return 0.0

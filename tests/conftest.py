@@ -34,6 +34,14 @@ def default_history_nuts(default_workspace) -> beliefs.PosteriorHistory:
     return beliefs.compute_history(default_workspace, engine="nuts", seed=1, draws=1000)
 
 
+@pytest.fixture(scope="session")
+def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
+    """The default workspace's report, written once for every test that reads it."""
+    from beliefs.report import write_report
+
+    return write_report(default_workspace, default_history_exact, tmp_path_factory.mktemp("report") / "reports")
+
+
 @pytest.fixture
 def default_copy(tmp_path) -> Path:
     """A private copy of the default workspace that a test may change."""

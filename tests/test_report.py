@@ -60,17 +60,6 @@ class Page(HTMLParser):
             self._prob["text"] += data
 
 
-@pytest.fixture(scope="module")
-def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("report") / "reports"
-    started = time.perf_counter()
-    folder = write_report(default_workspace, default_history_exact, out)
-    seconds = time.perf_counter() - started
-    print(f"\nwrote the default report in {seconds:.1f} s")
-    assert seconds < 120, "the report of the default workspace should take well under a minute on an idle machine"
-    return folder
-
-
 def test_report_folder_has_every_part(default_report, default_history_exact):
     for name in ("index.html", "report.md", "summary.json", "history.nc", MARKER, "figures/timeline.png", "figures/timeline.svg",
                  "figures/influence.png", "figures/latents.png", "figures/step-01.png", "figures/latents-step-01.png"):

@@ -16,7 +16,6 @@ import numpy as np
 from scipy.integrate import cumulative_simpson
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
-from scipy.signal import fftconvolve
 from scipy.special import betaln, expit, log_expit, logsumexp
 from scipy.stats import beta as beta_distribution
 
@@ -25,7 +24,7 @@ from beliefs.likelihoods import LikelihoodTable
 from beliefs.scenario import Scenario
 
 TAIL = 1e-13  # prior mass left outside the grid at each end
-SPREAD_SDS = 9.0  # how many random-walk sds the grid extends beyond the prior's range
+LOGIT_SPAN = 40.0  # the grid covers at least |logit(w)| <= 40
 
 
 class FilterEngine:
@@ -43,11 +42,15 @@ class FilterEngine:
         self._filtered = None  # (step, hypothesis, latent) densities and log-evidence, computed once
 
     def _grid(self, spec) -> np.ndarray:
-        low, high = beta_distribution.ppf([TAIL, 1 - TAIL], spec.prior.alpha, spec.prior.beta)
-        low, high = np.log(low) - np.log1p(-low), np.log(high) - np.log1p(-high)
-        months = self.table.months[-1] if len(self.table.months) else 0.0
-        spread = SPREAD_SDS * spec.volatility * np.sqrt(months) + 1.0
-        return np.linspace(low - spread, high + spread, self.settings["grid_points"])
+        """A grid fixed by the prior alone, so that adding later steps never changes earlier ones.
+
+        It spans the prior's range and at least logit 1e-17 to 1 - 1e-17 (|z| <= 40), beyond which
+        w no longer differs from 0 or 1 in double precision.
+        """
+        a, b = spec.prior.alpha, spec.prior.beta
+        low = _logit(beta_distribution.ppf(TAIL, a, b))
+        high = -_logit(beta_distribution.ppf(TAIL, b, a))  # 1 - w ~ Beta(b, a): no rounding to 1
+        return np.linspace(min(low - 1.0, -LOGIT_SPAN), max(high + 1.0, LOGIT_SPAN), self.settings["grid_points"])
 
     def _run_filters(self) -> None:
         """Filter every (hypothesis, latent) pair through all steps once: milliseconds each."""
@@ -131,10 +134,19 @@ def _mixture_quantile(weights, components: list[_Component], q: float) -> float:
     return float(expit(z))
 
 
+def _logit(w: float) -> float:
+    w = max(float(w), 1e-300)
+    return float(np.log(w) - np.log1p(-w))
+
+
 def _gaussian_blur(density: np.ndarray, sd: float, spacing: float) -> np.ndarray:
-    """Convolve a density on a uniform grid with Normal(0, sd^2): one random-walk step."""
-    half = int(np.ceil(SPREAD_SDS * sd / spacing))
-    offsets = np.arange(-half, half + 1) * spacing
-    kernel = np.exp(-0.5 * (offsets / sd) ** 2)
-    kernel /= kernel.sum()
-    return np.clip(fftconvolve(density, kernel, mode="same"), 0.0, None)
+    """Convolve a density on a uniform grid with Normal(0, sd^2): one random-walk step.
+
+    Done in Fourier space with the Gaussian's exact transform, so a step far smaller than the
+    grid spacing (a day at low volatility) still adds exactly its variance; zero padding
+    keeps mass from wrapping around the ends.
+    """
+    n = density.size
+    frequencies = np.fft.rfftfreq(2 * n, d=spacing) * 2 * np.pi
+    blurred = np.fft.irfft(np.fft.rfft(density, 2 * n) * np.exp(-0.5 * (sd * frequencies) ** 2), 2 * n)[:n]
+    return np.clip(blurred, 0.0, None)
