@@ -133,3 +133,12 @@ def strongest_effect(influence: xr.Dataset, row: str) -> tuple[str, str, float] 
     if best[0] == 0:
         return None
     return best[1], best[2], best[3]
+
+
+def format_llr(value: float) -> str:
+    """A log likelihood ratio as the plots and the report print it: "+0.27", "−1.03", "0.00", "+∞"."""
+    if np.isinf(value):
+        return "+∞" if value > 0 else "−∞"
+    if abs(value) < 0.005:
+        return "0.00"
+    return f"{value:+.2f}".replace("-", "−")

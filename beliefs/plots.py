@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from beliefs.influence import row_influence
+from beliefs.influence import format_llr, row_influence
 from beliefs.wording import SCALE
 
 if TYPE_CHECKING:
@@ -202,15 +202,6 @@ def plot_influence(history: PosteriorHistory, workspace: Workspace, influence: x
     return fig
 
 
-def _llr_text(value: float) -> str:
-    """A log likelihood ratio for a cell: "+0.27", "−1.03", "0.00", "+∞"."""
-    if np.isinf(value):
-        return "+∞" if value > 0 else "−∞"
-    if abs(value) < 0.005:
-        return "0.00"
-    return f"{value:+.2f}".replace("-", "−")
-
-
 def _llr_limit(influence: xr.Dataset) -> float:
     values = np.concatenate([influence["hypothesis_llr"].values.ravel(), influence["latent_llr"].values.ravel()])
     finite = np.abs(values[np.isfinite(values)])
@@ -242,7 +233,7 @@ def _llr_matrix(ax, history, influence: xr.Dataset, row_labels: list[str], *, vm
             if not bears[i, k]:
                 continue
             value = values[i, k]
-            text = _llr_text(value)
+            text = format_llr(value)
             strong = np.isinf(value) or abs(value) > 0.6 * vmax
             ax.text(pos, i, text, ha="center", va="center", fontsize=fontsize, color="white" if strong else "#222222")
     ticks = list(hyps) + [f"{name} ↑" for name in lats]

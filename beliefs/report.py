@@ -36,7 +36,7 @@ import numpy as np
 
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.history import PosteriorHistory
-from beliefs.influence import row_influence, rows_of_step, strongest_effect
+from beliefs.influence import format_llr, row_influence, rows_of_step, strongest_effect
 from beliefs.wording import SCALE, SCALE_NAME, estimative_word, percent
 from beliefs.workspace import Workspace
 
@@ -144,14 +144,6 @@ def effect_sentence(kind: str, name: str, value: float, labels: dict[str, str]) 
     return f"{direction} {label} (likelihood ratio high : low = {ratio:.2f})"
 
 
-def _llr_cell(value: float) -> str:
-    if math.isinf(value):
-        return "+∞" if value > 0 else "−∞"
-    if abs(value) < 0.005:
-        return "0.00"
-    return f"{value:+.2f}".replace("-", "−")
-
-
 def _git_state(root: Path) -> dict | None:
     """The workspace's git commit and whether its files differ from it; None outside git."""
     try:
@@ -212,8 +204,8 @@ def build_context(workspace: Workspace, history: PosteriorHistory, influence, no
         one = influence.sel(row=row_id)
         out = []
         if bool(one["bears_on_hypotheses"]):
-            out += [{"name": h, "value": _llr_cell(float(one["hypothesis_llr"].sel(hypothesis=h)))} for h in history.hypotheses]
-        out += [{"name": f"{n} ↑", "value": _llr_cell(float(one["latent_llr"].sel(latent=n)))}
+            out += [{"name": h, "value": format_llr(float(one["hypothesis_llr"].sel(hypothesis=h)))} for h in history.hypotheses]
+        out += [{"name": f"{n} ↑", "value": format_llr(float(one["latent_llr"].sel(latent=n)))}
                 for n in history.latents if bool(one["bears_on_latent"].sel(latent=n))]
         return out
 
@@ -414,7 +406,7 @@ def _influence_alt(influence, labels: dict[str, str]) -> str:
     i, j = np.unravel_index(int(np.argmax(values)), values.shape) if values.size else (0, 0)
     row = str(influence["row"].values[i])
     h = str(influence["hypothesis"].values[j]) if values.size else ""
-    strongest = f" The strongest push on a hypothesis is row {row} on {labels.get(h, h)} ({_llr_cell(float(influence['hypothesis_llr'].values[i, j]))})." \
+    strongest = f" The strongest push on a hypothesis is row {row} on {labels.get(h, h)} ({format_llr(float(influence['hypothesis_llr'].values[i, j]))})." \
         if values.size and values.max() > 0 else ""
     return f"Matrix of the log likelihood ratio of each of {n} evidence rows for each hypothesis and latent.{strongest}"
 
