@@ -28,7 +28,7 @@ chromium:
 
 test: $(BIN)/.installed chromium
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 benchmark: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py
