@@ -281,6 +281,18 @@ def test_moving_latent_earlier_steps_do_not_depend_on_later_dates(scratch):
     assert_same(full, early, steps=2)
 
 
+@pytest.mark.parametrize("alpha, beta", [(1.0, 0.75), (0.5, 0.5), (0.7, 3.0)])
+@pytest.mark.parametrize("volatility, drift", [(0.3, {}), (0.0, {0: 0.4, 1: -0.3})], ids=["volatility", "drift"])
+def test_moving_latent_with_prior_mass_near_0_or_1(alpha, beta, volatility, drift, scratch):
+    """Found by Hypothesis: a Beta parameter below 1 put the filter's grid end at logit(1) = inf."""
+    spec = Spec([1.0, 1.0], [(alpha, beta)], [[Row("r1", [1.0, 1.0], {})], [Row("r2", [0.4, 0.6], {0: (0.7, 0.2)})]],
+                [dt.date(2025, 1, 2), dt.date(2025, 3, 1)], volatility=volatility, drift=drift)
+    result = history(spec, scratch / "ws")
+    for name in COMPARED:
+        assert np.all(np.isfinite(result.dataset[name].values)), name
+    assert result.dataset["latent_q05"].values[0, 0] < result.dataset["latent_q95"].values[0, 0]
+
+
 # -- the same files, engine and seed give the same bytes ------------------------------------------------
 
 
