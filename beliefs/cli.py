@@ -285,17 +285,24 @@ def report(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/reports); replaced whole, atomically.")] = None,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
+    horizon: Annotated[str, typer.Option(help="How far past the last step the latents' forecast fan reaches: 30d, 6w or 3m.")] = "30d",
 ) -> None:
     """Write a self-contained report folder: index.html, report.md, figures (PNG, SVG), history.nc, summary.json."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from beliefs.forecast import parse_horizon
     from beliefs.pipeline import ENGINES, update_history
     from beliefs.report import write_report
 
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
+    try:
+        horizon_days = parse_horizon(horizon)
+    except ValueError as error:
+        err.print(f"[bold red]error[/] --horizon: {error}")
+        raise typer.Exit(2) from None
     try:
         ws = load_workspace(workspace)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -304,7 +311,7 @@ def report(
             result = update_history(ws, engine=engine, seed=seed, on_step=lambda done, total: progress.update(task, completed=done),
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
             progress.update(task, description="Drawing", completed=0)
-            folder = write_report(ws, result.history, out_dir,
+            folder = write_report(ws, result.history, out_dir, horizon_days=horizon_days,
                                   on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     except WorkspaceError as error:
         _fail(error)

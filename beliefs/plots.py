@@ -28,6 +28,7 @@ from beliefs.influence import format_llr, row_influence
 from beliefs.wording import SCALE
 
 if TYPE_CHECKING:
+    from beliefs.forecast import Forecast
     from beliefs.history import PosteriorHistory
     from beliefs.workspace import Workspace
 
@@ -139,10 +140,13 @@ def _estimative_axis(ax) -> None:
         ax.spines[side].set_visible(False)
 
 
-def plot_latent_timeline(history: PosteriorHistory) -> Figure:
-    """Each latent's posterior mean with its 90% interval (5% to 95%) after every step."""
+def plot_latent_timeline(history: PosteriorHistory, forecast: Forecast | None = None) -> Figure:
+    """Each latent's posterior mean with its 90% interval (5% to 95%) after every step, and,
+    given a `beliefs.forecast.Forecast`, its predictive fan after the last step."""
     labels = history.labels
     dates, extended = _step_dates(history)
+    if forecast is not None:  # the fan carries on from the last step instead of a flat extension
+        extended = np.append(dates, dates[-1])
     latents = history.latents
     fig = Figure(figsize=(9.5, 1.0 + 2.6 * max(len(latents), 1)), layout="constrained")
     if not latents:
@@ -161,6 +165,12 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         ax.plot(dates, mean, linestyle="none", marker="o", markersize=3.5, color=c)
         ax.axhline(mean[0], color=PRIOR_GREY, linestyle="--", linewidth=1)
         top = float(np.max(high))
+        if forecast is not None:
+            ahead = np.array(forecast.dates, dtype="datetime64[D]")
+            ax.fill_between(ahead, forecast.q05[:, j], forecast.q95[:, j], color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
+            ax.plot(ahead, forecast.mean[:, j], color=c, linewidth=1.6, linestyle=":")
+            top = max(top, float(np.max(forecast.q95[:, j])))
+            extended = np.append(extended[:-1], ahead[-1])
         ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
         ax.set_ylabel("value (0 to 1)")
         ax.set_title(_wrap(labels.get(name, name), 90) + f"  ({name})", fontsize=10, loc="left")
@@ -176,7 +186,9 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         Line2D([], [], color=PRIOR_GREY, linestyle="--", label="prior mean"),
         Line2D([], [], color=EVIDENCE_GREY, linewidth=1.5, label="date of new evidence"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=9)
+    if forecast is not None:
+        handles.append(Patch(facecolor=colour(0), alpha=0.3, hatch="///", label=f"forecast to {forecast.dates[-1].isoformat()} (90%)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False, fontsize=9)
     return fig
 
 

@@ -35,6 +35,7 @@ import jinja2
 import numpy as np
 
 from beliefs.errors import Problem, WorkspaceError
+from beliefs.forecast import Forecast, forecast
 from beliefs.history import PosteriorHistory
 from beliefs.influence import format_llr, row_influence, rows_of_step, strongest_effect
 from beliefs.wording import SCALE, SCALE_NAME, estimative_word, percent
@@ -452,7 +453,7 @@ def _environment() -> tuple[jinja2.Environment, jinja2.Environment]:
     return html, md
 
 
-def _figure_jobs(workspace: Workspace, history: PosteriorHistory, context: dict, influence) -> list[tuple[str, Callable]]:
+def _figure_jobs(workspace: Workspace, history: PosteriorHistory, context: dict, influence, ahead: Forecast | None) -> list[tuple[str, Callable]]:
     from beliefs import plots
 
     figures = context["figures"]
@@ -461,7 +462,7 @@ def _figure_jobs(workspace: Workspace, history: PosteriorHistory, context: dict,
         (figures["influence"].stem, lambda: plots.plot_influence(history, workspace, influence=influence)),
     ]
     if figures["latents"]:
-        jobs.append((figures["latents"].stem, lambda: plots.plot_latent_timeline(history)))
+        jobs.append((figures["latents"].stem, lambda: plots.plot_latent_timeline(history, ahead)))
     if figures.get("diagnostics"):
         jobs.append((figures["diagnostics"].stem, lambda: plots.plot_diagnostics_timeline(history)))
     for figure in figures.get("diagnostics_steps", []):
@@ -482,9 +483,12 @@ def write_report(
     history: PosteriorHistory,
     out_dir: str | Path | None = None,
     *,
+    horizon_days: int = 30,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the report folder (default `WORKSPACE/reports/`) atomically; return its path.
+
+    The latents' timeline ends with a forecast fan `horizon_days` past the last step.
 
     `on_progress(done, total)` is called after each figure. If anything fails or is
     interrupted, the previous report stays untouched and the half-built folder is removed.
@@ -498,13 +502,15 @@ def write_report(
     _remove_stale(target)
     influence = row_influence(workspace)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ahead = forecast(history, workspace.scenario, horizon_days, seed=int(history.dataset.attrs["seed"])) if history.latents else None
     context = build_context(workspace, history, influence, now)
+    context["forecast"] = _forecast_rows(ahead, history.labels) if ahead else None
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     building.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is meant to be shared
     try:
         figures_dir = building / "figures"
         figures_dir.mkdir()
-        jobs = _figure_jobs(workspace, history, context, influence)
+        jobs = _figure_jobs(workspace, history, context, influence, ahead)
         with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "beliefs"}):
             for done, (stem, draw) in enumerate(jobs, start=1):
                 _save(draw(), figures_dir, stem)
@@ -520,6 +526,13 @@ def write_report(
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def _forecast_rows(ahead: Forecast, labels: dict[str, str]) -> dict:
+    """The forecast at its horizon, formatted like the latents' table."""
+    latents = [{"name": name, "label": labels.get(name, name), "mean": f"{ahead.mean[-1, j]:.3f}", "q05": f"{ahead.q05[-1, j]:.3f}",
+                "q95": f"{ahead.q95[-1, j]:.3f}"} for j, name in enumerate(ahead.latents)]
+    return {"date": ahead.dates[-1].isoformat(), "latents": latents}
 
 
 def _umask() -> int:

@@ -373,3 +373,14 @@ def test_row_anchors_are_safe_and_unique():
 
     anchors = row_anchors(["a.b", "a-b", "x y\"<z>", "ünï"])
     assert anchors == {"a.b": "row-a-b", "a-b": "row-a-b-2", "x y\"<z>": "row-x-y-z", "ünï": "row-n"}
+
+
+def test_report_shows_the_latents_forecast(default_report, default_workspace, default_history_exact):
+    from beliefs.forecast import forecast
+
+    ahead = forecast(default_history_exact, default_workspace.scenario, 30, seed=int(default_history_exact.dataset.attrs["seed"]))
+    html = (default_report / "index.html").read_text()
+    assert f"Forecast for {ahead.dates[-1].isoformat()}" in html
+    shown = re.search(r'class="forecast-mean" data-latent="willingness">([0-9.]+)<', html)
+    assert shown and float(shown[1]) == pytest.approx(ahead.mean[-1, 0], abs=5e-4)
+    assert "Forecast for" in (default_report / "report.md").read_text()
