@@ -55,6 +55,8 @@ class Workspace:
 def load_workspace(root: str | Path = ".") -> Workspace:
     """Read and validate a workspace folder; raise `WorkspaceError` with every problem."""
     root = Path(root)
+    if root.is_file():
+        raise WorkspaceError([Problem(root, "is a file, not a workspace folder; give the folder that holds scenario.toml (e.g. its parent)")])
     if not root.is_dir():
         raise WorkspaceError([Problem(root, "workspace folder not found; give the folder that holds scenario.toml (or create one with `beliefs init`)")])
     scenario = load_scenario(root / SCENARIO_FILE)

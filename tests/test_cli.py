@@ -80,3 +80,8 @@ def test_bad_workspace_exits_2_and_writes_nothing(make_workspace):
     assert "2025-02-01.csv:2:6: p_a: '1.2' is outside [0, 1]" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_a_file_given_as_the_workspace_is_named_as_a_file(default_copy):
+    result = run("check", default_copy / "scenario.toml")
+    assert result.returncode == 2 and "is a file, not a workspace folder" in result.stderr
