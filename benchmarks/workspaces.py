@@ -1,0 +1,137 @@
+"""The workspaces the benchmark measures: a copy of the default one, and generated ones.
+
+Everything is written as plain files (scenario.toml + evidence/*.csv), exactly what an
+analyst keeps, so `beliefs update` runs on them as a process like on any workspace.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_WORKSPACE = REPO  # the default workspace's folder (run.py may point it at a snapshot)
+RELIABILITIES = (0.7, 0.8, 0.9, 0.95, 1.0)
+
+
+def copy_default(target: Path) -> Path:
+    """A private copy of the repository's default workspace (scenario.toml + evidence/)."""
+    target.mkdir(parents=True)
+    shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
+    shutil.copytree(DEFAULT_WORKSPACE / "evidence", target / "evidence")
+    return target
+
+
+def scenario_shape(root: Path) -> tuple[list[str], list[str], dt.date]:
+    """Hypothesis names, latent names and prior date of the workspace at `root`."""
+    data = tomllib.loads((root / "scenario.toml").read_text(encoding="utf-8"))
+    prior_date = data["prior_date"]
+    if not isinstance(prior_date, dt.date):
+        prior_date = dt.date.fromisoformat(str(prior_date))
+    return list(data["hypotheses"]), list(data.get("latents", {})), prior_date
+
+
+def header(hypotheses: list[str], latents: list[str]) -> list[str]:
+    columns = ["id", "summary", "source", "reliability", "rationale"]
+    columns += [f"p_{h}" for h in hypotheses]
+    for name in latents:
+        columns += [f"p_{name}_yes", f"p_{name}_no"]
+    return columns
+
+
+def generate(target: Path, *, steps: int, rows_per_step: int, seed: int, days_between: int = 3) -> Path:
+    """A workspace with the default scenario and `steps` dated files of `rows_per_step` rows.
+
+    The likelihoods look like an analyst's: two decimals between 0.1 and 0.9, mostly close
+    to each other (each row moves the odds by a little), with a weak, noisy lean towards one
+    "true" hypothesis and towards a low latent value; half the rows bear on the hypotheses
+    only, a quarter on the latent only, a quarter on both; reliabilities 0.7 to 1.
+    """
+    target.mkdir(parents=True)
+    shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
+    (target / "evidence").mkdir()
+    hypotheses, latents, prior_date = scenario_shape(target)
+    rng = np.random.default_rng(seed)
+    true_hypothesis = rng.integers(len(hypotheses))
+    columns = header(hypotheses, latents)
+    for step in range(1, steps + 1):
+        date = prior_date + dt.timedelta(days=days_between * step)
+        rows = [_row(rng, f"s{step:03d}-r{k}", hypotheses, latents, true_hypothesis) for k in range(1, rows_per_step + 1)]
+        write_file(target / "evidence" / f"{date.isoformat()}-generated.csv", columns, rows)
+    return target
+
+
+def _row(rng: np.random.Generator, row_id: str, hypotheses: list[str], latents: list[str], true_hypothesis: int) -> dict[str, str]:
+    kind = rng.choice(["hypotheses", "latent", "both"], p=[0.5, 0.25, 0.25])
+    row = {"id": row_id, "summary": f"Generated observation {row_id}", "source": "benchmark generator",
+           "reliability": str(rng.choice(RELIABILITIES)), "rationale": "synthetic"}
+    if kind in ("hypotheses", "both") or not latents:
+        base = rng.uniform(0.3, 0.6, size=len(hypotheses))
+        base[true_hypothesis] += rng.normal(0.03, 0.1)
+        for name, value in zip(hypotheses, np.clip(base, 0.1, 0.9), strict=True):
+            row[f"p_{name}"] = f"{value:.2f}"
+    if kind in ("latent", "both"):
+        for name in latents:
+            middle, gap = rng.uniform(0.35, 0.65), rng.uniform(0.05, 0.25)
+            favours_yes = rng.uniform() < 0.3
+            p_yes, p_no = (middle + gap / 2, middle - gap / 2) if favours_yes else (middle - gap / 2, middle + gap / 2)
+            row[f"p_{name}_yes"], row[f"p_{name}_no"] = f"{np.clip(p_yes, 0.1, 0.9):.2f}", f"{np.clip(p_no, 0.1, 0.9):.2f}"
+    return row
+
+
+def write_file(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def evidence_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "evidence").glob("*.csv"))
+
+
+def prefix(source: Path, target: Path, steps: int) -> Path:
+    """A copy of `source` keeping only its first `steps` dated files (one date per file here)."""
+    target.mkdir(parents=True)
+    shutil.copy(source / "scenario.toml", target / "scenario.toml")
+    (target / "evidence").mkdir()
+    for path in evidence_files(source)[:steps]:
+        shutil.copy(path, target / "evidence" / path.name)
+    return target
+
+
+def add_dated_file(root: Path, number: int, seed: int) -> Path:
+    """Add one new evidence file, dated after every existing one, with two rows."""
+    hypotheses, latents, prior_date = scenario_shape(root)
+    last = max((dt.date.fromisoformat(p.name[:10]) for p in evidence_files(root)), default=prior_date)
+    date = last + dt.timedelta(days=1)
+    rng = np.random.default_rng([seed, number])
+    rows = [_row(rng, f"added-{number}-r{k}", hypotheses, latents, 0) for k in (1, 2)]
+    rows[0].update({f"p_{h}": f"{v:.2f}" for h, v in zip(hypotheses, rng.uniform(0.3, 0.7, len(hypotheses)), strict=True)})
+    path = root / "evidence" / f"{date.isoformat()}-added-{number}.csv"
+    write_file(path, header(hypotheses, latents), rows)
+    return path
+
+
+def hold_latents_constant(root: Path) -> Path:
+    """Rewrite `root`'s scenario.toml without latent volatility and drift: the core model,
+    whose posterior has the closed form of tests/closed_form.py."""
+    path = root / "scenario.toml"
+    kept, skipping = [], False
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            skipping = bool(re.fullmatch(r"\[latents\.[^\]]+\.drift\]", stripped.split("#")[0].strip()))
+        if skipping or re.match(r"(volatility|drift)\s*=", stripped):
+            continue
+        kept.append(line)
+    path.write_text("".join(kept), encoding="utf-8")
+    latents = tomllib.loads(path.read_text(encoding="utf-8")).get("latents", {})
+    assert not any("volatility" in spec or "drift" in spec for spec in latents.values()), "scenario.toml still has moving latents"
+    return root
