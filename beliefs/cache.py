@@ -90,15 +90,15 @@ def read_history(root: Path, engine: str, manifest: Manifest):
         return None
 
 
-def write_cache(root: Path, engine: str, history, keys: list[str]) -> None:
-    """Save the history and its manifest atomically (netCDF first, manifest last)."""
+def write_cache(root: Path, engine: str, history, keys: list[str], summary: dict) -> None:
+    """Save the history and its manifest (with the history's `summary`) atomically: netCDF first, manifest last."""
     history_path, manifest_path = cache_paths(root, engine)
     history_path.parent.mkdir(exist_ok=True)
     for leftover in history_path.parent.glob(".*.tmp"):  # from a run killed mid-write; we hold the lock
         leftover.unlink(missing_ok=True)
     with atomic_path(history_path) as temporary:
         history.to_netcdf(temporary)
-    manifest = {"keys": keys, "summary": history.summary(), "history_sha256": _file_sha256(history_path)}
+    manifest = {"keys": keys, "summary": summary, "history_sha256": _file_sha256(history_path)}
     with atomic_path(manifest_path) as temporary:
         temporary.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 

@@ -59,17 +59,24 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
     """Add the latents; return their log-likelihood per hypothesis (equal for all when uncoupled)."""
     specs = [scenario.latents[name] for name in scenario.latent_names]
     w0 = pm.Beta(LATENT_VALUE, alpha=np.array([s.prior.alpha for s in specs]), beta=np.array([s.prior.beta for s in specs]), dims=LATENT)
+    p_yes = pm.Data("latent_yes", table.latent_yes, dims=("row", LATENT))
+    p_no = pm.Data("latent_no", table.latent_no, dims=("row", LATENT))
+    volatility = np.array([s.volatility for s in specs])
+    if not (volatility.any() or is_coupled(scenario)):
+        # Constant latents: every row sees the same w, and the graph holds no constant shaped by
+        # the rows or steps, so a new file reuses the compiled function from PyTensor's disk cache.
+        pm.Deterministic(LATENT_NOW, w0, dims=LATENT)
+        loglik = pt.log(w0 * p_yes + (1.0 - w0) * p_no)
+        pm.Potential("latent_evidence", pt.switch(pt.gt(included[:, None], 0), loglik, 0.0).sum())  # 0 * log 0 would be NaN
+        return 0.0
     current = pm.Data(CURRENT_STEP, np.array(0, dtype="int64"))
     path = (pt.log(w0) - pt.log1p(-w0))[None, :] * pt.ones((len(table.months), 1))  # (step, latent)
-    volatility = np.array([s.volatility for s in specs])
     if volatility.any() and len(table.months) > 1:
         innovation = pm.Normal("innovation", 0.0, 1.0, dims=("increment", LATENT))
         scale = volatility[None, :] * np.sqrt(np.diff(table.months))[:, None]
         walk = pt.concatenate([pt.zeros((1, len(specs))), pt.cumsum(scale * innovation, axis=0)], axis=0)
         path = path + walk
     step_of_row = np.eye(len(table.months))[table.row_step]  # one-hot (row, step): a product, not a gather, keeps gradients cheap
-    p_yes = pm.Data("latent_yes", table.latent_yes, dims=("row", LATENT))
-    p_no = pm.Data("latent_no", table.latent_no, dims=("row", LATENT))
     if is_coupled(scenario):
         drift = np.array([[s.drift.get(h, 0.0) for s in specs] for h in scenario.hypothesis_names])  # (hypothesis, latent)
         paths = path[None, :, :] + drift[:, None, :] * table.months[None, :, None]  # (hypothesis, step, latent)

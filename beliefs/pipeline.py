@@ -129,5 +129,6 @@ def update_history(
             return Update(engine, manifest.summary, [], cached, notes)
         reuse = [cached.step_posterior(t) for t in range(valid)] if cached is not None else []
         history = compute_history(workspace, engine=engine, seed=seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reuse=reuse)
-        write_cache(workspace.root, engine, history, keys)
-        return Update(engine, history.summary(), list(range(valid, len(keys))), history, notes)
+        summary = history.summary()
+        write_cache(workspace.root, engine, history, keys, summary)
+        return Update(engine, summary, list(range(valid, len(keys))), history, notes)

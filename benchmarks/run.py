@@ -34,7 +34,8 @@ import workspaces
 
 HERE = Path(__file__).resolve().parent
 STARTED = time.perf_counter()
-CASES = ("default", "constant", "generated")
+CASES = ("default", "constant", "generated", "generated-constant")
+LINEAR_SLACK = 1.5  # a later added step may cost this much more than an earlier one and still count as linear (noise)
 
 
 @dataclass
@@ -272,7 +273,36 @@ def scaling_lines(name: str, table: dict[str, list[tuple[int, float, float]]]) -
     return lines
 
 
-def targets(cases: list[Case]) -> list[str]:
+def growth(points: list[tuple[int, float, float]]) -> tuple[float, float] | None:
+    """CPU cost of each added step between the two smallest and the two largest replays."""
+    if len(points) < 3:
+        return None
+    n, _, cpu = np.array(sorted(points), dtype=float).T
+    return (cpu[1] - cpu[0]) / (n[1] - n[0]), (cpu[-1] - cpu[-2]) / (n[-1] - n[-2])
+
+
+def linearity_lines(scaling_tables: dict) -> list[str]:
+    """Whether a whole replay grows no worse than linearly: the cost of an added step must not grow
+    with the number of steps (CPU time, steadier than wall time on a shared machine)."""
+    lines = []
+    for name, table in scaling_tables.items():
+        for engine, points in table.items():
+            measured = growth(points)
+            if measured is None:
+                continue
+            first, last = measured
+            linear = last <= LINEAR_SLACK * max(first, 0.01)
+            what = f"each added step costs {first:.3f} s CPU among the smallest replays and {last:.3f} s among the largest"
+            if engine == "exact":
+                lines.append(f"- {name}: whole replay, default engine (auto → exact): {what} (target: no worse than linear: "
+                             f"{'met' if linear else 'MISSED'})")
+            else:
+                lines.append(f"- {name}: whole replay, `--engine nuts` (no target of its own): {what}, "
+                             f"{'linear' if linear else 'faster than linear'}")
+    return lines
+
+
+def targets(cases: list[Case], scaling_tables: dict) -> list[str]:
     """The issue's targets next to the measured numbers (reported, not asserted)."""
     lines = []
 
@@ -302,7 +332,7 @@ def targets(cases: list[Case]) -> list[str]:
         if nuts:
             worst = max(max(r.errors.hypothesis, r.errors.latent_mean) for r in nuts)
             lines.append(f"- {case.name}: NUTS vs exact answer {worst:.1e} (target ≤ 0.01: {verdict(worst <= 0.01)})")
-    return lines
+    return lines + linearity_lines(scaling_tables)
 
 
 def machine_lines(info: dict[str, str], load: tuple[float, float]) -> list[str]:
@@ -329,7 +359,7 @@ def render(cases: list[Case], scaling_tables: dict, info: dict[str, str], load: 
         for name, table in scaling_tables.items():
             parts += scaling_lines(name, table)
         parts.append("")
-    parts += ["Targets of issue 3 (reported, not asserted):", "", *targets(cases)]
+    parts += ["Targets of issue 3 (reported, not asserted):", "", *targets(cases, scaling_tables)]
     return "\n".join(parts)
 
 
@@ -340,7 +370,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 generated steps, naive on 5 / 3 steps, scaling 5 / 10 / 20")
     parser.add_argument("--cases", default=",".join(CASES),
                         help="workspaces to measure, from: default (the repository's, as it is), constant (the default with its latents "
-                             "held constant: the core model, with a closed form), generated (default: all three)")
+                             "held constant: the core model, with a closed form), generated, generated-constant "
+                             "(the 100-step workspace with its latent held constant; default: all four)")
     parser.add_argument("--generated-steps", type=int, default=100, help="dated steps of the generated workspace (default 100)")
     parser.add_argument("--rows-per-step", type=int, default=5, help="rows per generated dated file (default 5)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated workspace and of the added files")
@@ -369,18 +400,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def build_case(name: str, args, scratch: Path) -> tuple[Case, Path | None]:
     """Write the workspace of case `name` and compute its exact answer; also a pristine copy for the scaling runs."""
-    if name == "generated":
-        root = workspaces.generate(scratch / "generated", steps=args.generated_steps, rows_per_step=args.rows_per_step, seed=args.seed)
-        pristine = workspaces.prefix(root, scratch / "generated-pristine", args.generated_steps)
+    constant = name.endswith("constant")
+    if name.startswith("generated"):
+        root = workspaces.generate(scratch / name, steps=args.generated_steps, rows_per_step=args.rows_per_step, seed=args.seed)
+        if constant:
+            workspaces.hold_latents_constant(root)
+        pristine = workspaces.prefix(root, scratch / f"{name}-pristine", args.generated_steps)
         label, naive_steps = f"generated, {args.generated_steps} steps × {args.rows_per_step} rows", args.naive_steps_generated
     else:
         root = workspaces.copy_default(scratch / name)
-        if name == "constant":
+        if constant:
             workspaces.hold_latents_constant(root)
         pristine = None
         naive_steps = (args.naive_steps or 10**9) if name == "default" else (args.naive_steps_constant or args.naive_steps or 10**9)
-        label = "default" if name == "default" else "default, latent held constant"
-    if name != "constant" and accuracy.time_varying(root):
+        label = "default"
+    if constant:
+        label += ", latent held constant"
+    elif accuracy.time_varying(root):
         label += " (moving latent)"
     log(f"{label}: exact answer")
     return Case(label, root, accuracy.reference(root), naive_steps), pristine

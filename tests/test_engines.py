@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import arviz_stats as azs
 import numpy as np
 import pytest
 from closed_form import hypothesis_posterior, latent_posterior
@@ -70,16 +71,24 @@ def no_latent_workspace(make_workspace):
     )
 
 
-def assert_matches_closed_form(workspace, history, tolerance):
+def assert_matches_closed_form(workspace, history, tolerance, sampled=False):
+    """P(H) and latent means within `tolerance` of the closed form at every step; so are the 5% and
+    95% quantiles, or, for a `sampled` history, within 4 Monte Carlo standard errors of the quantile
+    (ArviZ's estimate from the step's own draws) where that is wider: the MCSE of a tail quantile
+    from 4000 draws is about 0.005, so 0.01 alone would fail one seed in a few."""
     for step in range(history.n_steps):
         expected = hypothesis_posterior(workspace, step)
         actual = history.hypothesis_probability.sel(step=step).values
         np.testing.assert_allclose(actual, expected, atol=tolerance, err_msg=f"hypotheses at step {step}")
         for name in history.latents:
             exact = latent_posterior(workspace, step, name)
+            draws = history.dataset["latent_draws"].sel(step=step, latent=name).values
             for stat in ("mean", "q05", "q95"):
                 value = float(history.dataset[f"latent_{stat}"].sel(step=step, latent=name))
-                assert abs(value - exact[stat]) < tolerance, f"{name} {stat} at step {step}: {value} vs {exact[stat]}"
+                allowed = tolerance
+                if sampled and stat != "mean":
+                    allowed = max(tolerance, 4 * float(azs.mcse(draws, method="quantile", prob=float(stat[1:]) / 100)))
+                assert abs(value - exact[stat]) < allowed, f"{name} {stat} at step {step}: {value} vs {exact[stat]} (allowed {allowed:.4f})"
 
 
 @pytest.mark.parametrize("fixture", ["small_workspace", "two_latent_workspace", "no_latent_workspace"])
@@ -115,7 +124,7 @@ def test_exact_draws_follow_the_exact_posterior(default_history_exact):
 def test_nuts_on_default_workspace_equals_closed_form(default_constant):
     history = beliefs.compute_history(default_constant, engine="nuts", seed=5)
     assert history.engine == "nuts"
-    assert_matches_closed_form(default_constant, history, 0.01)
+    assert_matches_closed_form(default_constant, history, 0.01, sampled=True)
     assert float(history.dataset["rhat"].max()) < 1.01
 
 
@@ -124,10 +133,29 @@ def test_nuts_on_default_workspace_equals_closed_form(default_constant):
 def test_nuts_equals_closed_form(fixture, request):
     workspace = request.getfixturevalue(fixture)
     history = beliefs.compute_history(workspace, engine="nuts", seed=3, draws=2500)
-    assert_matches_closed_form(workspace, history, 0.01)
+    assert_matches_closed_form(workspace, history, 0.01, sampled=True)
 
 
 def test_step_zero_is_the_prior(default_workspace, default_history_exact):
     prior = default_workspace.scenario.prior_probabilities
     np.testing.assert_allclose(default_history_exact.hypothesis_probability.sel(step=0).values, list(prior.values()), atol=1e-12)
     assert default_history_exact.evidence_ids(0) == []
+
+
+def test_constant_latent_graph_does_not_depend_on_the_rows(make_workspace):
+    """With constant latents the compiled log-density takes the rows as data only, so a workspace
+    with one more file has the same graph and PyTensor reuses its compiled code."""
+    from pytensor.graph.basic import equal_computations
+
+    from beliefs.likelihoods import likelihood_table
+    from beliefs.model import build_model
+
+    files = {"2025-01-05.csv": TWO_LATENTS_HEADER + "a1,x,0.7,0.2,0.9,0.5,0.4,0.9,0.1,,\n"}
+    models = []
+    for name, extra in enumerate(({}, {"2025-02-01.csv": TWO_LATENTS_HEADER + "b1,y,1,0.5,0.5,0.1,0.9,,,0.3,0.6\nb2,z,0.9,0.2,0.3,0.3,0.6,0.5,0.6,,\n"})):
+        workspace = beliefs.load_workspace(make_workspace({**files, **extra}, scenario=TWO_LATENTS, name=f"ws{name}"))
+        models.append(build_model(workspace.scenario, likelihood_table(workspace)))
+    first, second = models
+    assert first["latent_yes"].get_value().shape[0] != second["latent_yes"].get_value().shape[0]
+    inputs = [[*m.data_vars, *m.value_vars, *m.dim_lengths.values()] for m in models]
+    assert equal_computations([first.logp(), first["hypothesis_probability"]], [second.logp(), second["hypothesis_probability"]], *inputs)

@@ -59,3 +59,13 @@ def sample_hypotheses(probabilities: np.ndarray, rng: np.random.Generator) -> np
 def step_seed(seed: int, step: int) -> int:
     """An independent, reproducible seed for each step from the run's seed."""
     return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
+
+
+def increasing_cdf(cdf: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A normalised CDF and its values, keeping only points where the CDF rises by more than the
+    float resolution, so that it can be inverted (flat or underflowing stretches would make an
+    interpolant divide by ~0) without losing anything a probability can resolve."""
+    cdf = np.maximum.accumulate(np.clip(cdf / cdf[-1], 0.0, 1.0))
+    keep = np.concatenate([[True], np.diff(cdf) > np.finfo(float).eps])
+    return cdf[keep], values[keep]
+

@@ -19,7 +19,7 @@ from scipy.optimize import brentq
 from scipy.special import betaln, expit, log_expit, logsumexp
 from scipy.stats import beta as beta_distribution
 
-from beliefs.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed
+from beliefs.engines import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
 from beliefs.likelihoods import LikelihoodTable
 from beliefs.scenario import Scenario
 
@@ -111,11 +111,10 @@ class _Component:
         w = expit(z)
         self.mean = np.trapezoid(w * density, z) / np.trapezoid(density, z)
         cdf = cumulative_simpson(density, x=z, initial=0.0)
-        cdf = np.maximum.accumulate(np.clip(cdf / cdf[-1], 0.0, 1.0))
-        keep = np.concatenate([[True], np.diff(cdf) > 0])
-        self.cdf_of_z = PchipInterpolator(z[keep], cdf[keep], extrapolate=False)
-        self.z_of_cdf = PchipInterpolator(cdf[keep], z[keep])
-        self.z_range = (z[keep][0], z[keep][-1])
+        cdf, z = increasing_cdf(cdf, z)
+        self.cdf_of_z = PchipInterpolator(z, cdf, extrapolate=False)
+        self.z_of_cdf = PchipInterpolator(cdf, z)
+        self.z_range = (z[0], z[-1])
 
     def cdf(self, z: float) -> float:
         low, high = self.z_range

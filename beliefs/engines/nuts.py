@@ -38,7 +38,10 @@ class NutsEngine:
         rng = np.random.default_rng(step_seed(seed, step))
         if self._compiled is None:
             return self._without_latents(included, rng)
-        compiled = self._compiled.with_data(**{INCLUDED: included, CURRENT_STEP: np.array(step, dtype="int64")})
+        data = {INCLUDED: included}
+        if CURRENT_STEP in self.model.named_vars:  # only moving latents need to know which step is "now"
+            data[CURRENT_STEP] = np.array(step, dtype="int64")
+        compiled = self._compiled.with_data(**data)
         result = self._sample(compiled, rng, thin=1)
         if not result.diagnostics["converged"]:
             result = self._sample(compiled, rng, thin=2)
