@@ -25,9 +25,6 @@ from beliefs.model import HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_VALUE
 
 COARSE = np.linspace(-700.0, 700.0, 5601)  # logit range that float64 can still tell from 0 and 1
 NEGLIGIBLE = 45.0  # log-density this far below the peak is < 1e-19 of it: outside the grid
-# PyTensor's C backend caches compiled code per operation, so a workspace with new rows reuses it
-# and the function loads in milliseconds; without a C compiler, PyTensor's default backend.
-_MODE = "CVM" if pytensor.config.cxx else None
 
 
 class ExactEngine:
@@ -47,7 +44,7 @@ class ExactEngine:
         if self._n_latents:
             value = self.model.rvs_to_values[self.model[LATENT_VALUE]]
             outputs.append(vectorize_graph(self.model.logp(jacobian=True), {value: batch}))
-        return pytensor.function([batch], outputs, on_unused_input="ignore", mode=_MODE)
+        return pytensor.function([batch], outputs, on_unused_input="ignore")
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
         self.model[INCLUDED].set_value(included)  # same shape every step: no need for pm.set_data's checks
