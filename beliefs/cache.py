@@ -5,7 +5,8 @@ Each step has a key chained from the previous one: step 0's covers the package v
 the engine, its settings, the seed and the scenario; step t's adds the numbers of the rows
 of step t. A cached step is reused only while its key matches, so an added file computes
 only the new steps and an edited file or scenario recomputes from the first step it
-affects (NUTS on a moving latent, whose sampled path spans every step, recomputes all).
+affects (NUTS on a moving latent recomputes all when its sampled path must grow; see
+`beliefs.model.path_length`).
 The manifest (keys plus the JSON summary) lets a run with nothing new answer without
 importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
 truncated or foreign file is detected and rebuilt, never trusted. Both files are written
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.atomic import atomic_path
+from beliefs.likelihoods import path_length
 from beliefs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
@@ -40,9 +42,9 @@ def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, vers
     head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
             "scenario": workspace.scenario.model_dump(mode="json")}
     if engine == "nuts" and workspace.scenario.time_varying:
-        # NUTS samples one innovation per step of the whole history, so every step's draws
-        # depend on how many steps there are: a new step means a new run from step 0.
-        head["steps"] = len(workspace.steps)
+        # NUTS samples a path over `path_length` steps, so every step's draws depend on it: when
+        # the step count passes a power of two, the run starts again from step 0.
+        head["path_steps"] = path_length(len(workspace.steps))
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:

@@ -72,3 +72,17 @@ def likelihood_table(workspace: Workspace) -> LikelihoodTable:
         bears_on_hypotheses=bears,
         months=np.array([(step.date - scenario.prior_date).days / DAYS_PER_MONTH for step in workspace.steps]),
     )
+
+
+def path_length(n_steps: int) -> int:
+    """How many steps the sampled path of a moving latent spans: the steps so far rounded up to a
+    power of two. The extra steps carry no rows and so only their prior; they keep the model NUTS
+    samples, and with it the cached draws of earlier steps, unchanged while files are added,
+    until the count passes the next power of two."""
+    return 1 << (n_steps - 1).bit_length()
+
+
+def path_months(months: np.ndarray) -> np.ndarray:
+    """`months` of the steps so far, extended by empty steps a month apart to `path_length`."""
+    extra = np.arange(1, path_length(len(months)) - len(months) + 1, dtype=float)
+    return np.concatenate([months, months[-1] + extra])

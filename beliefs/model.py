@@ -17,7 +17,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from beliefs.likelihoods import LikelihoodTable
+from beliefs.likelihoods import LikelihoodTable, path_length, path_months
 from beliefs.scenario import Scenario
 
 INCLUDED = "included"
@@ -39,7 +39,7 @@ def build_model(scenario: Scenario, table: LikelihoodTable) -> pm.Model:
     coords = {"hypothesis": hypotheses, "row": table.row_ids}
     if latents:
         coords[LATENT] = latents
-        coords["increment"] = np.arange(1, len(table.months))
+        coords["increment"] = np.arange(1, path_length(len(table.months)))
     with np.errstate(divide="ignore"):
         log_prior = np.log(list(scenario.prior_probabilities.values()))
         hypothesis_loglik = np.log(table.hypothesis)
@@ -70,16 +70,17 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
         pm.Potential("latent_evidence", pt.switch(pt.gt(included[:, None], 0), loglik, 0.0).sum())  # 0 * log 0 would be NaN
         return 0.0
     current = pm.Data(CURRENT_STEP, np.array(0, dtype="int64"))
-    path = (pt.log(w0) - pt.log1p(-w0))[None, :] * pt.ones((len(table.months), 1))  # (step, latent)
-    if volatility.any() and len(table.months) > 1:
+    months = path_months(table.months)
+    path = (pt.log(w0) - pt.log1p(-w0))[None, :] * pt.ones((len(months), 1))  # (step, latent)
+    if volatility.any() and len(months) > 1:
         innovation = pm.Normal("innovation", 0.0, 1.0, dims=("increment", LATENT))
-        scale = volatility[None, :] * np.sqrt(np.diff(table.months))[:, None]
+        scale = volatility[None, :] * np.sqrt(np.diff(months))[:, None]
         walk = pt.concatenate([pt.zeros((1, len(specs))), pt.cumsum(scale * innovation, axis=0)], axis=0)
         path = path + walk
-    step_of_row = np.eye(len(table.months))[table.row_step]  # one-hot (row, step): a product, not a gather, keeps gradients cheap
+    step_of_row = np.eye(len(months))[table.row_step]  # one-hot (row, step): a product, not a gather, keeps gradients cheap
     if is_coupled(scenario):
         drift = np.array([[s.drift.get(h, 0.0) for s in specs] for h in scenario.hypothesis_names])  # (hypothesis, latent)
-        paths = path[None, :, :] + drift[:, None, :] * table.months[None, :, None]  # (hypothesis, step, latent)
+        paths = path[None, :, :] + drift[:, None, :] * months[None, :, None]  # (hypothesis, step, latent)
         w = pm.math.sigmoid(paths)
         pm.Deterministic(LATENT_NOW, w[:, current, :], dims=("hypothesis", LATENT))
         w_rows = pt.tensordot(step_of_row, w, axes=[[1], [1]])  # (row, hypothesis, latent)

@@ -99,3 +99,27 @@ def test_a_noop_update_does_not_import_pymc_or_xarray(default_copy):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "IMPORTED False False" in result.stderr
     assert json.loads(result.stdout)["engine"] == "exact"
+
+
+def test_nuts_on_a_moving_latent_keeps_its_cache_until_the_path_must_grow(default_copy):
+    """NUTS samples a moving latent's path over a power-of-two number of steps (the default
+    workspace has 35, so 64): a new file reuses every cached step until there are more than 64,
+    and then the sampled model changes and everything is recomputed."""
+    from beliefs.cache import matching_prefix, step_keys
+    from beliefs.likelihoods import path_length
+
+    def keys():
+        workspace = beliefs.load_workspace(default_copy)
+        assert workspace.scenario.time_varying
+        return step_keys(workspace, "nuts", {"draws": 10}, 0, beliefs.__version__)
+
+    before = keys()
+    assert path_length(len(before)) == 64
+    day = 1
+    while len(keys()) < 64:
+        (default_copy / "evidence" / f"2026-01-{day:02d}-late.csv").write_text(NEW_FILE.replace("late-news", f"late-{day}"))
+        day += 1
+    full = keys()
+    assert matching_prefix(before, full) == len(before)
+    (default_copy / "evidence" / "2026-02-01-one-more.csv").write_text(NEW_FILE.replace("late-news", "one-more"))
+    assert matching_prefix(full, keys()) == 0
