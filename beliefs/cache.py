@@ -6,7 +6,7 @@ the engine, its settings, the seed and the scenario; step t's adds the numbers o
 of step t. A cached step is reused only while its key matches, so an added file computes
 only the new steps and an edited file or scenario recomputes from the first step it
 affects (NUTS on a moving latent recomputes all when its sampled path must grow; see
-`beliefs.model.path_length`).
+`beliefs.likelihoods.path_length`).
 The manifest (keys plus the JSON summary) lets a run with nothing new answer without
 importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
 truncated or foreign file is detected and rebuilt, never trusted. Both files are written

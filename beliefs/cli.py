@@ -332,7 +332,6 @@ def main() -> None:
         sys.exit(1)
 
 
-
 def console() -> None:
     """The `beliefs` command: `main`, then exit without the interpreter's teardown.
 

@@ -7,8 +7,9 @@
 dt_t is the time between steps in months. A latent without drift and volatility is one
 constant w_j, independent of H. H is marginalised out (a `Potential` with `logsumexp`), so
 NUTS samples only continuous unknowns, and P(H | rows) is the `Deterministic` softmax, per
-draw. Which rows count (`included`) and which step is "now" (`current_step`) are data, so
-one compiled model serves every step.
+draw. Which rows count (`included`) and, for moving latents, which step is "now"
+(`current_step`) are data, so one compiled model serves every step; a moving latent's path
+spans `path_length` steps (a power of two), so it also serves the next few added files.
 """
 
 from __future__ import annotations

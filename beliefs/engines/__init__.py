@@ -68,4 +68,3 @@ def increasing_cdf(cdf: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     cdf = np.maximum.accumulate(np.clip(cdf / cdf[-1], 0.0, 1.0))
     keep = np.concatenate([[True], np.diff(cdf) > np.finfo(float).eps])
     return cdf[keep], values[keep]
-
