@@ -68,8 +68,7 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
         # the rows or steps, so a new file reuses the compiled function from PyTensor's disk cache.
         pm.Deterministic(LATENT_NOW, w0, dims=LATENT)
         loglik = pt.log(w0 * p_yes + (1.0 - w0) * p_no)
-        pm.Potential("latent_evidence", pt.switch(pt.gt(included[:, None], 0), loglik, 0.0).sum())  # 0 * log 0 would be NaN
-        return 0.0
+        return _uncoupled_evidence(loglik, included)
     current = pm.Data(CURRENT_STEP, np.array(0, dtype="int64"))
     months = path_months(table.months)
     path = (pt.log(w0) - pt.log1p(-w0))[None, :] * pt.ones((len(months), 1))  # (step, latent)
@@ -91,5 +90,10 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
     pm.Deterministic(LATENT_NOW, w[current], dims=LATENT)
     w_rows = pt.dot(step_of_row, w)
     loglik = pt.log(w_rows * p_yes + (1.0 - w_rows) * p_no)
+    return _uncoupled_evidence(loglik, included)
+
+
+def _uncoupled_evidence(loglik, included) -> float:
+    """Add the included rows' latent log-likelihood (row, latent) as a Potential; nothing per hypothesis."""
     pm.Potential("latent_evidence", pt.switch(pt.gt(included[:, None], 0), loglik, 0.0).sum())  # 0 * log 0 would be NaN
     return 0.0

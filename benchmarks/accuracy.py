@@ -68,7 +68,7 @@ def _tests_on_path():
 def time_varying(root: Path) -> bool:
     import beliefs
 
-    return bool(getattr(beliefs.load_workspace(root).scenario, "time_varying", False))
+    return beliefs.load_workspace(root).scenario.time_varying
 
 
 def reference(root: Path, steps: list[int] | None = None) -> Reference:
