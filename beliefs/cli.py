@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from beliefs.errors import WorkspaceError
-from beliefs.workspace import init_workspace, load_workspace
+from beliefs.inputs.workspace import init_workspace, load_workspace
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bayesian belief updating from dated evidence.")
 out = Console()
@@ -70,9 +70,9 @@ def update(
 
     Exits 3 when NUTS failed its convergence checks on a step (unless --allow-unconverged).
     """
-    from beliefs.forecast import parse_horizon
-    from beliefs.pipeline import ENGINES, update_history
-    from beliefs.summary import summary_json
+    from beliefs.inference.forecast import parse_horizon
+    from beliefs.inference.pipeline import ENGINES, update_history
+    from beliefs.results.summary import summary_json
 
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -99,7 +99,7 @@ def update(
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
     summary = result.summary
     if horizon_days is not None:
-        from beliefs.forecast import forecast
+        from beliefs.inference.forecast import forecast
 
         summary = {**summary, "forecast": forecast(result.history, ws.scenario, horizon_days, seed=seed).summary()}
     if as_json:
@@ -199,7 +199,7 @@ def add(
     file_words: RowFileWords = None,
 ) -> None:
     """Append one evidence row to evidence/DATE.csv (created with its header if new); never changes existing lines."""
-    from beliefs.authoring import add_evidence
+    from beliefs.inputs.authoring import add_evidence
 
     hypotheses, latents = _row_flags(p, latent)
     try:
@@ -228,9 +228,9 @@ def what_if(
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
 ) -> None:
     """Preview the posterior with one hypothetical row added, without writing anything."""
-    from beliefs.authoring import NewRow, preview_workspace
-    from beliefs.pipeline import ENGINES, compute_history
-    from beliefs.summary import summary_json
+    from beliefs.inputs.authoring import NewRow, preview_workspace
+    from beliefs.inference.pipeline import ENGINES, compute_history
+    from beliefs.results.summary import summary_json
 
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -293,9 +293,9 @@ def report(
     import matplotlib
 
     matplotlib.use("Agg")
-    from beliefs.forecast import parse_horizon
-    from beliefs.pipeline import ENGINES, update_history
-    from beliefs.report import write_report
+    from beliefs.inference.forecast import parse_horizon
+    from beliefs.inference.pipeline import ENGINES, update_history
+    from beliefs.outputs.report import write_report
 
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")

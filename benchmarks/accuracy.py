@@ -119,8 +119,8 @@ def exact_engine(root: Path) -> Posteriors:
 
 def cached_history(root: Path, engine: str) -> Posteriors:
     """The posterior history that `beliefs update --engine <engine>` left in the workspace's cache."""
-    from beliefs.cache import cache_paths
-    from beliefs.history import PosteriorHistory
+    from beliefs.inference.cache import cache_paths
+    from beliefs.results.history import PosteriorHistory
 
     return _posteriors(PosteriorHistory.from_netcdf(cache_paths(root, engine)[0]))
 

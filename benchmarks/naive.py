@@ -5,7 +5,7 @@ Run as a process by `run.py` (so its wall time and peak memory are its own)::
 
     python benchmarks/naive.py WORKSPACE STEPS RESULT.json
 
-The model is `beliefs.model.build_model` of the workspace cut at that step, every row of it
+The model is `beliefs.inference.model.build_model` of the workspace cut at that step, every row of it
 included, so the naive way samples exactly the model that `beliefs` computes. With nutpie
 installed, PyMC 6's `pm.sample()` compiles the model anew on every call: that is the cost.
 """
@@ -26,8 +26,8 @@ def naive_history(root: Path, steps: int) -> list[dict]:
     import pymc as pm
 
     import beliefs
-    import beliefs.model as model_module
-    from beliefs.likelihoods import likelihood_table
+    import beliefs.inference.model as model_module
+    from beliefs.inference.likelihoods import likelihood_table
 
     workspace = beliefs.load_workspace(root)
     included = getattr(model_module, "INCLUDED", "included")

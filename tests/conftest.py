@@ -37,7 +37,7 @@ def default_history_nuts(default_workspace) -> beliefs.PosteriorHistory:
 @pytest.fixture(scope="session")
 def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
     """The default workspace's report, written once for every test that reads it."""
-    from beliefs.report import write_report
+    from beliefs.outputs.report import write_report
 
     return write_report(default_workspace, default_history_exact, tmp_path_factory.mktemp("report") / "reports")
 

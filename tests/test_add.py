@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 import beliefs
-from beliefs.authoring import add_evidence
+from beliefs.inputs.authoring import add_evidence
 from beliefs.cli import app
-from beliefs.evidence import header_for
+from beliefs.inputs.evidence import header_for
 
 HEADER = "id,summary,source,reliability,rationale,p_a,p_b,p_c,p_w_yes,p_w_no\n"
 ROW = {"id": "new-row", "summary": "Something happened", "hypotheses": {"a": 0.6, "b": 0.3, "c": 0.2}}
@@ -191,7 +191,7 @@ def test_cli_add_writes_a_row_and_reports_every_problem_with_exit_2(make_workspa
 ADDER = """
 import sys, time
 from pathlib import Path
-from beliefs.authoring import add_evidence
+from beliefs.inputs.authoring import add_evidence
 root, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 while not (root / "go").exists():
     time.sleep(0.01)

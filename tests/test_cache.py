@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 import beliefs
-from beliefs.cache import cache_paths
+from beliefs.inference.cache import cache_paths
 
 NEW_FILE = "id,summary,p_pressure,p_concede,p_walk_away\nlate-news,A row added later,0.7,0.3,0.4\n"
 
@@ -105,8 +105,8 @@ def test_nuts_on_a_moving_latent_keeps_its_cache_until_the_path_must_grow(defaul
     """NUTS samples a moving latent's path over a power-of-two number of steps (the default
     workspace has 35, so 64): a new file reuses every cached step until there are more than 64,
     and then the sampled model changes and everything is recomputed."""
-    from beliefs.cache import matching_prefix, step_keys
-    from beliefs.likelihoods import path_length
+    from beliefs.inference.cache import matching_prefix, step_keys
+    from beliefs.inference.likelihoods import path_length
 
     def keys():
         workspace = beliefs.load_workspace(default_copy)

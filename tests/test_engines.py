@@ -147,8 +147,8 @@ def test_constant_latent_graph_does_not_depend_on_the_rows(make_workspace):
     with one more file has the same graph and PyTensor reuses its compiled code."""
     from pytensor.graph.basic import equal_computations
 
-    from beliefs.likelihoods import likelihood_table
-    from beliefs.model import build_model
+    from beliefs.inference.likelihoods import likelihood_table
+    from beliefs.inference.model import build_model
 
     files = {"2025-01-05.csv": TWO_LATENTS_HEADER + "a1,x,0.7,0.2,0.9,0.5,0.4,0.9,0.1,,\n"}
     models = []

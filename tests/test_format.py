@@ -26,7 +26,7 @@ import pytest
 from conftest import HEADER
 
 import beliefs
-from beliefs.evidence import date_of_file, header_for
+from beliefs.inputs.evidence import date_of_file, header_for
 
 BELIEFS = Path(sys.executable).with_name("beliefs")
 ROW = "r1,Talks stall,Reuters,0.9,why,0.5,0.4,0.3,0.2,0.1\n"

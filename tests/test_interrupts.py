@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from beliefs.cache import cache_paths
+from beliefs.inference.cache import cache_paths
 
 LATE = "id,summary,p_pressure,p_concede,p_walk_away,p_willingness_yes,p_willingness_no\nlate,A later row,0.7,0.3,0.4,0.6,0.4\n"
 

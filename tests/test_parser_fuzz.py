@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import beliefs
 from beliefs.errors import Problem, WorkspaceError
-from beliefs.evidence import _read_records, _scan, date_of_file, file_name_problem, parse_evidence_file, parse_probability
-from beliefs.scenario import load_scenario
+from beliefs.inputs.evidence import _read_records, _scan, date_of_file, file_name_problem, parse_evidence_file, parse_probability
+from beliefs.inputs.scenario import load_scenario
 
 SCENARIO_OBJECT = tomllib.loads(SCENARIO)
 # BELIEFS_FUZZ_EXAMPLES=5000 for a long hunt; 300 keeps the suite fast

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 
 import beliefs
 from beliefs import plots
-from beliefs.influence import hypothesis_llr, row_influence, rows_of_step, strongest_effect
-from beliefs.likelihoods import with_reliability
-from beliefs.wording import SCALE, describe, estimative_word, percent, scale_text
+from beliefs.inference.influence import hypothesis_llr, row_influence, rows_of_step, strongest_effect
+from beliefs.inference.likelihoods import with_reliability
+from beliefs.outputs.wording import SCALE, describe, estimative_word, percent, scale_text
 
 # -- estimative words -----------------------------------------------------------------------
 

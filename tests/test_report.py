@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 import beliefs
 from beliefs.cli import app
-from beliefs.report import MARKER, md_escape, safe_url, write_report
-from beliefs.wording import estimative_word, percent
+from beliefs.outputs.report import MARKER, md_escape, safe_url, write_report
+from beliefs.outputs.wording import estimative_word, percent
 
 
 class Page(HTMLParser):
@@ -369,14 +369,14 @@ def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
 
 
 def test_row_anchors_are_safe_and_unique():
-    from beliefs.report import row_anchors
+    from beliefs.outputs.report import row_anchors
 
     anchors = row_anchors(["a.b", "a-b", "x y\"<z>", "ünï"])
     assert anchors == {"a.b": "row-a-b", "a-b": "row-a-b-2", "x y\"<z>": "row-x-y-z", "ünï": "row-n"}
 
 
 def test_report_shows_the_latents_forecast(default_report, default_workspace, default_history_exact):
-    from beliefs.forecast import forecast
+    from beliefs.inference.forecast import forecast
 
     ahead = forecast(default_history_exact, default_workspace.scenario, 30, seed=int(default_history_exact.dataset.attrs["seed"]))
     html = (default_report / "index.html").read_text()

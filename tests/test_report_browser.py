@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import pytest
 
 import beliefs
-from beliefs.report import write_report
+from beliefs.outputs.report import write_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -64,8 +64,8 @@ def test_constant_latent_gives_the_core_model(make_workspace):
     constant = moving_workspace(make_workspace, 0.0, 0.0, 0.0)
     assert not constant.scenario.time_varying
     core = beliefs.compute_history(constant, engine="exact")
-    from beliefs.engines.filter import FilterEngine
-    from beliefs.likelihoods import likelihood_table
+    from beliefs.inference.engines.filter import FilterEngine
+    from beliefs.inference.likelihoods import likelihood_table
 
     table = likelihood_table(constant)
     engine = FilterEngine(constant.scenario, table)
@@ -99,7 +99,7 @@ def test_nuts_equals_filter_on_the_default_workspace(default_workspace, default_
 def test_forecast_equals_filtering_through_an_uninformative_row(make_workspace, volatility, drift_a, drift_b):
     """A row with equal likelihoods carries no information, so the filter's posterior at its date
     is exactly the forecast for that date."""
-    from beliefs.forecast import forecast
+    from beliefs.inference.forecast import forecast
 
     workspace = moving_workspace(make_workspace, volatility, drift_a, drift_b)
     predicted = forecast(beliefs.compute_history(workspace, engine="exact", draws=4000), workspace.scenario, 45, seed=1)

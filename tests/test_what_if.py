@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import beliefs
-from beliefs.authoring import NewRow, add_evidence, preview_workspace, what_if
+from beliefs.inputs.authoring import NewRow, add_evidence, preview_workspace, what_if
 from beliefs.cli import app
 
 CEASEFIRE = NewRow(

@@ -24,13 +24,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from beliefs.influence import format_llr, row_influence
-from beliefs.wording import SCALE
+from beliefs.inference.influence import format_llr, row_influence
+from beliefs.outputs.wording import SCALE
 
 if TYPE_CHECKING:
-    from beliefs.forecast import Forecast
-    from beliefs.history import PosteriorHistory
-    from beliefs.workspace import Workspace
+    from beliefs.inference.forecast import Forecast
+    from beliefs.results.history import PosteriorHistory
+    from beliefs.inputs.workspace import Workspace
 
 __all__ = [
     "OKABE_ITO",
@@ -142,7 +142,7 @@ def _estimative_axis(ax) -> None:
 
 def plot_latent_timeline(history: PosteriorHistory, forecast: Forecast | None = None) -> Figure:
     """Each latent's posterior mean with its 90% interval (5% to 95%) after every step, and,
-    given a `beliefs.forecast.Forecast`, its predictive fan after the last step."""
+    given a `beliefs.inference.forecast.Forecast`, its predictive fan after the last step."""
     labels = history.labels
     dates, extended = _step_dates(history)
     if forecast is not None:  # the fan carries on from the last step instead of a flat extension
@@ -195,7 +195,7 @@ def plot_latent_timeline(history: PosteriorHistory, forecast: Forecast | None = 
 def plot_influence(history: PosteriorHistory, workspace: Workspace, influence: xr.Dataset | None = None) -> Figure:
     """Every row's push on every hypothesis and latent, as a matrix (rows in date order).
 
-    A cell is the row's log likelihood ratio after reliability (see `beliefs.influence`):
+    A cell is the row's log likelihood ratio after reliability (see `beliefs.inference.influence`):
     blue favours the hypothesis (or raises the latent), vermillion counts against it (or
     lowers it), grey means the row does not bear on it. The rows with the strongest colours
     carried the conclusion.
@@ -276,7 +276,7 @@ def plot_step(history: PosteriorHistory, step: int, workspace: Workspace, influe
     the step's rows and their log likelihood ratios (see `plot_influence`). Step 0 shows the
     priors alone.
     """
-    from beliefs.influence import rows_of_step
+    from beliefs.inference.influence import rows_of_step
 
     if not 0 <= step < history.n_steps:
         raise ValueError(f"step {step} is out of range; this history has steps 0 to {history.n_steps - 1}")

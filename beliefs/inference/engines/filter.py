@@ -19,9 +19,9 @@ from scipy.optimize import brentq
 from scipy.special import betaln, expit, log_expit, logsumexp
 from scipy.stats import beta as beta_distribution
 
-from beliefs.engines import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
-from beliefs.likelihoods import LikelihoodTable
-from beliefs.scenario import Scenario
+from beliefs.inference.engines import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
+from beliefs.inference.likelihoods import LikelihoodTable
+from beliefs.inputs.scenario import Scenario
 
 TAIL = 1e-13  # prior mass left outside the grid at each end
 LOGIT_SPAN = 40.0  # the grid covers at least |logit(w)| <= 40

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from beliefs.workspace import Workspace
+from beliefs.inputs.workspace import Workspace
 
 DAYS_PER_MONTH = 30.4375
 

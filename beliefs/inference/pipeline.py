@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from beliefs.workspace import Workspace
+from beliefs.inputs.workspace import Workspace
 
 ENGINES = ("auto", "exact", "nuts")
 GRID_POINTS = 8001
@@ -47,8 +47,8 @@ def compute_history(
     `reuse` is a list of already computed `StepPosterior`s for the leading steps (from the
     cache); only the steps after them are computed. `on_step(done, total)` reports progress.
     """
-    from beliefs.history import PosteriorHistory
-    from beliefs.likelihoods import likelihood_table
+    from beliefs.results.history import PosteriorHistory
+    from beliefs.inference.likelihoods import likelihood_table
 
     engine = resolve_engine(workspace, engine)
     settings = engine_settings(engine, draws=draws, tune=tune, chains=chains)
@@ -66,17 +66,17 @@ def compute_history(
 
 def _make_engine(workspace: Workspace, table, engine: str, settings: dict):
     if engine == "exact" and workspace.scenario.time_varying:
-        from beliefs.engines.filter import FilterEngine
+        from beliefs.inference.engines.filter import FilterEngine
 
         return FilterEngine(workspace.scenario, table, **settings)
-    from beliefs.model import build_model
+    from beliefs.inference.model import build_model
 
     model = build_model(workspace.scenario, table)
     if engine == "exact":
-        from beliefs.engines.exact import ExactEngine
+        from beliefs.inference.engines.exact import ExactEngine
 
         return ExactEngine(model, **settings)
-    from beliefs.engines.nuts import NutsEngine
+    from beliefs.inference.engines.nuts import NutsEngine
 
     return NutsEngine(model, **settings)
 
@@ -111,7 +111,7 @@ def update_history(
     """
     from beliefs import __version__
     from beliefs.atomic import workspace_lock
-    from beliefs.cache import matching_prefix, read_history, read_manifest, step_keys, write_cache
+    from beliefs.inference.cache import matching_prefix, read_history, read_manifest, step_keys, write_cache
 
     engine = resolve_engine(workspace, engine)
     settings = engine_settings(engine, draws=draws, tune=tune, chains=chains)

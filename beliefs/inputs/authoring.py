@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from beliefs.atomic import atomic_path, workspace_lock
 from beliefs.errors import Problem, WorkspaceError
-from beliefs.evidence import EVIDENCE_DIR, EvidenceRow, date_of_file, header_for, load_evidence
-from beliefs.workspace import Workspace, load_workspace
+from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, date_of_file, header_for, load_evidence
+from beliefs.inputs.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
-    from beliefs.history import PosteriorHistory
+    from beliefs.results.history import PosteriorHistory
 
 log = logging.getLogger("beliefs")
 
@@ -128,7 +128,7 @@ def what_if(
     Equals adding the rows with `add_evidence` and computing the history with the same
     engine and seed. `options` (draws, tune, chains) go to `compute_history`.
     """
-    from beliefs.pipeline import compute_history
+    from beliefs.inference.pipeline import compute_history
 
     preview = preview_workspace(workspace, rows, date=date, file_words=file_words)
     return compute_history(preview, engine=engine, seed=seed, **options)

@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from beliefs.likelihoods import likelihood_table
-from beliefs.workspace import Workspace
+from beliefs.inference.likelihoods import likelihood_table
+from beliefs.inputs.workspace import Workspace
 
 
 def _log(values: np.ndarray) -> np.ndarray:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError
-from beliefs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
-from beliefs.scenario import SCENARIO_FILE, Scenario, load_scenario
+from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
+from beliefs.inputs.scenario import SCENARIO_FILE, Scenario, load_scenario
 
 
 @dataclass(frozen=True)

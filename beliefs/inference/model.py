@@ -18,8 +18,8 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from beliefs.likelihoods import LikelihoodTable, path_length, path_months
-from beliefs.scenario import Scenario
+from beliefs.inference.likelihoods import LikelihoodTable, path_length, path_months
+from beliefs.inputs.scenario import Scenario
 
 INCLUDED = "included"
 CURRENT_STEP = "current_step"

@@ -6,7 +6,7 @@ the engine, its settings, the seed and the scenario; step t's adds the numbers o
 of step t. A cached step is reused only while its key matches, so an added file computes
 only the new steps and an edited file or scenario recomputes from the first step it
 affects (NUTS on a moving latent recomputes all when its sampled path must grow; see
-`beliefs.likelihoods.path_length`).
+`beliefs.inference.likelihoods.path_length`).
 The manifest (keys plus the JSON summary) lets a run with nothing new answer without
 importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
 truncated or foreign file is detected and rebuilt, never trusted. Both files are written
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.atomic import atomic_path
-from beliefs.likelihoods import path_length
-from beliefs.workspace import Workspace
+from beliefs.inference.likelihoods import path_length
+from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
 FORMAT = 2
@@ -81,7 +81,7 @@ def read_manifest(root: Path, engine: str) -> Manifest | None:
 
 def read_history(root: Path, engine: str, manifest: Manifest):
     """The cached `PosteriorHistory`, or None when the file is missing, altered or corrupt."""
-    from beliefs.history import PosteriorHistory
+    from beliefs.results.history import PosteriorHistory
 
     history_path, _ = cache_paths(root, engine)
     try:

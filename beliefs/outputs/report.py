@@ -35,11 +35,11 @@ import jinja2
 import numpy as np
 
 from beliefs.errors import Problem, WorkspaceError
-from beliefs.forecast import Forecast, forecast
-from beliefs.history import PosteriorHistory
-from beliefs.influence import format_llr, row_influence, rows_of_step, strongest_effect
-from beliefs.wording import SCALE, SCALE_NAME, estimative_word, percent
-from beliefs.workspace import Workspace
+from beliefs.inference.forecast import Forecast, forecast
+from beliefs.results.history import PosteriorHistory
+from beliefs.inference.influence import format_llr, row_influence, rows_of_step, strongest_effect
+from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, percent
+from beliefs.inputs.workspace import Workspace
 
 REPORT_DIR = "reports"
 MARKER = ".beliefs-report"
@@ -433,7 +433,7 @@ def _save(figure, folder: Path, stem: str) -> None:
     """Save a Figure or an ArviZ PlotCollection as PNG and SVG, then release it."""
     import matplotlib.pyplot as plt
 
-    from beliefs.plots import figure_of
+    from beliefs.outputs.plots import figure_of
 
     fig = figure_of(figure)
     fig.savefig(folder / f"{stem}.png", dpi=FIGURE_DPI, metadata={"Software": None})
@@ -443,7 +443,7 @@ def _save(figure, folder: Path, stem: str) -> None:
 
 
 def _environment() -> tuple[jinja2.Environment, jinja2.Environment]:
-    loader = jinja2.PackageLoader("beliefs", "templates")
+    loader = jinja2.PackageLoader("beliefs.outputs", "templates")
     html = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     md = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                             finalize=md_escape)

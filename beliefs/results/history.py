@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from beliefs.engines import StepPosterior
-from beliefs.likelihoods import LikelihoodTable
-from beliefs.summary import JSON_DECIMALS, summary_json
-from beliefs.workspace import Workspace
+from beliefs.inference.engines import StepPosterior
+from beliefs.inference.likelihoods import LikelihoodTable
+from beliefs.results.summary import JSON_DECIMALS, summary_json
+from beliefs.inputs.workspace import Workspace
 
 DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "attempts")
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from beliefs.errors import Problem
-from beliefs.scenario import SCENARIO_FILE, Scenario
+from beliefs.inputs.scenario import SCENARIO_FILE, Scenario
 
 EVIDENCE_DIR = "evidence"
 FILE_NAME = re.compile(r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<words>[^/\\]+))?\.csv$")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from beliefs.engines import QUANTILES
-from beliefs.likelihoods import DAYS_PER_MONTH
-from beliefs.scenario import Scenario
+from beliefs.inference.engines import QUANTILES
+from beliefs.inference.likelihoods import DAYS_PER_MONTH
+from beliefs.inputs.scenario import Scenario
 
 HORIZON = re.compile(r"^\s*(\d+)\s*([dwm])\s*$")
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}

@@ -20,8 +20,8 @@ from scipy.integrate import cumulative_simpson
 from scipy.interpolate import PchipInterpolator
 from scipy.special import expit
 
-from beliefs.engines import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
-from beliefs.model import HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_VALUE
+from beliefs.inference.engines import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
+from beliefs.inference.model import HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_VALUE
 
 COARSE = np.linspace(-700.0, 700.0, 5601)  # logit range that float64 can still tell from 0 and 1
 NEGLIGIBLE = 45.0  # log-density this far below the peak is < 1e-19 of it: outside the grid

@@ -14,8 +14,8 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
-from beliefs.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
-from beliefs.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_NOW
+from beliefs.inference.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
+from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_NOW
 
 MAX_RHAT = 1.01
 MIN_ESS = 400

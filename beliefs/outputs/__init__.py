@@ -1,0 +1,1 @@
+"""Stage 4, outputs: words, figures and the report, drawn from a `PosteriorHistory` alone."""
