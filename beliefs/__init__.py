@@ -23,7 +23,7 @@ _EXPORTS = {
     "Problem": "beliefs.errors",
     "WorkspaceError": "beliefs.errors",
     "Scenario": "beliefs.inputs.scenario",
-    "load_scenario": "beliefs.inputs.scenario",
+    "load_scenario": "beliefs.inputs.scenario_file",
     "EvidenceRow": "beliefs.inputs.evidence",
     "Step": "beliefs.inputs.workspace",
     "Workspace": "beliefs.inputs.workspace",

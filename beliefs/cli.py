@@ -228,8 +228,8 @@ def what_if(
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
 ) -> None:
     """Preview the posterior with one hypothetical row added, without writing anything."""
-    from beliefs.inputs.authoring import NewRow, preview_workspace
     from beliefs.inference.pipeline import ENGINES, compute_history
+    from beliefs.inputs.authoring import NewRow, preview_workspace
     from beliefs.results.summary import summary_json
 
     if engine not in ENGINES:

@@ -6,6 +6,7 @@ would be valid: the analyst fixes her file from the message alone.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ class Problem:
     column: int | None = None
 
     def location(self) -> str:
-        parts = ["".join(c if c.isprintable() else repr(c)[1:-1] for c in str(self.path))]
+        parts = [printable(str(self.path))]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:
@@ -37,3 +38,29 @@ class WorkspaceError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def printable(text: str) -> str:
+    """`text` with control and other unprintable characters escaped, so a message shows them."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """The analyst's text for a message: printable, and cut to `limit` characters so that the
+    message stays on a line or two."""
+    text = printable(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def quoted(text: str, limit: int = 32) -> str:
+    """`shorten(text)` in single quotes, as messages quote a cell or a name."""
+    return f"'{shorten(text, limit)}'"
+
+
+def did_you_mean(name: str, choices: list[str]) -> str:
+    """" (did you mean 'x'?)" for the closest of `choices` to a mistyped `name`, or ""."""
+    lowered = {c.lower(): c for c in choices}
+    if name.lower() in lowered and name not in choices:
+        return f" (did you mean {lowered[name.lower()]!r}? names are case-sensitive)"
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""

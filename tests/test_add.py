@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 import beliefs
-from beliefs.inputs.authoring import add_evidence
 from beliefs.cli import app
+from beliefs.inputs.authoring import add_evidence
 from beliefs.inputs.evidence import header_for
 
 HEADER = "id,summary,source,reliability,rationale,p_a,p_b,p_c,p_w_yes,p_w_no\n"

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 import beliefs
 from beliefs.errors import Problem, WorkspaceError
-from beliefs.inputs.evidence import _read_records, _scan, date_of_file, file_name_problem, parse_evidence_file, parse_probability
-from beliefs.inputs.scenario import load_scenario
+from beliefs.inputs.csv_text import read_records, scan_cells
+from beliefs.inputs.evidence import date_of_file, file_name_problem, parse_evidence_file, parse_probability
+from beliefs.inputs.scenario_file import load_scenario
 
 SCENARIO_OBJECT = tomllib.loads(SCENARIO)
 # BELIEFS_FUZZ_EXAMPLES=5000 for a long hunt; 300 keeps the suite fast
@@ -224,8 +225,8 @@ def test_cell_scanner_agrees_with_the_csv_module(text):
         if len(lines) == len(records):
             for line, record in zip(lines, records, strict=True):
                 if record:
-                    assert _scan(line) == (len(record), None)
-    _, error = _read_records(text)
+                    assert scan_cells(line) == (len(record), None)
+    _, error = read_records(text)
     assert (error is None) == (records is not None)
     if error is not None:
         assert error.line >= 1 and error.message.startswith("malformed CSV")

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 import beliefs
-from beliefs.inputs.authoring import NewRow, add_evidence, preview_workspace, what_if
 from beliefs.cli import app
+from beliefs.inputs.authoring import NewRow, add_evidence, preview_workspace, what_if
 
 CEASEFIRE = NewRow(
     id="russia-accepts-30-day-ceasefire",

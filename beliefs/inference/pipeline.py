@@ -47,8 +47,8 @@ def compute_history(
     `reuse` is a list of already computed `StepPosterior`s for the leading steps (from the
     cache); only the steps after them are computed. `on_step(done, total)` reports progress.
     """
-    from beliefs.results.history import PosteriorHistory
     from beliefs.inference.likelihoods import likelihood_table
+    from beliefs.results.history import PosteriorHistory
 
     engine = resolve_engine(workspace, engine)
     settings = engine_settings(engine, draws=draws, tune=tune, chains=chains)

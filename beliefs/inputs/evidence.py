@@ -23,17 +23,16 @@ Decisions about the format, beyond what the README states:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import difflib
-import io
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from beliefs.errors import Problem
-from beliefs.inputs.scenario import SCENARIO_FILE, Scenario
+from beliefs.errors import Problem, did_you_mean, printable, quoted
+from beliefs.inputs.csv_text import Record, read_csv_text, read_records
+from beliefs.inputs.scenario import Scenario
+from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 EVIDENCE_DIR = "evidence"
 FILE_NAME = re.compile(r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<words>[^/\\]+))?\.csv$")
@@ -99,7 +98,7 @@ def file_name_problem(name: str) -> str | None:
     if strict:
         rest = name[strict.end():]
         if rest.lower().endswith(".csv") and not rest.endswith(".csv"):
-            return f"the extension must be lower-case .csv: rename the file {_printable(name[: -len('.csv')])[:60]}.csv"
+            return f"the extension must be lower-case .csv: rename the file {printable(name[: -len('.csv')])[:60]}.csv"
         if rest == "-.csv":
             return f"no words after the hyphen; name the file {NAME_FORMS}"
         return f"after the date, join words with hyphens: {NAME_FORMS}, e.g. {strict.group()}-sumy-strike.csv"
@@ -108,22 +107,11 @@ def file_name_problem(name: str) -> str | None:
     return f"file name must start with the step's date: {NAME_FORMS}, e.g. 2025-04-14-sumy-strike.csv"
 
 
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def shown(text: str, limit: int = 32) -> str:
-    """The analyst's text quoted for a message: control characters escaped, and shortened so
-    that the message stays on a line or two."""
-    text = _printable(text)
-    return "'" + (text if len(text) <= limit else text[: limit - 3] + "...") + "'"
-
-
 def parse_probability(text: str) -> float:
     """A probability cell as a float in [0, 1]; ValueError with a readable reason otherwise."""
     value = _parse_number(text, "a probability")
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{shown(text.strip())} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
+        raise ValueError(f"{quoted(text.strip())} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
     return value
 
 
@@ -140,9 +128,9 @@ def _parse_number(text: str, what: str) -> float:
             hint = f"write decimals with a point: {stripped.replace(',', '.')}"
         else:
             hint = f"write {what} as a decimal between 0 and 1, {_EXAMPLE}"
-        raise ValueError(f"{shown(stripped)} is not a number; {hint}")
+        raise ValueError(f"{quoted(stripped)} is not a number; {hint}")
     if not math.isfinite(value):
-        raise ValueError(f"{shown(stripped)} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
+        raise ValueError(f"{quoted(stripped)} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
     return value
 
 
@@ -176,7 +164,7 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
                 problems.append(Problem(path, f"is a {suffix} file, which beliefs does not read; save it as CSV UTF-8 (comma-separated) with a .csv name"))
             continue
         if name.casefold() in folded:
-            other = _printable(folded[name.casefold()])[:60]
+            other = printable(folded[name.casefold()])[:60]
             problems.append(Problem(path, f"name differs from {other} only in letter case; on macOS and Windows they are one file: merge or rename them"))
         folded.setdefault(name.casefold(), name)
         file_rows, file_problems = parse_evidence_file(path, scenario)
@@ -204,7 +192,7 @@ def _duplicate_ids(rows: list[EvidenceRow]) -> list[Problem]:
         first = seen.setdefault(row.id, row)
         if first is not row:
             where = f"line {first.line}" if first.path == row.path else f"{first.path.name if first.path else '?'}:{first.line}"
-            problems.append(Problem(row.path, f"duplicate id {shown(row.id)}, already used at {where}; ids must be unique across the workspace", row.line, 1))
+            problems.append(Problem(row.path, f"duplicate id {quoted(row.id)}, already used at {where}; ids must be unique across the workspace", row.line, 1))
     return problems
 
 
@@ -221,7 +209,7 @@ def _contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]
         mean = sum(row.hypotheses.values()) / len(row.hypotheses)
         for name, value in row.hypotheses.items():
             if name not in ruled_out and row.reliability * value + (1.0 - row.reliability) * mean == 0.0:
-                ruled_out[name] = f"row {shown(row.id, 20)}"
+                ruled_out[name] = f"row {quoted(row.id, 20)}"
         if len(ruled_out) == len(scenario.hypotheses):
             by_reason: dict[str, list[str]] = {}
             for name, why in ruled_out.items():
@@ -246,155 +234,14 @@ def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRo
         problems.append(
             Problem(path, f"date {date} is on or before the prior date {scenario.prior_date} in {SCENARIO_FILE}; evidence must come after the priors")
         )
-    text, problem = _read_text(path)
+    text, problem = read_csv_text(path)
     if problem:
         return [], [*problems, problem]
     rows, file_problems = _FileParser(path, date, scenario).parse(text)
     return rows, problems + file_problems
 
 
-def _read_text(path: Path) -> tuple[str, Problem | None]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return "", Problem(path, f"cannot be read ({error.strerror or error})")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 4 and (data[1:4:2] == b"\x00\x00" or data[0:4:2] == b"\x00\x00")):
-        return "", Problem(path, "file is UTF-16 text; save it as UTF-8 (in a spreadsheet: CSV UTF-8, comma-separated)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # utf-8-sig counts from after the mark
-        line, column = _byte_position(data, error.start + bom)
-        return "", Problem(path, "not UTF-8 text (Windows-1252 or Latin-1?); save it as UTF-8 (in a spreadsheet: CSV UTF-8)", line, column)
-    if "\x00" in text:
-        line, column = _byte_position(data, data.index(b"\x00"))
-        return "", Problem(path, "contains a NUL character, so it is not a text file; save it as CSV UTF-8", line, column)
-    if not text.strip():
-        return "", Problem(path, "file is empty; an evidence file needs a header line (id,summary,p_...) and at least one row")
-    return text, None
-
-
-def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
-    """Line and CSV column of a byte offset (lines end at \\n, \\r or \\r\\n)."""
-    before = data[:offset].decode("utf-8-sig", errors="replace")
-    lines = before.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return len(lines), _scan(lines[-1])[0]
-
-
-# -- CSV records --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Record:
-    """One non-blank CSV record: its cells and the line it starts on."""
-
-    line: int
-    cells: list[str]
-
-
-@dataclass(frozen=True)
-class _SyntaxError:
-    line: int
-    column: int | None
-    message: str
-
-
-def _read_records(text: str) -> tuple[list[_Record], _SyntaxError | None]:
-    """The non-blank records of a CSV text, read by the csv module (strict), or where it breaks."""
-    consumed: list[str] = []
-
-    def physical_lines():
-        for raw in io.StringIO(text, newline=""):
-            consumed.append(raw)
-            yield raw
-
-    reader = csv.reader(physical_lines(), strict=True)
-    records: list[_Record] = []
-    line = 1
-    while True:
-        consumed.clear()
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return records, None
-        except csv.Error as error:
-            return records, _syntax_error(line, list(consumed), str(error))
-        if any(cell.strip() for cell in cells):
-            records.append(_Record(line, cells))
-        line += len(consumed)
-
-
-def _scan(raw: str) -> tuple[int, tuple[str, int] | None]:
-    """The number of cells begun in one CSV record, and the first syntax error with its offset.
-
-    Mirrors the csv module's default dialect in strict mode: a cell that starts with a quote
-    runs to the next single quote (two quotes stand for one), after which the cell must end.
-    """
-    cells, state, opened = 1, "start", 0
-    for i, c in enumerate(raw):
-        if state == "start":
-            if c == '"':
-                state, opened = "quoted", i
-            elif c == ",":
-                cells += 1
-            elif c in "\r\n":
-                return cells, None
-            else:
-                state = "plain"
-        elif state == "plain":
-            if c == ",":
-                cells += 1
-                state = "start"
-            elif c in "\r\n":
-                return cells, None
-        elif state == "quoted":
-            if c == '"':
-                state = "quote"
-        else:  # just after a quote inside a quoted cell: a second quote, or the cell's end
-            if c == '"':
-                state = "quoted"
-            elif c == ",":
-                cells += 1
-                state = "start"
-            elif c in "\r\n":
-                return cells, None
-            else:
-                return cells, ("after quote", i)
-    return cells, ("unclosed", opened) if state == "quoted" else None
-
-
-def _line_of(lines: list[str], first_line: int, offset: int) -> int:
-    """The line number of a character offset into the concatenation of `lines`."""
-    total = 0
-    for index, raw in enumerate(lines):
-        total += len(raw)
-        if offset < total:
-            return first_line + index
-    return first_line + max(len(lines) - 1, 0)
-
-
-def _syntax_error(line: int, lines: list[str], reason: str) -> _SyntaxError:
-    cells, found = _scan("".join(lines))
-    if found and found[0] == "unclosed":
-        at = _line_of(lines, line, found[1])
-        return _SyntaxError(at, cells, 'malformed CSV: the quote that opens this cell is never closed; close it, or write a quote inside a cell as ""')
-    if found and found[0] == "after quote":
-        at = _line_of(lines, line, found[1])
-        return _SyntaxError(at, cells, 'malformed CSV: text after the closing quote of this cell; quote the whole cell and write quotes inside it as ""')
-    if "field limit" in reason:
-        return _SyntaxError(line, None, f"malformed CSV: a cell of this row is longer than {csv.field_size_limit()} characters (an unclosed quote?)")
-    return _SyntaxError(line, None, f"malformed CSV: {reason}")
-
-
 # -- one file ------------------------------------------------------------------------------
-
-
-def _suggest(name: str, choices: list[str]) -> str:
-    lowered = {c.lower(): c for c in choices}
-    if name.lower() in lowered:
-        return f" (did you mean {lowered[name.lower()]!r}? names are case-sensitive)"
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _listing(names: list[str], limit: int = 8) -> str:
@@ -412,7 +259,7 @@ class _FileParser:
         self.problems.append(Problem(self.path, message, line, column))
 
     def parse(self, text: str) -> tuple[list[EvidenceRow], list[Problem]]:
-        records, syntax = _read_records(text)
+        records, syntax = read_records(text)
         if syntax:
             self.problem(syntax.message, syntax.line, syntax.column)
             return [], self.problems
@@ -436,7 +283,7 @@ class _FileParser:
                 rows.append(row)
         return rows, self.problems
 
-    def ragged(self, record: _Record, expected: int) -> None:
+    def ragged(self, record: Record, expected: int) -> None:
         count = len(record.cells)
         if count > expected:
             self.problem(
@@ -448,7 +295,7 @@ class _FileParser:
         else:
             self.problem(f"row has {count} cells but the header has {expected}; add the missing cells (they may be empty: ,,)", record.line, count + 1)
 
-    def check_header(self, header: _Record) -> list[str] | None:
+    def check_header(self, header: Record) -> list[str] | None:
         columns = [c.strip() for c in header.cells]
         line = header.line
         for separator, name in ((";", "semicolons"), ("\t", "tabs")):
@@ -464,14 +311,14 @@ class _FileParser:
                 self.problem(f"column {index + 1} of the header has no name; name it (id, summary, p_...) or delete the column", *at)
                 ok = False
             elif columns.index(name) != index:
-                self.problem(f"column {shown(name)} appears twice in the header; keep one", *at)
+                self.problem(f"column {quoted(name)} appears twice in the header; keep one", *at)
                 ok = False
             elif name not in full:
                 if name.startswith("p_"):
                     valid = _listing(p_columns)
-                    self.problem(f"column {shown(name)} names no hypothesis or latent of {SCENARIO_FILE}{_suggest(name, p_columns)} (valid: {valid})", *at)
+                    self.problem(f"column {quoted(name)} names no hypothesis or latent of {SCENARIO_FILE}{did_you_mean(name, p_columns)} (valid: {valid})", *at)
                 else:
-                    self.problem(f"unknown column {shown(name)}{_suggest(name, full)}; columns are {', '.join(BASE_COLUMNS)} and p_ columns", *at)
+                    self.problem(f"unknown column {quoted(name)}{did_you_mean(name, full)}; columns are {', '.join(BASE_COLUMNS)} and p_ columns", *at)
                 ok = False
         for name in REQUIRED_COLUMNS:
             if name not in columns:
@@ -491,7 +338,7 @@ class _FileParser:
                 ok = False
         return columns if ok else None
 
-    def parse_row(self, record: _Record, columns: list[str]) -> EvidenceRow | None:
+    def parse_row(self, record: Record, columns: list[str]) -> EvidenceRow | None:
         before = len(self.problems)
         cells = dict(zip(columns, record.cells, strict=True))
         where = {name: (record.line, index) for index, name in enumerate(columns, start=1)}
@@ -515,7 +362,7 @@ class _FileParser:
             try:
                 reliability = _parse_number(cells["reliability"], "the reliability")
                 if not 0.0 <= reliability <= 1.0:
-                    raise ValueError(f"{shown(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
+                    raise ValueError(f"{quoted(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)

@@ -1,27 +1,20 @@
-"""The analyst's priors: `scenario.toml` parsed and validated into a `Scenario`.
+"""The analyst's priors as a validated `Scenario`: the schema of `scenario.toml`.
 
-The file is small and hand-written, so every problem is reported with the line (and column)
-of the key that caused it and an example of a valid value. Values are checked strictly:
-`prior = "0.3"` (a string), `prior = true` or `prior_date = 20250401` are errors, not guesses.
+Values are checked strictly: `prior = "0.3"` (a string), `prior = true` or
+`prior_date = 20250401` are errors, not guesses. Reading the file and turning validation
+errors into located messages is `beliefs.inputs.scenario_file`'s job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import json
 import math
-import re
-import tomllib
-from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from beliefs.errors import Problem, WorkspaceError
-
-SCENARIO_FILE = "scenario.toml"
+from beliefs.errors import shorten
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -75,7 +68,7 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
         if len(self.hypotheses) < 2:
-            found = f"only '{_short(next(iter(self.hypotheses)))}'" if self.hypotheses else "none"
+            found = f"only '{shorten(next(iter(self.hypotheses)))}'" if self.hypotheses else "none"
             _inconsistent("hypotheses", f"a scenario needs at least two hypotheses, found {found}; add another, e.g. other = {{ prior = 0.5 }}")
         total = sum(h.prior for h in self.hypotheses.values())
         if total <= 0:
@@ -84,20 +77,21 @@ class Scenario(_Strict):
             _inconsistent("hypotheses", "the priors are too large to add up; write them as numbers such as 0.3 (they are normalised to sum to 1)")
         for name in self.latents:
             if name in self.hypotheses:
-                _inconsistent(f"latents.{name}", f"'{_short(name)}' is both a hypothesis and a latent; give them different names")
+                _inconsistent(f"latents.{name}", f"'{shorten(name)}' is both a hypothesis and a latent; give them different names")
         for latent, spec in self.latents.items():
             unknown = sorted(set(spec.drift) - set(self.hypotheses))
             if unknown:
                 _inconsistent(
                     f"latents.{latent}.drift",
-                    f"latents.{_short(latent, 20)}.drift names {_short(', '.join(map(repr, unknown)), 40)}, which is not a hypothesis; "
-                    f"drift keys must be among {_short(', '.join(self.hypotheses), 60)}",
+                    f"latents.{shorten(latent, 20)}.drift names {shorten(', '.join(map(repr, unknown)), 40)}, which is not a hypothesis; "
+                    f"drift keys must be among {shorten(', '.join(self.hypotheses), 60)}",
                 )
             for suffix in ("yes", "no"):
                 if f"{latent}_{suffix}" in self.hypotheses:
                     _inconsistent(
                         f"latents.{latent}",
-                        f"hypothesis '{_short(latent)}_{suffix}' and latent '{_short(latent)}' would share the column p_{_short(latent)}_{suffix}; rename one",
+                        f"hypothesis '{shorten(latent)}_{suffix}' and latent '{shorten(latent)}' would share the column "
+                        f"p_{shorten(latent)}_{suffix}; rename one",
                     )
         return self
 
@@ -126,210 +120,6 @@ class Scenario(_Strict):
         return (item.label if item else "") or name
 
 
-def _short(text: str, limit: int = 40) -> str:
-    """A name or key path from the file for a message: control characters escaped, and
-    shortened so that the message stays on a line or two."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _inconsistent(where: str, message: str):
     """Fail validation with a message located at the dotted key `where` of the file."""
     raise PydanticCustomError("scenario", "{message}", {"message": message, "where": where})
-
-
-_HINTS = {
-    "title": 'a non-empty string in quotes, e.g. title = "Will the talks resume?"',
-    "prior_date": "a TOML date without quotes, e.g. prior_date = 2025-04-01",
-    "prior": "a number >= 0, e.g. prior = 0.3",
-    "alpha": "a number > 0, e.g. alpha = 2.0",
-    "beta": "a number > 0, e.g. beta = 14.0",
-    "label": 'a string in quotes, e.g. label = "Step up pressure"',
-    "volatility": "a number >= 0, the sd of the monthly change of logit(w), e.g. volatility = 0.3",
-    "drift": "a table of numbers by hypothesis, e.g. drift = { pressure = 0.1 }",
-    "hypotheses": "a table of at least two hypotheses: a [hypotheses] line, then e.g. pressure = { prior = 0.2 }",
-    "latents": "a table of latents, e.g. [latents.willingness] then prior = { alpha = 2.0, beta = 14.0 }",
-}
-
-
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file; raise `WorkspaceError` listing every problem."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise WorkspaceError([Problem(path, f"file not found; every workspace needs a {SCENARIO_FILE} (create one with `beliefs init`)")]) from None
-    except OSError as error:
-        raise WorkspaceError([Problem(path, f"cannot be read ({error.strerror or error})")]) from None
-    except UnicodeDecodeError as error:
-        raise WorkspaceError([Problem(path, f"not UTF-8 text ({error.reason}); save the file as UTF-8")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise WorkspaceError([_syntax_problem(path, text, error)]) from None
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as error:
-        raise WorkspaceError([_validation_problem(path, text, e) for e in error.errors()]) from None
-
-
-_TOML_POSITION = re.compile(r"\s*\((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)\s*$")
-
-
-def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Problem:
-    """tomllib's message with its line and column, and a hint for the common mistakes."""
-    message = str(getattr(error, "msg", None) or error)
-    line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
-    position = _TOML_POSITION.search(message)
-    if position:
-        message = message[: position.start()]
-        if position["line"]:
-            line, column = int(position["line"]), int(position["column"])
-        else:
-            line, column = max(len(text.splitlines()), 1), None
-    lines = text.splitlines()
-    source = lines[line - 1] if line and line <= len(lines) else ""
-    if message == "Cannot overwrite a value" and "=" in source:
-        key = _short(source.split("=", 1)[0].strip())
-        column = len(source) - len(source.lstrip()) + 1
-        message = f"key {key} is set twice (or clashes with a table of that name); keep one"
-    elif message.startswith("Cannot declare") and message.endswith("twice"):
-        table = ".".join(re.findall(r"'([^']*)'", message))
-        message = f"table [{table}] is declared twice; merge the two into one"
-    elif message.startswith("Duplicate inline table key"):
-        key = message.removeprefix("Duplicate inline table key").strip().strip("'")
-        found = source.rfind(key, 0, (column or len(source) + 1) - 1)
-        column = found + 1 if found >= 0 else column
-        message = f"{_short(message, 80)}; keep one"
-    elif message == "Invalid value":
-        message = 'invalid value; write a number (0.3), a string in quotes ("..."), a date (2025-04-01) or a table ({ ... })'
-    elif message == "Invalid date or datetime":
-        message = "invalid date; write a real date without quotes, e.g. prior_date = 2025-04-01"
-    elif message == "Illegal character '\\n'":
-        message = "a string is not closed on this line; end it with a quote"
-    elif message.startswith("Expected '=' after a key"):
-        message += "; a name may hold only letters, digits, _ and -"
-    return Problem(path, f"TOML syntax error: {_short(message, 140)}", line, column)
-
-
-def _validation_problem(path: Path, text: str, error: dict) -> Problem:
-    """One pydantic error as a message in the analyst's terms: the key, the value, what is valid."""
-    loc = [str(k) for k in error["loc"]]
-    keys = [k for k in loc if k != "[key]" and not k.startswith("function-")]
-    kind = error["type"]
-    if kind == "scenario":
-        keys = error["ctx"]["where"].split(".")
-        message = error["ctx"]["message"]
-    elif kind == "extra_forbidden":
-        allowed = _allowed_keys(keys[:-1])
-        message = f"unknown key {_short('.'.join(keys))}{_suggest(keys[-1], allowed)}; valid keys here are {', '.join(allowed)}"
-    elif kind == "missing":
-        message = _missing(keys)
-    elif "[key]" in loc:
-        message = _bad_name(keys[-1], keys[0])
-    else:
-        hint = _hint(keys)
-        value = _as_toml(error.get("input"))
-        where = _short(".".join(keys))
-        message = f"{where} = {value} is not valid: expected {hint}" if hint else f"{where}: {error['msg']}"
-    located = keys[:-1] if kind == "missing" else keys
-    line, column = _locate(text, located) if located else (None, None)
-    return Problem(path, message, line, column)
-
-
-def _allowed_keys(parent: list[str]) -> list[str]:
-    model: type[BaseModel] = Scenario
-    if parent[:1] == ["hypotheses"] and len(parent) == 2:
-        model = Hypothesis
-    elif parent[:1] == ["latents"] and len(parent) == 2:
-        model = Latent
-    elif parent[:1] == ["latents"] and len(parent) == 3:
-        model = BetaPrior
-    return list(model.model_fields)
-
-
-def _suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.7)
-    return f" (did you mean {close[0]}?)" if close else ""
-
-
-def _missing(keys: list[str]) -> str:
-    where = _short(".".join(keys))
-    if keys == ["hypotheses"]:
-        return "missing the [hypotheses] table; add it with at least two hypotheses, e.g. yes = { prior = 0.5 } and no = { prior = 0.5 }"
-    if len(keys) == 1:
-        return f"missing required key {where}; add {_HINTS[keys[0]].split('e.g. ')[-1]} near the top, before any [table]"
-    hint = _hint(keys)
-    return f"missing required key {where}; add {hint.split('e.g. ')[-1]}" if hint else f"missing required key {where}"
-
-
-def _bad_name(name: str, table: str) -> str:
-    if name[:1].isdigit():
-        return f"{table}: '{_short(name)}' is not a valid name: it starts with a digit; use letters, digits and _, starting with a letter"
-    fixed = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    example = f", e.g. {_short(fixed)}" if re.fullmatch(NAME_PATTERN, fixed) else ""
-    return f"{table}: '{_short(name)}' is not a valid name; use only letters, digits and _, starting with a letter{example}"
-
-
-def _hint(keys: list[str]) -> str | None:
-    """What a valid value at the dotted key path `keys` looks like."""
-    if len(keys) == 2 and keys[0] == "hypotheses":
-        return f'a table, e.g. {_short(keys[1])} = {{ prior = 0.3, label = "..." }}'
-    if len(keys) == 2 and keys[0] == "latents":
-        return f"a table, e.g. [latents.{_short(keys[1])}] then prior = {{ alpha = 2.0, beta = 2.0 }}"
-    if len(keys) == 3 and keys[0] == "latents" and keys[2] == "prior":
-        return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
-    if len(keys) == 4 and keys[2] == "drift":
-        return f"a number, e.g. {_short(keys[3])} = 0.1"
-    return _HINTS.get(keys[-1]) if keys else None
-
-
-def _as_toml(value) -> str:
-    """A parsed TOML value written back the way the analyst typed it (shortened)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        return text if len(text) <= 40 else text[:36] + '..."'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return repr(value)
-
-
-def _code(line: str) -> str:
-    """A TOML line without its comment and with the text of string values blanked out."""
-    out, quote, after_equals = [], None, False
-    for c in line:
-        if quote:
-            if c == quote:
-                quote = None
-                out.append(c)
-            else:
-                out.append(" " if after_equals else c)
-            continue
-        if c == "#":
-            break
-        if c in "\"'":
-            quote = c
-        elif not c.isspace():
-            after_equals = c == "="
-        out.append(c)
-    return "".join(out)
-
-
-def _locate(text: str, keys: list[str]) -> tuple[int | None, int | None]:
-    """Best-effort line and column of a dotted key path in TOML text (tomllib keeps none)."""
-    lines = [_code(line) for line in text.splitlines()]
-    start, found = 0, (None, None)
-    for key in keys:
-        pattern = re.compile(rf"(^|[\s{{,.\[])([\"']?){re.escape(key)}\2\s*([=\].]|$)")
-        for number in range(start, len(lines)):
-            match = pattern.search(lines[number])
-            if match:
-                start = number
-                found = (number + 1, match.start() + len(match.group(1)) + 1)
-                break
-    return found

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
-from beliefs.inputs.scenario import SCENARIO_FILE, Scenario, load_scenario
+from beliefs.inputs.scenario import Scenario
+from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
 
 
 @dataclass(frozen=True)

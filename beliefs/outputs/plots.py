@@ -29,8 +29,8 @@ from beliefs.outputs.wording import SCALE
 
 if TYPE_CHECKING:
     from beliefs.inference.forecast import Forecast
-    from beliefs.results.history import PosteriorHistory
     from beliefs.inputs.workspace import Workspace
+    from beliefs.results.history import PosteriorHistory
 
 __all__ = [
     "OKABE_ITO",

@@ -36,10 +36,10 @@ import numpy as np
 
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inference.forecast import Forecast, forecast
-from beliefs.results.history import PosteriorHistory
 from beliefs.inference.influence import format_llr, row_influence, rows_of_step, strongest_effect
-from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, percent
 from beliefs.inputs.workspace import Workspace
+from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, percent
+from beliefs.results.history import PosteriorHistory
 
 REPORT_DIR = "reports"
 MARKER = ".beliefs-report"

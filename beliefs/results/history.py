@@ -16,8 +16,8 @@ import xarray as xr
 
 from beliefs.inference.engines import StepPosterior
 from beliefs.inference.likelihoods import LikelihoodTable
-from beliefs.results.summary import JSON_DECIMALS, summary_json
 from beliefs.inputs.workspace import Workspace
+from beliefs.results.summary import JSON_DECIMALS, summary_json
 
 DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "attempts")
 
