@@ -35,7 +35,7 @@ _EXPORTS = {
     "NewRow": "beliefs.inputs.authoring",
     "add_evidence": "beliefs.inputs.authoring",
     "preview_workspace": "beliefs.inputs.authoring",
-    "what_if": "beliefs.inputs.authoring",
+    "what_if": "beliefs.inference.what_if",
     "forecast": "beliefs.inference.forecast",
     "write_report": "beliefs.outputs.report",
 }

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 import beliefs
 from beliefs.cli import app
-from beliefs.inputs.authoring import NewRow, add_evidence, preview_workspace, what_if
+from beliefs.inference.what_if import what_if
+from beliefs.inputs.authoring import NewRow, add_evidence, preview_workspace
 
 CEASEFIRE = NewRow(
     id="russia-accepts-30-day-ceasefire",

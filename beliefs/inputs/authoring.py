@@ -3,9 +3,9 @@
 `add_evidence` appends one row to the dated file of its day: it validates the row with the
 very parser that `beliefs check` runs (on the would-be files, so the messages are the same),
 never changes a byte already in the file, and writes atomically under the workspace's lock
-(the one `beliefs update` holds) so concurrent adds never lose a row. `what_if` computes
-the posterior history as if rows had been added, writing nothing; `preview_workspace`
-gives the workspace it computes from.
+(the one `beliefs update` holds) so concurrent adds never lose a row. `preview_workspace`
+gives the workspace as it would be with rows added, writing nothing (what
+`beliefs.inference.what_if` computes from).
 """
 
 from __future__ import annotations
@@ -20,15 +20,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from beliefs.atomic import atomic_path, workspace_lock
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, date_of_file, header_for, load_evidence
 from beliefs.inputs.workspace import Workspace, load_workspace
-
-if TYPE_CHECKING:
-    from beliefs.results.history import PosteriorHistory
 
 log = logging.getLogger("beliefs")
 
@@ -111,27 +107,6 @@ def preview_workspace(
     plan = _plan(workspace, _as_rows(rows), date, file_words)
     combined = sorted([*workspace.rows, *plan.rows], key=lambda r: (r.date, str(r.path), r.line or 0))
     return dataclasses.replace(workspace, rows=tuple(combined))
-
-
-def what_if(
-    workspace: Workspace,
-    rows: NewRow | Mapping | Iterable[NewRow | Mapping],
-    *,
-    date: str | dt.date | None = None,
-    engine: str = "auto",
-    seed: int = 0,
-    file_words: str | None = None,
-    **options,
-) -> PosteriorHistory:
-    """The posterior history with hypothetical `rows` added at `date`, without writing anything.
-
-    Equals adding the rows with `add_evidence` and computing the history with the same
-    engine and seed. `options` (draws, tune, chains) go to `compute_history`.
-    """
-    from beliefs.inference.pipeline import compute_history
-
-    preview = preview_workspace(workspace, rows, date=date, file_words=file_words)
-    return compute_history(preview, engine=engine, seed=seed, **options)
 
 
 # -- planning: the would-be file, validated by the evidence parser --------------------------
