@@ -20,6 +20,7 @@ from rich.table import Table
 
 from beliefs.errors import WorkspaceError
 from beliefs.inputs.workspace import init_workspace, load_workspace
+from beliefs.results.diagnostics import THRESHOLDS_TEXT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bayesian belief updating from dated evidence.")
 out = Console()
@@ -89,7 +90,7 @@ def update(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("Updating", total=len(ws.steps))
-        result = update_history(ws, engine=engine, seed=seed, draws=draws, need_history=horizon_days is not None,
+        result = update_history(ws, engine=engine, seed=seed, draws=draws, horizon_days=horizon_days, need_history=False,
                                 on_step=lambda done, total: progress.update(task, completed=done),
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
@@ -99,9 +100,7 @@ def update(
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
     summary = result.summary
     if horizon_days is not None:
-        from beliefs.inference.forecast import forecast
-
-        summary = {**summary, "forecast": forecast(result.history, ws.scenario, horizon_days, seed=seed).summary()}
+        summary = {**summary, "forecast": result.history.forecast_summary()}
     if as_json:
         sys.stdout.write(summary_json(summary))
     else:
@@ -115,7 +114,7 @@ def _check_convergence(summary: dict, allow_unconverged: bool) -> None:
     if not failed:
         return
     dates = ", ".join(s["date"] for s in failed)
-    err.print(f"[bold yellow]warning[/] NUTS did not converge (R-hat <= 1.01, ESS >= 400, no divergences) on {len(failed)} step(s): {dates}, "
+    err.print(f"[bold yellow]warning[/] NUTS did not converge ({THRESHOLDS_TEXT}) on {len(failed)} step(s): {dates}, "
               "even after a second, longer run; do not rely on those numbers: use --engine exact, or more --draws.", highlight=False)
     if not allow_unconverged:
         raise typer.Exit(3)
@@ -310,10 +309,11 @@ def report(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("Updating", total=len(ws.steps))
-            result = update_history(ws, engine=engine, seed=seed, on_step=lambda done, total: progress.update(task, completed=done),
+            result = update_history(ws, engine=engine, seed=seed, horizon_days=horizon_days,
+                                    on_step=lambda done, total: progress.update(task, completed=done),
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
             progress.update(task, description="Drawing", completed=0)
-            folder = write_report(ws, result.history, out_dir, horizon_days=horizon_days,
+            folder = write_report(ws, result.history, out_dir,
                                   on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     except WorkspaceError as error:
         _fail(error)

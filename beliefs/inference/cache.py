@@ -5,8 +5,8 @@ Each step has a key chained from the previous one: step 0's covers the package v
 the engine, its settings, the seed and the scenario; step t's adds the numbers of the rows
 of step t. A cached step is reused only while its key matches, so an added file computes
 only the new steps and an edited file or scenario recomputes from the first step it
-affects (NUTS on a moving latent recomputes all when its sampled path must grow; see
-`beliefs.inference.likelihoods.path_length`).
+affects. Whatever else an engine's steps depend on, the engine adds to step 0's key
+(`Engine.cache_key`); the cache itself knows nothing of any engine.
 The manifest (keys plus the JSON summary) lets a run with nothing new answer without
 importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
 truncated or foreign file is detected and rebuilt, never trusted. Both files are written
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.atomic import atomic_path
-from beliefs.inference.likelihoods import path_length
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 2
+FORMAT = 3  # 3: the history carries rows, influence, method and scenario
 
 
 @dataclass(frozen=True)
@@ -37,14 +36,20 @@ class Manifest:
     history_sha256: str
 
 
-def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, version: str) -> list[str]:
-    """One key per step; a key changes when anything that step's posterior depends on does."""
+def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, version: str, engine_key: dict) -> list[str]:
+    """One key per step; a key changes when anything that step's posterior depends on does.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        The inputs: the scenario and every row's numbers.
+    engine, settings, seed, version
+        The run: engine name, its settings, the seed and the package version.
+    engine_key : dict
+        What else the engine's steps depend on (`Engine.cache_key`).
+    """
     head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
-            "scenario": workspace.scenario.model_dump(mode="json")}
-    if engine == "nuts" and workspace.scenario.time_varying:
-        # NUTS samples a path over `path_length` steps, so every step's draws depend on it: when
-        # the step count passes a power of two, the run starts again from step 0.
-        head["path_steps"] = path_length(len(workspace.steps))
+            "scenario": workspace.scenario.model_dump(mode="json"), **engine_key}
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:

@@ -1,9 +1,9 @@
 """Forecasts: where each latent may be at a future date, given everything seen so far.
 
 The posterior predictive of a latent that moves over time: from each joint draw (w, H) of
-the latest step, logit(w) walks on with H's drift and the latent's volatility. A constant
-latent's forecast is its current posterior. Dates after the last step carry no evidence,
-so the hypotheses' probabilities stay as they are.
+the latest step, logit(w) walks on with H's drift and the latent's volatility, the dynamics
+of `beliefs.inference.spec`. A constant latent's forecast is its current posterior. Dates
+after the last step carry no evidence, so the hypotheses' probabilities stay as they are.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from beliefs.inference.engines import QUANTILES
+from beliefs.inference.engines.base import QUANTILES
 from beliefs.inference.likelihoods import DAYS_PER_MONTH
-from beliefs.inputs.scenario import Scenario
+from beliefs.inference.spec import latent_dynamics
 
 HORIZON = re.compile(r"^\s*(\d+)\s*([dwm])\s*$")
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}
@@ -32,40 +32,48 @@ def parse_horizon(text: str) -> int:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Each latent's predictive mean and 90% band at dates after the last step."""
+    """Each latent's predictive mean and 90% band at dates from the last step on.
+
+    Attributes
+    ----------
+    dates : list of datetime.date
+        The forecast's dates; the first is the last step's date.
+    mean, q05, q95 : ndarray, shape (date, latent)
+    latents : list of str
+    """
 
     dates: list[dt.date]
-    mean: np.ndarray  # (date, latent)
+    mean: np.ndarray
     q05: np.ndarray
     q95: np.ndarray
     latents: list[str]
 
-    def summary(self) -> dict:
-        """The forecast at the horizon, as `beliefs update --json --horizon` adds it."""
-        return {
-            "date": self.dates[-1].isoformat(),
-            "latents": {
-                name: {"mean": round(float(self.mean[-1, j]), 6), "q05": round(float(self.q05[-1, j]), 6), "q95": round(float(self.q95[-1, j]), 6)}
-                for j, name in enumerate(self.latents)
-            },
-        }
 
+def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None = None) -> Forecast:
+    """The predictive distribution of every latent from the last step to `horizon_days` later.
 
-def forecast(history, scenario: Scenario, horizon_days: int, *, points: int = 16, seed: int = 0) -> Forecast:
-    """The predictive distribution of every latent from the last step to `horizon_days` later."""
+    Parameters
+    ----------
+    history : PosteriorHistory
+        Its last step's joint draws and its scenario's dynamics are used.
+    horizon_days : int
+        How far past the last step.
+    points : int
+        Number of dates (at most) from the last step to the horizon.
+    seed : int, optional
+        Defaults to the history's seed, so a report and `update --horizon` agree.
+    """
     last = history.n_steps - 1
     start = dt.date.fromisoformat(history.dates[last])
     days = np.unique(np.linspace(0, horizon_days, points).round().astype(int))
     latents = history.latents
     draws = history.dataset["latent_draws"].sel(step=last).transpose("chain", "draw", "latent").values.reshape(-1, len(latents))
     chosen = history.dataset["draw_hypothesis"].sel(step=last).values.reshape(-1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(history.seed if seed is None else seed)
     noise = rng.standard_normal(draws.shape)
     with np.errstate(divide="ignore"):
         z = np.log(draws) - np.log1p(-draws)
-    hypotheses = scenario.hypothesis_names
-    drift = np.array([[scenario.latents[name].drift.get(h, 0.0) for name in latents] for h in hypotheses]).reshape(len(hypotheses), len(latents))
-    volatility = np.array([scenario.latents[name].volatility for name in latents])
+    drift, volatility = latent_dynamics(history.scenario)
     mean, q05, q95 = (np.zeros((days.size, len(latents))) for _ in range(3))
     for i, day in enumerate(days):
         months = day / DAYS_PER_MONTH
@@ -73,3 +81,17 @@ def forecast(history, scenario: Scenario, horizon_days: int, *, points: int = 16
         mean[i] = future.mean(axis=0)
         q05[i], q95[i] = np.quantile(future, QUANTILES, axis=0)
     return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents)
+
+
+def with_forecast(history, horizon_days: int):
+    """`history` with its latents' forecast `horizon_days` past the last step attached
+    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`)."""
+    from beliefs.results.history import PosteriorHistory
+
+    ahead = forecast(history, horizon_days)
+    dims = ("forecast_date", "latent")
+    dataset = history.dataset.drop_vars(["forecast_mean", "forecast_q05", "forecast_q95", "forecast_date"], errors="ignore").assign(
+        forecast_mean=(dims, ahead.mean), forecast_q05=(dims, ahead.q05), forecast_q95=(dims, ahead.q95),
+    ).assign_coords(forecast_date=np.array(ahead.dates, dtype="datetime64[D]"))
+    dataset.attrs["forecast_horizon_days"] = horizon_days
+    return PosteriorHistory(dataset)

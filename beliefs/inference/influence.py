@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from beliefs.inference.likelihoods import likelihood_table
-from beliefs.inputs.workspace import Workspace
+from beliefs.inference.likelihoods import LikelihoodTable
+from beliefs.inputs.scenario import Scenario
 
 
 def _log(values: np.ndarray) -> np.ndarray:
@@ -55,15 +55,24 @@ def hypothesis_llr(likelihoods: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(llr), 0.0, llr)
 
 
-def row_influence(workspace: Workspace) -> xr.Dataset:
+def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[list[str]]) -> xr.Dataset:
     """Each row's push on each hypothesis and latent (see the module docstring for the definitions).
 
-    Returns a Dataset with dims `row`, `hypothesis`, `latent` and variables `hypothesis_llr`,
-    `latent_llr`, `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; coordinates
-    `row_step` and `row_date` say when each row came in.
+    Parameters
+    ----------
+    scenario : Scenario
+        For the hypothesis and latent names.
+    table : LikelihoodTable
+        The rows' likelihoods after reliability.
+    row_latents : list of list of str
+        The latents each row bears on (its filled `p_<latent>_yes/_no` columns).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims `row`, `hypothesis`, `latent`; variables `hypothesis_llr`, `latent_llr`,
+        `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`.
     """
-    scenario = workspace.scenario
-    table = likelihood_table(workspace)
     hyp = table.hypothesis
     if table.n_rows:
         llr = hypothesis_llr(hyp)
@@ -77,7 +86,7 @@ def row_influence(workspace: Workspace) -> xr.Dataset:
         llr = np.zeros((0, len(scenario.hypothesis_names)))
         diag = np.zeros(0)
         latent = np.zeros((0, len(scenario.latent_names)))
-    bears_latent = np.array([[name in row.latents for name in scenario.latent_names] for row in workspace.rows], dtype=bool)
+    bears_latent = np.array([[name in latents for name in scenario.latent_names] for latents in row_latents], dtype=bool)
     bears_latent = bears_latent.reshape(table.n_rows, len(scenario.latent_names))
     return xr.Dataset(
         {
@@ -87,58 +96,9 @@ def row_influence(workspace: Workspace) -> xr.Dataset:
             "bears_on_hypotheses": (("row",), np.asarray(table.bears_on_hypotheses, dtype=bool)),
             "bears_on_latent": (("row", "latent"), bears_latent),
         },
-        coords={
-            "row": table.row_ids,
-            "hypothesis": scenario.hypothesis_names,
-            "latent": scenario.latent_names,
-            "row_step": ("row", table.row_step),
-            "row_date": ("row", np.array([row.date for row in workspace.rows], dtype="datetime64[D]")),
-        },
+        coords={"row": table.row_ids, "hypothesis": scenario.hypothesis_names, "latent": scenario.latent_names},
         attrs={
             "hypothesis_llr": "log L_h - log mean of the other hypotheses' L, after reliability",
             "latent_llr": "log p_yes - log p_no, after reliability",
         },
     )
-
-
-def rows_of_step(influence: xr.Dataset, step: int) -> xr.Dataset:
-    """The rows that came in at `step`, strongest first (by diagnosticity, then by latent push)."""
-    selected = influence.isel(row=np.flatnonzero(influence["row_step"].values == step))
-    if selected.sizes["row"] == 0:
-        return selected
-    latent_push = np.abs(selected["latent_llr"].values).max(axis=1) if selected.sizes["latent"] else np.zeros(selected.sizes["row"])
-    order = np.lexsort((-latent_push, -selected["diagnosticity"].values))
-    return selected.isel(row=order)
-
-
-def strongest_effect(influence: xr.Dataset, row: str) -> tuple[str, str, float] | None:
-    """The largest push of one row as (kind, name, value): kind is "hypothesis" or "latent".
-
-    For a hypothesis the value is its `hypothesis_llr`, for a latent its `latent_llr`; None
-    when the row moves nothing (all likelihoods equal).
-    """
-    one = influence.sel(row=row)
-    candidates: list[tuple[float, str, str, float]] = []
-    if bool(one["bears_on_hypotheses"]):
-        for h in influence["hypothesis"].values:
-            value = float(one["hypothesis_llr"].sel(hypothesis=h))
-            candidates.append((abs(value), "hypothesis", str(h), value))
-    for name in influence["latent"].values:
-        if bool(one["bears_on_latent"].sel(latent=name)):
-            value = float(one["latent_llr"].sel(latent=name))
-            candidates.append((abs(value), "latent", str(name), value))
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda c: (c[0], c[1] == "hypothesis" and c[3] > 0))
-    if best[0] == 0:
-        return None
-    return best[1], best[2], best[3]
-
-
-def format_llr(value: float) -> str:
-    """A log likelihood ratio as the plots and the report print it: "+0.27", "−1.03", "0.00", "+∞"."""
-    if np.isinf(value):
-        return "+∞" if value > 0 else "−∞"
-    if abs(value) < 0.005:
-        return "0.00"
-    return f"{value:+.2f}".replace("-", "−")

@@ -1,11 +1,9 @@
-"""The one PyMC model of a workspace, shared by every engine.
+"""The PyMC model of a workspace: the model of `beliefs.inference.spec` written for PyMC.
 
-    H ~ Categorical(prior)        w_j,0 ~ Beta(alpha_j, beta_j)       z_j,t = logit(w_j,t)
-    z_j,t = z_j,t-1 + drift_j[H] dt_t + volatility_j sqrt(dt_t) eps_j,t,   eps ~ Normal(0, 1)
-    p(row | H, w) = L_H(row) * prod_j [w_j,t(row) p_yes_j(row) + (1 - w_j,t(row)) p_no_j(row)]
-
-dt_t is the time between steps in months. A latent without drift and volatility is one
-constant w_j, independent of H. H is marginalised out (a `Potential` with `logsumexp`), so
+The grid engine evaluates its compiled log-density and NUTS samples it; the forward filter
+evaluates the same `ModelSpec` on a grid (tests check that both give the same marginal
+likelihood). dt_t is the time between steps in months. A latent without drift and
+volatility is one constant w_j, independent of H. H is marginalised out (a `Potential` with `logsumexp`), so
 NUTS samples only continuous unknowns, and P(H | rows) is the `Deterministic` softmax, per
 draw. Which rows count (`included`) and, for moving latents, which step is "now"
 (`current_step`) are data, so one compiled model serves every step; a moving latent's path
@@ -18,8 +16,8 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from beliefs.inference.likelihoods import LikelihoodTable, path_length, path_months
-from beliefs.inputs.scenario import Scenario
+from beliefs.inference.likelihoods import path_length, path_months
+from beliefs.inference.spec import ModelSpec
 
 INCLUDED = "included"
 CURRENT_STEP = "current_step"
@@ -29,20 +27,28 @@ LATENT_NOW = "w_now"  # each latent's value at the current step (per hypothesis 
 HYPOTHESIS_PROBABILITY = "hypothesis_probability"
 
 
-def is_coupled(scenario: Scenario) -> bool:
-    """Whether a latent's drift depends on H, so that evidence on one informs the other."""
-    return any(any(latent.drift.values()) for latent in scenario.latents.values())
+def build_model(spec: ModelSpec) -> pm.Model:
+    """The PyMC model of `spec`, conditioned on no row yet (set `included` to add rows).
 
+    Parameters
+    ----------
+    spec : ModelSpec
+        Priors, dynamics and row likelihoods of one workspace.
 
-def build_model(scenario: Scenario, table: LikelihoodTable) -> pm.Model:
-    """The PyMC model of `scenario` given the evidence in `table`, conditioned on no row yet."""
-    hypotheses, latents = scenario.hypothesis_names, scenario.latent_names
+    Returns
+    -------
+    pymc.Model
+        With data `included` (and `current_step` for moving latents), the Potential(s) of the
+        evidence and the Deterministic `hypothesis_probability`.
+    """
+    table = spec.table
+    hypotheses, latents = spec.hypotheses, spec.latents
     coords = {"hypothesis": hypotheses, "row": table.row_ids}
     if latents:
         coords[LATENT] = latents
         coords["increment"] = np.arange(1, path_length(len(table.months)))
+    log_prior = spec.log_prior
     with np.errstate(divide="ignore"):
-        log_prior = np.log(list(scenario.prior_probabilities.values()))
         hypothesis_loglik = np.log(table.hypothesis)
     with pm.Model(coords=coords) as model:
         included = pm.Data(INCLUDED, np.zeros(table.n_rows), dims="row")
@@ -50,20 +56,20 @@ def build_model(scenario: Scenario, table: LikelihoodTable) -> pm.Model:
         counted = pt.switch(pt.gt(included[:, None], 0), row_loglik, 0.0)
         joint = log_prior + counted.sum(axis=0)
         if latents:
-            joint = joint + _latent_block(scenario, table, included)
+            joint = joint + _latent_block(spec, included)
         pm.Potential("evidence", pt.logsumexp(joint))
         pm.Deterministic(HYPOTHESIS_PROBABILITY, pt.special.softmax(joint), dims="hypothesis")
     return model
 
 
-def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
+def _latent_block(spec: ModelSpec, included):
     """Add the latents; return their log-likelihood per hypothesis (equal for all when uncoupled)."""
-    specs = [scenario.latents[name] for name in scenario.latent_names]
-    w0 = pm.Beta(LATENT_VALUE, alpha=np.array([s.prior.alpha for s in specs]), beta=np.array([s.prior.beta for s in specs]), dims=LATENT)
+    table = spec.table
+    w0 = pm.Beta(LATENT_VALUE, alpha=spec.alpha, beta=spec.beta, dims=LATENT)
     p_yes = pm.Data("latent_yes", table.latent_yes, dims=("row", LATENT))
     p_no = pm.Data("latent_no", table.latent_no, dims=("row", LATENT))
-    volatility = np.array([s.volatility for s in specs])
-    if not (volatility.any() or is_coupled(scenario)):
+    volatility = spec.volatility
+    if not spec.moving:
         # Constant latents: every row sees the same w, and the graph holds no constant shaped by
         # the rows or steps, so a new file reuses the compiled function from PyTensor's disk cache.
         pm.Deterministic(LATENT_NOW, w0, dims=LATENT)
@@ -75,12 +81,11 @@ def _latent_block(scenario: Scenario, table: LikelihoodTable, included):
     if volatility.any() and len(months) > 1:
         innovation = pm.Normal("innovation", 0.0, 1.0, dims=("increment", LATENT))
         scale = volatility[None, :] * np.sqrt(np.diff(months))[:, None]
-        walk = pt.concatenate([pt.zeros((1, len(specs))), pt.cumsum(scale * innovation, axis=0)], axis=0)
+        walk = pt.concatenate([pt.zeros((1, len(spec.latents))), pt.cumsum(scale * innovation, axis=0)], axis=0)
         path = path + walk
     step_of_row = np.eye(len(months))[table.row_step]  # one-hot (row, step): a product, not a gather, keeps gradients cheap
-    if is_coupled(scenario):
-        drift = np.array([[s.drift.get(h, 0.0) for s in specs] for h in scenario.hypothesis_names])  # (hypothesis, latent)
-        paths = path[None, :, :] + drift[:, None, :] * months[None, :, None]  # (hypothesis, step, latent)
+    if spec.coupled:
+        paths = path[None, :, :] + spec.drift[:, None, :] * months[None, :, None]  # (hypothesis, step, latent)
         w = pm.math.sigmoid(paths)
         pm.Deterministic(LATENT_NOW, w[:, current, :], dims=("hypothesis", LATENT))
         w_rows = pt.tensordot(step_of_row, w, axes=[[1], [1]])  # (row, hypothesis, latent)

@@ -1,34 +1,15 @@
-"""From a workspace to its posterior history: build the model once, pick an engine, run
-the steps in date order, and keep the result in the workspace's cache."""
+"""From a workspace to its posterior history: pick an engine from the registry, run the steps
+in date order, and keep the result in the workspace's cache."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from beliefs.inference.engines import CHOICES, engine_class, resolve_engine
 from beliefs.inputs.workspace import Workspace
 
-ENGINES = ("auto", "exact", "nuts")
-GRID_POINTS = 8001
-
-
-def resolve_engine(workspace: Workspace, engine: str) -> str:
-    """The engine `auto` stands for: exact wherever the model allows it.
-
-    Every model `beliefs` builds has at most one continuous unknown per latent and hypothesis
-    at a time (constant latents: a grid; moving latents: a forward filter), so `auto` is
-    always exact today; NUTS remains for checking and for models beyond that.
-    """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    return "exact" if engine == "auto" else engine
-
-
-def engine_settings(engine: str, *, draws: int, tune: int, chains: int) -> dict:
-    """The settings that, with the seed, fully determine an engine's numbers."""
-    if engine == "exact":
-        return {"grid_points": GRID_POINTS, "draws": draws, "chains": chains}
-    return {"draws": draws, "tune": tune, "chains": chains}
+ENGINES = CHOICES
 
 
 def compute_history(
@@ -39,46 +20,65 @@ def compute_history(
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
+    horizon_days: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
     reuse=None,
 ):
     """The posterior after every step of `workspace`.
 
-    `reuse` is a list of already computed `StepPosterior`s for the leading steps (from the
-    cache); only the steps after them are computed. `on_step(done, total)` reports progress.
-    """
-    from beliefs.inference.likelihoods import likelihood_table
-    from beliefs.results.history import PosteriorHistory
+    Parameters
+    ----------
+    workspace : Workspace
+        The validated inputs.
+    engine : {"auto", "exact", "nuts"}
+        `auto` is the exact engine.
+    seed, draws, tune, chains
+        The run's seed and the engine's settings (`tune` only for NUTS).
+    horizon_days : int, optional
+        Attach a forecast of the latents this many days past the last step.
+    on_step : callable, optional
+        `on_step(done, total)` after each computed step.
+    reuse : PosteriorHistory, optional
+        A cached history whose leading steps are still valid; pass with `reuse_steps`
+        through `update_history` rather than directly.
 
-    engine = resolve_engine(workspace, engine)
-    settings = engine_settings(engine, draws=draws, tune=tune, chains=chains)
+    Returns
+    -------
+    PosteriorHistory
+
+    Examples
+    --------
+    >>> history = beliefs.compute_history(beliefs.load_workspace("."), seed=1)  # doctest: +SKIP
+    """
+    history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reuse)
+    if horizon_days is not None:
+        from beliefs.inference.forecast import with_forecast
+
+        history = with_forecast(history, horizon_days)
+    return history
+
+
+def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: int, chains: int, on_step=None, reused=None):
+    from beliefs.inference.assemble import assemble_history
+    from beliefs.inference.likelihoods import likelihood_table
+    from beliefs.inference.spec import ModelSpec
+
+    kind = engine_class(engine)
+    settings = kind.settings_for(draws=draws, tune=tune, chains=chains)
     table = likelihood_table(workspace)
     steps = workspace.steps
-    posteriors = list(reuse or [])[: len(steps)]
-    if len(posteriors) < len(steps):
-        runner = _make_engine(workspace, table, engine, settings)
-        for step in steps[len(posteriors):]:
-            posteriors.append(runner.posterior(table.included_up_to(step.index), step.index, seed))
+    done = 0 if reused is None else min(reused.sizes["step"], len(steps))
+    computed = []
+    method = None if reused is None else reused.attrs.get("method")
+    if done < len(steps):
+        runner = kind(ModelSpec.build(workspace.scenario, table), settings)
+        method = runner.method
+        for step in steps[done:]:
+            computed.append(runner.posterior(table.included_up_to(step.index), step.index, seed))
             if on_step:
                 on_step(step.index + 1, len(steps))
-    return PosteriorHistory.assemble(workspace, table, posteriors, engine, settings, seed)
-
-
-def _make_engine(workspace: Workspace, table, engine: str, settings: dict):
-    if engine == "exact" and workspace.scenario.time_varying:
-        from beliefs.inference.engines.filter import FilterEngine
-
-        return FilterEngine(workspace.scenario, table, **settings)
-    from beliefs.inference.model import build_model
-
-    model = build_model(workspace.scenario, table)
-    if engine == "exact":
-        from beliefs.inference.engines.exact import ExactEngine
-
-        return ExactEngine(model, **settings)
-    from beliefs.inference.engines.nuts import NutsEngine
-
-    return NutsEngine(model, **settings)
+    return assemble_history(workspace, table, computed, engine=kind, method=method, settings=settings, seed=seed,
+                            reused=None if reused is None else reused.isel(step=slice(0, done)))
 
 
 @dataclass
@@ -100,6 +100,7 @@ def update_history(
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
+    horizon_days: int | None = None,
     need_history: bool = True,
     on_step: Callable[[int, int], None] | None = None,
     on_wait: Callable[[], None] | None = None,
@@ -107,15 +108,24 @@ def update_history(
     """Bring the workspace's cached history up to date, computing only what changed.
 
     With nothing new and `need_history` False, this reads two small files and imports
-    neither xarray nor PyMC.
+    neither xarray nor PyMC. Parameters are those of `compute_history`; `on_wait` is called
+    once when another process holds the workspace's lock.
+
+    Returns
+    -------
+    Update
+        The summary (as `beliefs update --json` prints it), the steps computed, the history
+        (with the forecast when `horizon_days` is given) and notes for the analyst.
     """
     from beliefs import __version__
     from beliefs.atomic import workspace_lock
     from beliefs.inference.cache import matching_prefix, read_history, read_manifest, step_keys, write_cache
 
-    engine = resolve_engine(workspace, engine)
-    settings = engine_settings(engine, draws=draws, tune=tune, chains=chains)
-    keys = step_keys(workspace, engine, settings, seed, __version__)
+    engine = resolve_engine(engine)
+    kind = engine_class(engine)
+    settings = kind.settings_for(draws=draws, tune=tune, chains=chains)
+    keys = step_keys(workspace, engine, settings, seed, __version__, kind.cache_key(workspace, settings))
+    need_history = need_history or horizon_days is not None
     with workspace_lock(workspace.root, on_wait):
         manifest = read_manifest(workspace.root, engine)
         notes = []
@@ -126,9 +136,16 @@ def update_history(
             notes.append("the cached history was unreadable or altered; it was rebuilt")
         valid = matching_prefix(manifest.keys, keys) if cached is not None else 0
         if cached is not None and valid == len(keys) == len(manifest.keys):
-            return Update(engine, manifest.summary, [], cached, notes)
-        reuse = [cached.step_posterior(t) for t in range(valid)] if cached is not None else []
-        history = compute_history(workspace, engine=engine, seed=seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reuse=reuse)
-        summary = history.summary()
-        write_cache(workspace.root, engine, history, keys, summary)
-        return Update(engine, summary, list(range(valid, len(keys))), history, notes)
+            history, computed = cached, []
+        else:
+            reused = cached.leading_steps(valid) if cached is not None and valid else None
+            reused = reused.assign_attrs(method=cached.method) if reused is not None else None
+            history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reused)
+            write_cache(workspace.root, engine, history, keys, history.summary())
+            computed = list(range(valid, len(keys)))
+        summary = history.summary() if computed else manifest.summary
+        if horizon_days is not None:
+            from beliefs.inference.forecast import with_forecast
+
+            history = with_forecast(history, horizon_days)
+        return Update(engine, summary, computed, history, notes)

@@ -8,6 +8,7 @@ a model's 0.3% is still "almost no chance".
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 SCALE_NAME = "ICD 203"
@@ -64,3 +65,12 @@ def describe(probability: float) -> str:
 def scale_text() -> str:
     """The scale in one line, for the report: "almost no chance 1–5%, very unlikely 5–20%, ..."."""
     return ", ".join(f"{band.word} {band.range_text}" for band in SCALE)
+
+
+def format_llr(value: float) -> str:
+    """A log likelihood ratio as the plots and the report print it: "+0.27", "−1.03", "0.00", "+∞"."""
+    if math.isinf(value):
+        return "+∞" if value > 0 else "−∞"
+    if abs(value) < 0.005:
+        return "0.00"
+    return f"{value:+.2f}".replace("-", "−")

@@ -1,8 +1,19 @@
-"""The posterior history: every step's posterior in one labelled xarray Dataset.
+"""The posterior history: every step's posterior, and everything a reader needs about the rows
+and the run that produced it, in one labelled xarray Dataset.
 
-Dimensions: `step` (0 is the prior), `hypothesis`, `latent`, and `chain` x `draw` for the
-latents' draws; `row` lists the evidence with the step that brought it in. Plots, reports,
-notebooks and the JSON summary all read this object and compute nothing new.
+Plots, the report, the command line and the notebooks read this object alone and compute
+nothing new. It is built by `beliefs.inference.assemble`; its layout:
+
+* dims `step` (0 is the prior; coordinate `date`), `hypothesis`, `latent`, `chain` x `draw`
+  for the latents' draws, `row` for the evidence, `forecast_date` when a forecast is attached;
+* per step: `hypothesis_probability`, `latent_draws`, `latent_mean`, `latent_q05`,
+  `latent_q95`, `draw_hypothesis` (the H paired with each draw) and, for engines that have
+  them, the diagnostics `rhat`, `ess_bulk`, `ess_tail`, `divergences`, `converged`, `attempts`;
+* per row: `row_step`, `row_date`, `row_summary`, `row_source`, `row_reliability`,
+  `row_rationale`, `row_file`, and its influence (`hypothesis_llr`, `latent_llr`,
+  `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
+* attrs: `title`, `engine`, `method`, `has_diagnostics`, `engine_settings`, `seed`,
+  `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name).
 """
 
 from __future__ import annotations
@@ -14,115 +25,113 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from beliefs.inference.engines import StepPosterior
-from beliefs.inference.likelihoods import LikelihoodTable
-from beliefs.inputs.workspace import Workspace
+from beliefs.inputs.scenario import Scenario
 from beliefs.results.summary import JSON_DECIMALS, summary_json
 
 DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "attempts")
+STEP_VARIABLES = ("hypothesis_probability", "latent_draws", "latent_mean", "latent_q05", "latent_q95", "draw_hypothesis", *DIAGNOSTICS)
+FORECAST_VARIABLES = ("forecast_mean", "forecast_q05", "forecast_q95")
 
 
 @dataclass(frozen=True)
 class PosteriorHistory:
-    """The posterior after each dated step of one workspace, and how it was computed."""
+    """The posterior after each dated step of one workspace, and how it was computed.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        The layout described in the module docstring.
+
+    Examples
+    --------
+    >>> history = beliefs.update_history(beliefs.load_workspace(".")).history  # doctest: +SKIP
+    >>> history.hypothesis_probability.sel(step=-1)  # doctest: +SKIP
+    """
 
     dataset: xr.Dataset
 
-    @classmethod
-    def assemble(
-        cls,
-        workspace: Workspace,
-        table: LikelihoodTable,
-        posteriors: list[StepPosterior],
-        engine: str,
-        settings: dict,
-        seed: int,
-    ) -> PosteriorHistory:
-        scenario = workspace.scenario
-        steps = workspace.steps
-        data = {
-            "hypothesis_probability": (("step", "hypothesis"), np.stack([p.hypothesis_probability for p in posteriors])),
-            "latent_draws": (("step", "chain", "draw", "latent"), np.stack([p.latent_draws for p in posteriors])),
-            "latent_mean": (("step", "latent"), np.stack([p.latent_mean for p in posteriors])),
-            "latent_q05": (("step", "latent"), np.stack([p.latent_q05 for p in posteriors])),
-            "latent_q95": (("step", "latent"), np.stack([p.latent_q95 for p in posteriors])),
-            "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
-            "row_step": (("row",), table.row_step),
-        }
-        for name in DIAGNOSTICS:
-            if all(name in p.diagnostics for p in posteriors):
-                values = np.stack([p.diagnostics[name] for p in posteriors])
-                data[name] = (("step", "latent")[: values.ndim], values)
-        chains, draws = posteriors[0].latent_draws.shape[:2]
-        coords = {
-            "step": np.arange(len(steps)),
-            "chain": np.arange(chains),
-            "draw": np.arange(draws),
-            "date": ("step", np.array([s.date for s in steps], dtype="datetime64[D]")),
-            "hypothesis": scenario.hypothesis_names,
-            "latent": scenario.latent_names,
-            "row": table.row_ids,
-        }
-        attrs = {
-            "title": scenario.title,
-            "engine": engine,
-            "engine_settings": json.dumps(settings, sort_keys=True),
-            "seed": seed,
-            "labels": json.dumps({name: scenario.label(name) for name in scenario.hypothesis_names + scenario.latent_names}),
-            "prior": json.dumps(scenario.prior_probabilities),
-        }
-        return cls(xr.Dataset(data, coords=coords, attrs=attrs))
-
-    # -- reading ---------------------------------------------------------------------------
+    # -- the run -------------------------------------------------------------------------
     @property
     def title(self) -> str:
+        """The scenario's title."""
         return self.dataset.attrs["title"]
 
     @property
     def engine(self) -> str:
+        """The engine that computed the history (`exact` or `nuts`)."""
         return self.dataset.attrs["engine"]
 
     @property
+    def method(self) -> str:
+        """How the engine computed it: `grid`, `filter`, `nuts` or `closed form`."""
+        return self.dataset.attrs["method"]
+
+    @property
+    def settings(self) -> dict:
+        """The engine's settings (grid points or draws, tuning steps, chains)."""
+        return json.loads(self.dataset.attrs["engine_settings"])
+
+    @property
+    def seed(self) -> int:
+        """The run's random seed."""
+        return int(self.dataset.attrs["seed"])
+
+    @property
+    def scenario(self) -> Scenario:
+        """The validated scenario the history was computed from (priors, labels, dynamics)."""
+        return Scenario.model_validate_json(self.dataset.attrs["scenario"])
+
+    @property
+    def workspace_name(self) -> str:
+        """The name of the workspace's folder (never a path on the author's machine)."""
+        return self.dataset.attrs.get("workspace", "")
+
+    @property
     def labels(self) -> dict[str, str]:
+        """The analyst's label of every hypothesis and latent, by name."""
         return json.loads(self.dataset.attrs["labels"])
 
     @property
+    def prior(self) -> dict[str, float]:
+        """The hypotheses' prior probabilities, normalised."""
+        return json.loads(self.dataset.attrs["prior"])
+
+    # -- dimensions ----------------------------------------------------------------------
+    @property
     def hypotheses(self) -> list[str]:
+        """Hypothesis names, in the scenario's order."""
         return [str(h) for h in self.dataset["hypothesis"].values]
 
     @property
     def latents(self) -> list[str]:
+        """Latent names, in the scenario's order."""
         return [str(name) for name in self.dataset["latent"].values]
 
     @property
     def n_steps(self) -> int:
+        """The number of steps, the prior (step 0) included."""
         return self.dataset.sizes["step"]
 
     @property
     def dates(self) -> list[str]:
+        """Each step's date as YYYY-MM-DD."""
         return [str(d)[:10] for d in self.dataset["date"].values]
 
     @property
+    def rows(self) -> list[str]:
+        """Evidence row ids, in date order."""
+        return [str(r) for r in self.dataset["row"].values]
+
+    # -- posterior -----------------------------------------------------------------------
+    @property
     def hypothesis_probability(self) -> xr.DataArray:
+        """P(H | rows so far), dims (step, hypothesis)."""
         return self.dataset["hypothesis_probability"]
 
     def evidence_ids(self, step: int) -> list[str]:
+        """The ids of the rows that came in at `step`."""
         rows = self.dataset["row"].values[self.dataset["row_step"].values == step]
         return [str(r) for r in rows]
-
-    def step_posterior(self, step: int) -> StepPosterior:
-        """One step back as an engine result, so the cache can reuse it."""
-        ds = self.dataset.sel(step=step)
-        diagnostics = {name: ds[name].values for name in DIAGNOSTICS if name in ds}
-        return StepPosterior(
-            ds["hypothesis_probability"].values,
-            ds["latent_draws"].transpose("chain", "draw", "latent").values,
-            ds["latent_mean"].values,
-            ds["latent_q05"].values,
-            ds["latent_q95"].values,
-            ds["draw_hypothesis"].transpose("chain", "draw").values,
-            diagnostics,
-        )
 
     def latent_posterior(self, step: int) -> xr.Dataset:
         """The latents' draws at one step as an ArviZ-ready posterior (one variable per latent)."""
@@ -133,6 +142,39 @@ class PosteriorHistory:
         """Step `step` as an ArviZ DataTree: its posterior, with step 0 as the prior."""
         return xr.DataTree.from_dict({"posterior": self.latent_posterior(step), "prior": self.latent_posterior(0)})
 
+    # -- diagnostics ---------------------------------------------------------------------
+    @property
+    def has_diagnostics(self) -> bool:
+        """Whether the engine's results carry convergence diagnostics (sampled engines do)."""
+        return bool(int(self.dataset.attrs["has_diagnostics"]))
+
+    @property
+    def unconverged_steps(self) -> list[int]:
+        """Steps whose sampler failed the convergence checks even after a second run."""
+        if not self.has_diagnostics:
+            return []
+        return [int(s) for s in self.dataset["step"].values[~self.dataset["converged"].values.astype(bool)]]
+
+    # -- forecast ------------------------------------------------------------------------
+    @property
+    def has_forecast(self) -> bool:
+        """Whether a forecast of the latents past the last step is attached."""
+        return "forecast_mean" in self.dataset
+
+    @property
+    def forecast_dates(self) -> list[str]:
+        """The forecast's dates (the first is the last step's date), as YYYY-MM-DD."""
+        return [str(d)[:10] for d in self.dataset["forecast_date"].values] if self.has_forecast else []
+
+    def forecast_summary(self) -> dict:
+        """The forecast at its horizon, as `beliefs update --json --horizon` adds it."""
+        at = self.dataset.isel(forecast_date=-1)
+        return {
+            "date": self.forecast_dates[-1],
+            "latents": {name: {q: round(float(at[f"forecast_{q}"].sel(latent=name)), 6) for q in ("mean", "q05", "q95")} for name in self.latents},
+        }
+
+    # -- summary -------------------------------------------------------------------------
     def summary(self) -> dict:
         """The JSON summary printed by `beliefs update --json` and saved with the report."""
         ds = self.dataset
@@ -147,7 +189,7 @@ class PosteriorHistory:
                     for name in self.latents
                 },
             }
-            if "converged" in ds:  # sampled steps carry their convergence checks
+            if self.has_diagnostics:
                 at = ds.sel(step=step)
                 entry["diagnostics"] = {
                     "converged": bool(at["converged"]),
@@ -160,26 +202,26 @@ class PosteriorHistory:
             steps.append(entry)
         return {"title": self.title, "engine": self.engine, "steps": steps}
 
-    @property
-    def unconverged_steps(self) -> list[int]:
-        """Steps whose NUTS chains failed the convergence checks even after a second run."""
-        if "converged" not in self.dataset:
-            return []
-        return [int(s) for s in self.dataset["step"].values[~self.dataset["converged"].values.astype(bool)]]
-
     def to_json(self) -> str:
         """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""
         return summary_json(self.summary())
 
-    # -- storage ---------------------------------------------------------------------------
+    # -- storage -------------------------------------------------------------------------
+    def leading_steps(self, count: int) -> xr.Dataset:
+        """The per-step variables of the first `count` steps, for the cache to reuse as they are."""
+        names = [name for name in STEP_VARIABLES if name in self.dataset]
+        return self.dataset[names].isel(step=slice(0, count))
+
     def to_netcdf(self, path: str | Path) -> None:
+        """Write the history to a netCDF file (h5netcdf)."""
         self.dataset.to_netcdf(path, engine="h5netcdf")
 
     @classmethod
     def from_netcdf(cls, path: str | Path) -> PosteriorHistory:
+        """Read a history written by `to_netcdf`."""
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             return cls(ds.load())
 
 
 def _round(value: xr.DataArray) -> float:
-    return round(float(value), JSON_DECIMALS)
+    return round(float(np.asarray(value)), JSON_DECIMALS)

@@ -1,4 +1,5 @@
-"""Exact engine for latents that move over time: a forward filter on a grid of logit(w).
+"""The exact engine's method for latents that move over time: a forward filter on a grid of
+logit(w), evaluating the `ModelSpec` the PyMC model is built from.
 
 Given H, each latent follows its own Gaussian random walk in z = logit(w), and the rows
 factorise over latents, so one one-dimensional filter per hypothesis and latent is exact up
@@ -16,61 +17,57 @@ import numpy as np
 from scipy.integrate import cumulative_simpson
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
-from scipy.special import betaln, expit, log_expit, logsumexp
+from scipy.special import expit, logsumexp
 from scipy.stats import beta as beta_distribution
 
-from beliefs.inference.engines import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
-from beliefs.inference.likelihoods import LikelihoodTable
-from beliefs.inputs.scenario import Scenario
+from beliefs.inference.engines.base import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
+from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 
 TAIL = 1e-13  # prior mass left outside the grid at each end
 LOGIT_SPAN = 40.0  # the grid covers at least |logit(w)| <= 40
 
 
-class FilterEngine:
-    name = "exact"
+class ForwardFilter:
+    """The posterior of each step of a model with moving latents, filtered forward on grids."""
 
-    def __init__(self, scenario: Scenario, table: LikelihoodTable, *, grid_points: int = 8001, draws: int = 1000, chains: int = 4):
+    def __init__(self, spec: ModelSpec, *, grid_points: int, draws: int, chains: int):
         self.settings = {"grid_points": grid_points, "draws": draws, "chains": chains}
-        self.table = table
-        self.hypotheses = scenario.hypothesis_names
-        self.specs = [scenario.latents[name] for name in scenario.latent_names]
-        with np.errstate(divide="ignore"):
-            self.log_prior = np.log(list(scenario.prior_probabilities.values()))
-        self.drift = np.array([[s.drift.get(h, 0.0) for s in self.specs] for h in self.hypotheses]).reshape(len(self.hypotheses), len(self.specs))
-        self.grids = [self._grid(spec) for spec in self.specs]
+        self.spec = spec
+        self.table = spec.table
+        self.hypotheses = spec.hypotheses
+        self.drift = spec.drift
+        self.grids = [self._grid(a, b) for a, b in zip(spec.alpha, spec.beta, strict=True)]
         self._filtered = None  # (step, hypothesis, latent) densities and log-evidence, computed once
 
-    def _grid(self, spec) -> np.ndarray:
+    def _grid(self, a: float, b: float) -> np.ndarray:
         """A grid fixed by the prior alone, so that adding later steps never changes earlier ones.
 
         It spans the prior's range and at least logit 1e-17 to 1 - 1e-17 (|z| <= 40), beyond which
         w no longer differs from 0 or 1 in double precision.
         """
-        a, b = spec.prior.alpha, spec.prior.beta
         low = _logit(beta_distribution.ppf(TAIL, a, b))
         high = -_logit(beta_distribution.ppf(TAIL, b, a))  # 1 - w ~ Beta(b, a): no rounding to 1
         return np.linspace(min(low - 1.0, -LOGIT_SPAN), max(high + 1.0, LOGIT_SPAN), self.settings["grid_points"])
 
     def _run_filters(self) -> None:
         """Filter every (hypothesis, latent) pair through all steps once: milliseconds each."""
-        n_steps, H, J = len(self.table.months), len(self.hypotheses), len(self.specs)
+        n_steps, H, J = len(self.table.months), len(self.hypotheses), len(self.spec.latents)
         self._density = np.zeros((n_steps, H, J, self.settings["grid_points"]))
         self._log_evidence = np.zeros((n_steps, H, J))
-        for j, spec in enumerate(self.specs):
+        for j, volatility in enumerate(self.spec.volatility):
             grid = self.grids[j]
             spacing = grid[1] - grid[0]
-            log_prior = spec.prior.alpha * log_expit(grid) + spec.prior.beta * log_expit(-grid) - betaln(spec.prior.alpha, spec.prior.beta)
+            log_prior = logit_beta_logpdf(grid, self.spec.alpha[j], self.spec.beta[j])
             for h in range(H):
                 density, log_evidence = np.exp(log_prior), 0.0
                 for t in range(n_steps):
-                    if t > 0 and spec.volatility > 0:
-                        sd = spec.volatility * np.sqrt(self.table.months[t] - self.table.months[t - 1])
+                    if t > 0 and volatility > 0:
+                        sd = volatility * np.sqrt(self.table.months[t] - self.table.months[t - 1])
                         density = _gaussian_blur(density, sd, spacing)
                     rows = np.flatnonzero((self.table.row_step == t) & ~((self.table.latent_yes[:, j] == 1) & (self.table.latent_no[:, j] == 1)))
                     if rows.size:
                         w = expit(grid + self.drift[h, j] * self.table.months[t])
-                        density = density * np.prod(w[:, None] * self.table.latent_yes[rows, j] + (1 - w[:, None]) * self.table.latent_no[rows, j], axis=1)
+                        density = density * np.prod(row_latent_likelihood(w[:, None], self.table.latent_yes[rows, j], self.table.latent_no[rows, j]), axis=1)
                     mass = np.trapezoid(density, grid)
                     log_evidence += np.log(mass)
                     density = density / mass
@@ -81,13 +78,12 @@ class FilterEngine:
         if self._filtered is None:
             self._run_filters()
             self._filtered = True
-        counted = np.where(included[:, None] > 0, np.log(self.table.hypothesis), 0.0)
-        joint = self.log_prior + counted.sum(axis=0) + self._log_evidence[step].sum(axis=1)
+        joint = self.log_joint(included, step)
         probability = np.exp(joint - logsumexp(joint))
         chains, draws = self.settings["chains"], self.settings["draws"]
         rng = np.random.default_rng(step_seed(seed, step))
         chosen = sample_hypotheses(np.broadcast_to(probability, (chains, draws, probability.size)), rng)
-        J = len(self.specs)
+        J = len(self.spec.latents)
         mean, q05, q95, samples = np.zeros(J), np.zeros(J), np.zeros(J), np.zeros((chains, draws, J))
         for j in range(J):
             components = [self._component(step, h, j) for h in range(len(self.hypotheses))]
@@ -98,6 +94,14 @@ class FilterEngine:
                 picked = chosen == h
                 samples[picked, j] = component.quantile(uniform[picked])
         return StepPosterior(probability, samples, mean, q05, q95, chosen)
+
+    def log_joint(self, included: np.ndarray, step: int) -> np.ndarray:
+        """log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
+        with the hypothesis rows. Its logsumexp is the log marginal likelihood of the rows."""
+        if self._filtered is None:
+            self._run_filters()
+            self._filtered = True
+        return self.spec.log_prior + self.spec.hypothesis_loglik(included) + self._log_evidence[step].sum(axis=1)
 
     def _component(self, step: int, h: int, j: int) -> _Component:
         z = self.grids[j] + self.drift[h, j] * self.table.months[step]

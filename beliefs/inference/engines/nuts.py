@@ -8,31 +8,50 @@ draws (thinned back to the history's size); if it still fails, it is marked unco
 
 from __future__ import annotations
 
-import arviz as az
 import numpy as np
-import pymc as pm
-import pytensor
-import xarray as xr
 
-from beliefs.inference.engines import QUANTILES, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
+from beliefs.inference.engines.base import QUANTILES, Engine, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
+from beliefs.inference.likelihoods import path_length
 from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_NOW
+from beliefs.inference.spec import ModelSpec
+from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 
-MAX_RHAT = 1.01
-MIN_ESS = 400
 
+class NutsEngine(Engine):
+    """`--engine nuts`: the PyMC model sampled by nutpie; results carry R-hat, ESS and divergences."""
 
-class NutsEngine:
     name = "nuts"
+    has_diagnostics = True
 
-    def __init__(self, model: pm.Model, *, draws: int = 1000, tune: int = 1000, chains: int = 4):
-        self.model = model
-        self.settings = {"draws": draws, "tune": tune, "chains": chains}
+    def __init__(self, spec: ModelSpec, settings: dict):
+        import pytensor
+
+        from beliefs.inference.model import build_model
+
+        super().__init__(spec, settings)
+        self.model = build_model(spec)
         self._compiled = None
-        if model.free_RVs:
+        if self.model.free_RVs:
             import nutpie
 
-            self._compiled = nutpie.compile_pymc_model(model)
-        self._hypothesis_probability = pytensor.function([], model[HYPOTHESIS_PROBABILITY])
+            self._compiled = nutpie.compile_pymc_model(self.model)
+        self._hypothesis_probability = pytensor.function([], self.model[HYPOTHESIS_PROBABILITY])
+
+    @classmethod
+    def settings_for(cls, *, draws: int, tune: int, chains: int) -> dict:
+        return {"draws": draws, "tune": tune, "chains": chains}
+
+    @classmethod
+    def cache_key(cls, workspace, settings: dict) -> dict:
+        """A moving latent's path spans `path_length` steps, so every step's draws depend on it:
+        when the step count passes a power of two, the run starts again from step 0."""
+        if workspace.scenario.time_varying:
+            return {"path_steps": path_length(len(workspace.steps))}
+        return {}
+
+    @property
+    def method(self) -> str:
+        return "nuts" if self.spec.latents else "closed form"
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
         rng = np.random.default_rng(step_seed(seed, step))
@@ -78,6 +97,8 @@ class NutsEngine:
 
     def _without_latents(self, included: np.ndarray, rng: np.random.Generator) -> StepPosterior:
         """Nothing to sample: P(H | rows) is the model's deterministic, evaluated directly."""
+        import pymc as pm
+
         pm.set_data({INCLUDED: included}, model=self.model)
         probability = np.asarray(self._hypothesis_probability())
         chains, draws = self.settings["chains"], self.settings["draws"]
@@ -88,6 +109,9 @@ class NutsEngine:
 
 def _diagnostics(draws: np.ndarray, trace) -> dict[str, np.ndarray]:
     """R-hat, bulk and tail ESS of each latent, divergences, and whether all pass the thresholds."""
+    import arviz as az
+    import xarray as xr
+
     samples = xr.Dataset({"w": (("chain", "draw", "latent"), draws)})
     rhat = az.rhat(samples)["w"].values
     ess_bulk = az.ess(samples, method="bulk")["w"].values

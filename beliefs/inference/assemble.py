@@ -1,0 +1,104 @@
+"""Engine results and the workspace's rows put together as a `PosteriorHistory`: the one
+artefact the readers get, so it carries every row's text and influence and the run's
+settings, and readers never go back to the workspace."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from beliefs.inference.engines.base import Engine, StepPosterior
+from beliefs.inference.influence import row_influence
+from beliefs.inference.likelihoods import LikelihoodTable
+from beliefs.inputs.workspace import Workspace
+from beliefs.results.history import DIAGNOSTICS, PosteriorHistory
+
+
+def assemble_history(
+    workspace: Workspace,
+    table: LikelihoodTable,
+    computed: list[StepPosterior],
+    *,
+    engine: type[Engine],
+    method: str,
+    settings: dict,
+    seed: int,
+    reused: xr.Dataset | None = None,
+) -> PosteriorHistory:
+    """The history of `workspace`: `reused` leading steps (from the cache) then `computed` ones.
+
+    Parameters
+    ----------
+    workspace, table
+        The inputs and their likelihood table (for the rows and their influence).
+    computed : list of StepPosterior
+        The engine's results for the steps after the reused ones.
+    engine, method, settings, seed
+        The run, recorded in the attrs.
+    reused : xarray.Dataset, optional
+        `PosteriorHistory.leading_steps` of a cached history whose steps are still valid.
+    """
+    scenario = workspace.scenario
+    steps = workspace.steps
+    parts = [] if reused is None or reused.sizes["step"] == 0 else [reused.drop_vars(["step", "date", "chain", "draw"], errors="ignore")]
+    if computed:
+        parts.append(_steps_dataset(computed, engine.has_diagnostics))
+    posterior = xr.concat(parts, dim="step", data_vars="all") if len(parts) > 1 else parts[0]
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    posterior = posterior.assign_coords(
+        step=np.arange(len(steps)),
+        date=("step", np.array([s.date for s in steps], dtype="datetime64[D]")),
+        chain=np.arange(chains),
+        draw=np.arange(draws),
+        hypothesis=scenario.hypothesis_names,
+        latent=scenario.latent_names,
+    )
+    dataset = xr.merge([posterior, _rows_dataset(workspace, table)], compat="override", join="exact")
+    dataset.attrs = {
+        "title": scenario.title,
+        "engine": engine.name,
+        "method": method,
+        "has_diagnostics": int(engine.has_diagnostics),
+        "engine_settings": json.dumps(settings, sort_keys=True),
+        "seed": seed,
+        "labels": json.dumps({name: scenario.label(name) for name in scenario.hypothesis_names + scenario.latent_names}),
+        "prior": json.dumps(scenario.prior_probabilities),
+        "scenario": scenario.model_dump_json(),
+        "workspace": workspace.root.resolve().name,
+    }
+    return PosteriorHistory(dataset)
+
+
+def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool) -> xr.Dataset:
+    data = {
+        "hypothesis_probability": (("step", "hypothesis"), np.stack([p.hypothesis_probability for p in posteriors])),
+        "latent_draws": (("step", "chain", "draw", "latent"), np.stack([p.latent_draws for p in posteriors])),
+        "latent_mean": (("step", "latent"), np.stack([p.latent_mean for p in posteriors])),
+        "latent_q05": (("step", "latent"), np.stack([p.latent_q05 for p in posteriors])),
+        "latent_q95": (("step", "latent"), np.stack([p.latent_q95 for p in posteriors])),
+        "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
+    }
+    if has_diagnostics:
+        for name in DIAGNOSTICS:
+            values = np.stack([p.diagnostics[name] for p in posteriors])
+            data[name] = (("step", "latent")[: values.ndim], values)
+    return xr.Dataset(data)
+
+
+def _rows_dataset(workspace: Workspace, table: LikelihoodTable) -> xr.Dataset:
+    """Each row's text, provenance and influence, on the `row` dimension."""
+    rows = workspace.rows
+    text = {
+        "row_summary": [r.summary for r in rows],
+        "row_source": [r.source for r in rows],
+        "row_rationale": [r.rationale for r in rows],
+        "row_file": [r.path.name if r.path else "" for r in rows],
+    }
+    data = {name: (("row",), np.array(values, dtype=object)) for name, values in text.items()}
+    data["row_step"] = (("row",), np.asarray(table.row_step, dtype=int))
+    data["row_reliability"] = (("row",), np.array([r.reliability for r in rows], dtype=float))
+    data["row_date"] = (("row",), np.array([r.date for r in rows], dtype="datetime64[D]"))
+    influence = row_influence(workspace.scenario, table, [sorted(r.latents) for r in rows])
+    return xr.Dataset(data, coords={"row": table.row_ids}).merge(influence.drop_vars(["row_step", "row_date"], errors="ignore"))

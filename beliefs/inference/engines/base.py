@@ -1,0 +1,133 @@
+"""The engine contract: what every engine is, says about itself and returns.
+
+An engine turns the model, conditioned on the rows of one step, into that step's posterior.
+Every engine returns the same `StepPosterior`, so the history, the plots and the report never
+need to know which engine ran; what differs between engines (settings, cache key,
+diagnostics, how the numbers were computed) is stated by the engine itself.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from beliefs.inference.spec import ModelSpec
+    from beliefs.inputs.workspace import Workspace
+
+QUANTILES = (0.05, 0.95)
+
+
+@dataclass(frozen=True)
+class StepPosterior:
+    """The posterior after one step: P(H | rows), latent draws and their summaries.
+
+    `draw_hypothesis` is a draw of H paired with each latent draw (from P(H | rows, draw)),
+    so the joint posterior of H and the latents can be followed forward in time.
+    """
+
+    hypothesis_probability: np.ndarray  # (hypothesis,)
+    latent_draws: np.ndarray  # (chain, draw, latent)
+    latent_mean: np.ndarray  # (latent,)
+    latent_q05: np.ndarray  # (latent,)
+    latent_q95: np.ndarray  # (latent,)
+    draw_hypothesis: np.ndarray  # (chain, draw) index into the hypotheses
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Engine(ABC):
+    """One way of computing the posterior of every step of a `ModelSpec`.
+
+    Subclasses set `name` (as the command line and the history name them) and
+    `has_diagnostics` (whether their results carry convergence diagnostics), and say which
+    settings determine their numbers and what besides those the cache key must hold.
+    Module-level imports stay light: heavy libraries are imported when an engine is built,
+    so that a run with nothing to compute never loads them.
+    """
+
+    name: ClassVar[str]
+    has_diagnostics: ClassVar[bool] = False
+
+    def __init__(self, spec: ModelSpec, settings: dict):
+        self.spec = spec
+        self.settings = dict(settings)
+
+    @classmethod
+    @abstractmethod
+    def settings_for(cls, *, draws: int, tune: int, chains: int) -> dict:
+        """The settings that, with the seed, fully determine this engine's numbers."""
+
+    @classmethod
+    def cache_key(cls, workspace: Workspace, settings: dict) -> dict:
+        """What besides the settings, seed and files a cached step of this engine depends on."""
+        return {}
+
+    @property
+    @abstractmethod
+    def method(self) -> str:
+        """How the numbers are computed, one of `METHODS`: the report's method text says so."""
+
+    @abstractmethod
+    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """The posterior after the rows marked 1.0 in `included`, at `step`.
+
+        Parameters
+        ----------
+        included : ndarray, shape (row,)
+            1.0 for the rows seen by this step, else 0.0.
+        step : int
+            The step's index (0 is the prior); moving latents are read at its date.
+        seed : int
+            The run's seed; each step derives its own with `step_seed`.
+        """
+
+
+METHODS = {
+    "grid": "a grid over each latent's log-odds of the PyMC model's own compiled log-density",
+    "filter": "a forward filter over a grid of each latent's log-odds, built from the same model specification as the PyMC model",
+    "nuts": "NUTS (nutpie) sampling of the PyMC model",
+    "closed form": "the PyMC model's hypothesis probabilities, which need no sampling when there is no latent",
+}
+
+
+def summarise_draws(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 5% / 95% quantiles of each latent from (chain, draw, latent) draws."""
+    flat = draws.reshape(-1, draws.shape[-1])
+    if flat.shape[0] == 0 or flat.shape[1] == 0:
+        empty = np.zeros(draws.shape[-1])
+        return empty, empty, empty
+    q05, q95 = np.quantile(flat, QUANTILES, axis=0)
+    return flat.mean(axis=0), q05, q95
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> np.ndarray:
+    """Quantiles of a discrete distribution (values with weights), interpolated at midpoints."""
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return np.interp(quantiles, cumulative, values)
+
+
+def sample_hypotheses(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One hypothesis index per row of `probabilities` (..., hypothesis), drawn from that row."""
+    cumulative = np.cumsum(probabilities, axis=-1)
+    cumulative /= cumulative[..., -1:]
+    uniform = rng.uniform(size=(*probabilities.shape[:-1], 1))
+    return np.minimum((uniform > cumulative).sum(axis=-1), probabilities.shape[-1] - 1)
+
+
+def step_seed(seed: int, step: int) -> int:
+    """An independent, reproducible seed for each step from the run's seed."""
+    return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
+
+
+def increasing_cdf(cdf: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A normalised CDF and its values, keeping only points where the CDF rises by more than the
+    float resolution, so that it can be inverted (flat or underflowing stretches would make an
+    interpolant divide by ~0) without losing anything a probability can resolve."""
+    cdf = np.maximum.accumulate(np.clip(cdf / cdf[-1], 0.0, 1.0))
+    keep = np.concatenate([[True], np.diff(cdf) > np.finfo(float).eps])
+    return cdf[keep], values[keep]

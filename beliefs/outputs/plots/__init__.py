@@ -1,0 +1,26 @@
+"""Figures of a posterior history, for notebooks and for the report.
+
+Every function reads a `PosteriorHistory` alone and draws; none computes a posterior. The
+matplotlib figures are built with `matplotlib.figure.Figure` directly, not through pyplot,
+so they never pile up in pyplot's registry and show once in a notebook. The ArviZ plots
+(`plot_latent_step`, `plot_diagnostics`) return ArviZ's `PlotCollection`; `figure_of` gives
+the matplotlib figure behind either kind.
+"""
+
+from beliefs.outputs.plots.evidence import plot_influence, plot_step
+from beliefs.outputs.plots.paths import plot_latent_timeline, plot_timeline
+from beliefs.outputs.plots.sampling import arviz_tree, plot_diagnostics, plot_diagnostics_timeline, plot_latent_step
+from beliefs.outputs.plots.style import OKABE_ITO, figure_of
+
+__all__ = [
+    "OKABE_ITO",
+    "arviz_tree",
+    "figure_of",
+    "plot_diagnostics",
+    "plot_diagnostics_timeline",
+    "plot_influence",
+    "plot_latent_step",
+    "plot_latent_timeline",
+    "plot_step",
+    "plot_timeline",
+]

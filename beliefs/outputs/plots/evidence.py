@@ -1,0 +1,175 @@
+"""Figures of the evidence: every row's push on every hypothesis and latent, and one step's
+before and after with the rows that moved it. They read the influence the history carries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+
+from beliefs.outputs.plots.style import LLR_CMAP, NOT_BEARING, PRIOR_GREY, colour, wrap
+from beliefs.outputs.wording import format_llr
+from beliefs.results.influence import rows_of_step
+
+if TYPE_CHECKING:
+    from beliefs.results.history import PosteriorHistory
+
+
+def plot_influence(history: PosteriorHistory) -> Figure:
+    """Every row's push on every hypothesis and latent, as a matrix (rows in date order).
+
+    A cell is the row's log likelihood ratio after reliability (see `beliefs.inference.influence`):
+    blue favours the hypothesis (or raises the latent), vermillion counts against it (or
+    lowers it), grey means the row does not bear on it. The rows with the strongest colours
+    carried the conclusion.
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+        Its rows' influence is drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    influence = history.dataset
+    dates = [str(d)[:10] for d in influence["row_date"].values]
+    names = [str(r) for r in influence["row"].values]
+    row_labels = [f"{d}  {r}" for d, r in zip(dates, names, strict=True)]
+    height = 1.9 + 0.24 * max(len(names), 3)
+    fig = Figure(figsize=(10, height), layout="constrained")
+    ax = fig.add_subplot()
+    _llr_matrix(ax, history, influence, row_labels, vmax=_llr_limit(influence), with_step_breaks=True, fontsize=7.5)
+    ax.set_title("How far each row moved each hypothesis and latent (log likelihood ratio, after reliability)", fontsize=10, loc="left")
+    fig.supxlabel("Blue favours the hypothesis or raises the latent; vermillion counts against it or lowers it; "
+                  "grey: the row does not bear on it. ±0.69 = twice as likely.", fontsize=8, color="#444444", x=0.01, ha="left")
+    return fig
+
+
+def _llr_limit(influence: xr.Dataset) -> float:
+    values = np.concatenate([influence["hypothesis_llr"].values.ravel(), influence["latent_llr"].values.ravel()])
+    finite = np.abs(values[np.isfinite(values)])
+    return max(float(finite.max()) if finite.size else 0.0, 0.5)
+
+
+def _llr_matrix(ax, history, influence: xr.Dataset, row_labels: list[str], *, vmax: float, with_step_breaks: bool = False,
+                fontsize: float = 8.0, colorbar: bool = True, rotate: float = 0) -> None:
+    """Draw rows x (hypotheses | latents) as a heatmap with the value written in each cell."""
+    hyps, lats = history.hypotheses, history.latents
+    n_rows = influence.sizes["row"]
+    values = np.concatenate([influence["hypothesis_llr"].values, influence["latent_llr"].values], axis=1)
+    bears = np.concatenate(
+        [np.repeat(influence["bears_on_hypotheses"].values[:, None], len(hyps), axis=1), influence["bears_on_latent"].values], axis=1
+    ).astype(bool)
+    # Leave one empty column between the hypotheses and the latents.
+    gap = 1 if lats else 0
+    columns = len(hyps) + gap + len(lats)
+    grid = np.full((n_rows, columns), np.nan)
+    mask = np.zeros((n_rows, columns), dtype=bool)
+    positions = list(range(len(hyps))) + [len(hyps) + gap + j for j in range(len(lats))]
+    for k, pos in enumerate(positions):
+        grid[:, pos] = np.where(bears[:, k], np.clip(values[:, k], -vmax, vmax), np.nan)
+        mask[:, pos] = bears[:, k]
+    cmap = LLR_CMAP.with_extremes(bad=NOT_BEARING)
+    image = ax.imshow(grid, cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest")
+    for i in range(n_rows):
+        for k, pos in enumerate(positions):
+            if not bears[i, k]:
+                continue
+            value = values[i, k]
+            text = format_llr(value)
+            strong = np.isinf(value) or abs(value) > 0.6 * vmax
+            ax.text(pos, i, text, ha="center", va="center", fontsize=fontsize, color="white" if strong else "#222222")
+    ticks = list(hyps) + [f"{name} ↑" for name in lats]
+    ax.set_xticks(positions, ticks, fontsize=fontsize + 0.5, rotation=rotate, ha="left" if rotate else "center", rotation_mode="anchor")
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="x", length=0)
+    ax.set_yticks(range(n_rows), row_labels, fontsize=fontsize)
+    ax.tick_params(axis="y", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if with_step_breaks and n_rows:
+        steps = influence["row_step"].values
+        for i in np.flatnonzero(np.diff(steps)):
+            ax.axhline(i + 0.5, color="white", linewidth=2.0)
+    if gap:
+        ax.axvspan(len(hyps) - 0.5, len(hyps) + 0.5, color="white", zorder=2)
+    if colorbar:
+        bar = ax.figure.colorbar(image, ax=ax, location="right", shrink=min(1.0, 6 / max(n_rows, 1) + 0.3), aspect=25, pad=0.02)
+        bar.set_label("log likelihood ratio\n← counts against · favours →", fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+
+
+def plot_step(history: PosteriorHistory, step: int) -> Figure:
+    """The hypotheses before and after `step`, and the push of each row that came in at it.
+
+    Left: each hypothesis's probability before the step (pale) and after it (solid). Right:
+    the step's rows and their log likelihood ratios (see `plot_influence`). Step 0 shows the
+    priors alone.
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+    step : int
+        0 to `history.n_steps - 1`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not 0 <= step < history.n_steps:
+        raise ValueError(f"step {step} is out of range; this history has steps 0 to {history.n_steps - 1}")
+    influence = history.dataset
+    hyps = history.hypotheses
+    rows = rows_of_step(influence, step)
+    n_rows = rows.sizes["row"]
+    height = max(3.0, 1.3 + 0.34 * max(n_rows, 2.0 * len(hyps)))
+    fig = Figure(figsize=(9.5 if step else 7.0, height), layout="constrained")
+    date = history.dates[step]
+    if step == 0:
+        ax = fig.add_subplot()
+        _before_after(ax, history, step)
+        fig.suptitle(f"Step 0, {date}: the priors", fontsize=11, x=0.01, ha="left")
+        return fig
+    left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])
+    _before_after(left, history, step)
+    _llr_matrix(right, history, rows, [str(r) for r in rows["row"].values], vmax=_llr_limit(influence), fontsize=8, colorbar=False,
+                rotate=30)
+    right.set_title("push of each row (log likelihood ratio)", fontsize=9, loc="left", color="#444444")
+    fig.suptitle(f"Step {step}, {date}: {n_rows} new row{'s' if n_rows != 1 else ''}", fontsize=11, x=0.01, ha="left")
+    return fig
+
+
+def _before_after(ax, history: PosteriorHistory, step: int) -> None:
+    labels = history.labels
+    hyps = history.hypotheses
+    after = history.hypothesis_probability.sel(step=step).values
+    before = history.hypothesis_probability.sel(step=max(step - 1, 0)).values
+    y = np.arange(len(hyps))[::-1]
+    height = 0.36
+    for i in range(len(hyps)):
+        if step > 0:
+            ax.barh(y[i] + height / 2, before[i], height=height, color=colour(i), alpha=0.3)
+            ax.barh(y[i] - height / 2, after[i], height=height, color=colour(i))
+            change = 100 * (after[i] - before[i])
+            text = f"{100 * before[i]:.0f}% → {100 * after[i]:.0f}% ({change:+.1f} pts)".replace("-", "−")
+            ax.text(max(before[i], after[i]) + 0.015, y[i], text, va="center", fontsize=8.5)
+        else:
+            ax.barh(y[i], after[i], height=0.6, color=colour(i))
+            ax.text(after[i] + 0.015, y[i], f"{100 * after[i]:.0f}%", va="center", fontsize=8.5)
+    ax.set_yticks(y, [wrap(labels.get(h, h), 30) + f"\n({h})" for h in hyps], fontsize=8.5)
+    ax.set_xlim(0, 1.45)  # room for the labels of bars near 100%
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.spines["bottom"].set_bounds(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if step > 0:
+        ax.legend(handles=[Patch(color=PRIOR_GREY, alpha=0.35, label="before"), Patch(color=PRIOR_GREY, label="after")],
+                  loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)

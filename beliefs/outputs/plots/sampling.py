@@ -1,0 +1,169 @@
+"""ArviZ figures of the latents' draws: prior against posterior at a step, and the sampler's
+diagnostics (rank and ESS plots at a step, R-hat, ESS and divergences across steps)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY, colour, date_axis, figure_of, marker, wrap
+from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
+
+if TYPE_CHECKING:
+    from beliefs.results.history import PosteriorHistory
+
+
+def _with_sample_coords(ds: xr.Dataset) -> xr.Dataset:
+    """Draws with explicit chain/draw coordinates (ArviZ groups by chain only when they exist)."""
+    return ds.assign_coords(chain=np.arange(ds.sizes["chain"]), draw=np.arange(ds.sizes["draw"])).drop_vars(["step", "date"], errors="ignore")
+
+
+def arviz_tree(history: PosteriorHistory, step: int) -> xr.DataTree:
+    """Step `step` as an ArviZ DataTree: its latents' draws as `posterior`, step 0's as `prior`."""
+    return xr.DataTree.from_dict(
+        {"posterior": _with_sample_coords(history.latent_posterior(step)), "prior": _with_sample_coords(history.latent_posterior(0))}
+    )
+
+
+def _labeller(history: PosteriorHistory):
+    from arviz_base.labels import MapLabeller
+
+    labels = history.labels
+    return MapLabeller(var_name_map={name: wrap(labels.get(name, name), 60) for name in history.latents})
+
+
+def plot_latent_step(history: PosteriorHistory, step: int):
+    """Each latent's prior (grey) and its posterior after `step` (blue): ArviZ's `plot_prior_posterior`.
+
+    Returns the ArviZ PlotCollection (`.savefig(path)`; `figure_of(pc)` for the Figure).
+    """
+    import arviz_plots as azp
+
+    if not history.latents:
+        raise ValueError("this scenario has no latents to plot")
+    if not 0 <= step < history.n_steps:
+        raise ValueError(f"step {step} is out of range; this history has steps 0 to {history.n_steps - 1}")
+    n = len(history.latents)
+    pc = azp.plot_prior_posterior(
+        arviz_tree(history, step),
+        backend="matplotlib",
+        labeller=_labeller(history),
+        aes={"color": ["group"]},
+        color=[PRIOR_GREY, OKABE_ITO[0]],
+        col_wrap=1,
+        figure_kwargs={"figsize": (6.0, 0.4 + 1.8 * n), "layout": "constrained"},
+    )
+    fig = figure_of(pc)
+    fig.suptitle(f"Step {step}, {history.dates[step]}: prior and posterior", fontsize=10, x=0.01, ha="left")
+    for ax in fig.axes:
+        ax.tick_params(labelsize=8)
+        ax.set_xlim(left=0)
+    names = {"prior": "prior", "posterior": f"after step {step}"}
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
+        legend.set_title(None)
+        legend.set_frame_on(False)
+        for text in legend.get_texts():
+            text.set_text(names.get(text.get_text(), text.get_text()))
+    for ax in fig.axes:
+        if ax.has_data():
+            ax.set_xlabel("value (0 to 1)", fontsize=8)
+    return pc
+
+
+def _palette():
+    """ArviZ takes its default colours from matplotlib's colour cycle: make that Okabe–Ito."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    return mpl.rc_context({"axes.prop_cycle": cycler(color=list(OKABE_ITO))})
+
+
+def _require_nuts(history: PosteriorHistory) -> None:
+    if not history.has_diagnostics:
+        raise ValueError(
+            f"this history was computed with the {history.engine!r} engine, which draws independent samples; "
+            "sampler diagnostics exist only for NUTS (compute_history(..., engine='nuts'))"
+        )
+
+
+def plot_diagnostics(history: PosteriorHistory, step: int):
+    """ArviZ's rank plot (one line per chain) and ESS plot of the latents at `step`; NUTS only.
+
+    Well-mixed chains give rank lines that stay inside the band, and the ESS dots should lie
+    above the dashed line (`MIN_ESS`). Returns the ArviZ PlotCollection. R-hat, ESS and divergence
+    counts for every step are in `plot_diagnostics_timeline`.
+    """
+    import arviz_plots as azp
+
+    _require_nuts(history)
+    if not history.latents:
+        raise ValueError("this scenario has no latents, so the sampler drew nothing to diagnose")
+    tree = xr.DataTree.from_dict({"posterior": _with_sample_coords(history.latent_posterior(step))})
+    n = len(history.latents)
+    labeller = _labeller(history)
+    with _palette():
+        pc = azp.combine_plots(
+        tree,
+            plots=[(azp.plot_rank, {"labeller": labeller}), (azp.plot_ess, {"labeller": labeller})],
+            plot_names=["rank", "ess"],
+            backend="matplotlib",
+            figure_kwargs={"figsize": (9.5, 0.6 + 2.6 * n), "layout": "constrained"},
+        )
+    fig = figure_of(pc)
+    for ax in fig.axes:
+        for text in ax.texts:
+            if text.get_text().startswith("p="):
+                # ArviZ puts the multi-chain test's p-value at a data height that can fall far outside narrow axes; pin it inside.
+                text.set_transform(ax.transAxes)
+                text.set_position((0.01, 0.98))
+                text.set_verticalalignment("top")
+                text.set_fontsize(8)
+    ds = history.dataset.sel(step=step)
+    numbers = "; ".join(
+        f"{name}: R-hat {float(ds['rhat'].sel(latent=name)):.3f}, ESS bulk {float(ds['ess_bulk'].sel(latent=name)):.0f}, "
+        f"tail {float(ds['ess_tail'].sel(latent=name)):.0f}"
+        for name in history.latents
+    )
+    fig.suptitle(f"Step {step}, {history.dates[step]}: NUTS diagnostics. {numbers}; {int(ds['divergences'])} divergences",
+                 fontsize=9, x=0.01, ha="left")
+    return pc
+
+
+def plot_diagnostics_timeline(history: PosteriorHistory) -> Figure:
+    """R-hat, effective sample size and divergences of every step (NUTS only), against the date."""
+    _require_nuts(history)
+    ds = history.dataset
+    dates = ds["date"].values.astype("datetime64[D]")
+    fig = Figure(figsize=(9.5, 6.2), layout="constrained")
+    ax_rhat, ax_ess, ax_div = fig.subplots(3, 1, sharex=True)
+    for j, name in enumerate(history.latents):
+        ax_rhat.plot(dates, ds["rhat"].sel(latent=name), marker=marker(j), color=colour(j), label=name)
+        ax_ess.plot(dates, ds["ess_bulk"].sel(latent=name), marker=marker(j), color=colour(j), label=f"{name}, bulk")
+        ax_ess.plot(dates, ds["ess_tail"].sel(latent=name), marker=marker(j), color=colour(j), linestyle=":", label=f"{name}, tail")
+    ax_rhat.axhline(MAX_RHAT, color=colour(1), linestyle="--", linewidth=1, label=f"{MAX_RHAT} (worry above)")
+    ax_rhat.set_ylabel("R-hat")
+    ax_ess.axhline(MIN_ESS, color=colour(1), linestyle="--", linewidth=1, label=f"{MIN_ESS} (worry below)")
+    ax_ess.set_ylabel("ESS")
+    ax_ess.set_ylim(bottom=0)
+    ax_div.bar(dates, ds["divergences"].values, width=2.0, color=colour(1))
+    ax_div.set_ylabel("divergences")
+    ax_div.set_ylim(0, max(1, int(ds["divergences"].max())) * 1.2)
+    ax_div.yaxis.set_major_locator(MaxNLocator(integer=True))
+    failed = np.array([dates[k] for k in history.unconverged_steps])
+    for ax in (ax_rhat, ax_ess, ax_div):
+        for date in failed:
+            ax.axvline(date, color=colour(1), linewidth=6, alpha=0.25, zorder=0)
+        ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if len(failed):
+        ax_rhat.plot([], [], color=colour(1), linewidth=6, alpha=0.25, label="did not converge")
+    ax_rhat.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax_ess.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    date_axis(ax_div)
+    ax_rhat.set_title("NUTS diagnostics at every step", fontsize=10, loc="left")
+    return fig

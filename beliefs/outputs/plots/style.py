@@ -1,0 +1,84 @@
+"""The look shared by every figure: Okabe–Ito colours (distinct for the common colour-vision
+deficiencies) with a marker per series, so a grey-scale print still tells lines apart; date
+axes; the estimative-word axis; and `figure_of`, the matplotlib Figure behind either a
+Figure or an ArviZ PlotCollection."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from beliefs.outputs.wording import SCALE
+
+if TYPE_CHECKING:
+    from beliefs.results.history import PosteriorHistory
+
+# Okabe & Ito (2008), "Color Universal Design", in the order used for hypotheses.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+PRIOR_GREY = "#8C8C8C"
+EVIDENCE_GREY = "#C8C8C8"
+# Diverging map for log likelihood ratios: vermillion (counts against) - white - blue (favours).
+LLR_CMAP = LinearSegmentedColormap.from_list("beliefs_llr", ["#D55E00", "#F7F7F7", "#0072B2"])
+NOT_BEARING = "#EDEDED"
+
+
+def colour(index: int) -> str:
+    return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def marker(index: int) -> str:
+    return MARKERS[index % len(MARKERS)]
+
+
+def wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def figure_of(plot: Any) -> Figure:
+    """The matplotlib Figure behind a Figure or an ArviZ PlotCollection."""
+    if isinstance(plot, Figure):
+        return plot
+    viz = getattr(plot, "viz", None)
+    if viz is not None and "figure" in viz:
+        return viz["figure"].item()
+    raise TypeError(f"cannot find a matplotlib figure in {type(plot).__name__}")
+
+
+def date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def step_dates(history: PosteriorHistory) -> tuple[np.ndarray, np.ndarray]:
+    """The dates of the steps, and the same with one extra date that carries the last value on."""
+    dates = history.dataset["date"].values.astype("datetime64[D]")
+    span = max(int((dates[-1] - dates[0]).astype(int)), 10)
+    extended = np.append(dates, dates[-1] + np.timedelta64(max(2, span // 40), "D"))
+    return dates, extended
+
+
+def evidence_lines(ax, dates: np.ndarray) -> None:
+    for date in dates[1:]:
+        ax.axvline(date, color=EVIDENCE_GREY, linewidth=0.7, zorder=0)
+
+
+
+
+def estimative_axis(ax) -> None:
+    """A right-hand axis naming the ICD 203 band of each probability."""
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    right.set_yticks([(b.low + b.high) / 2 for b in SCALE], [b.word for b in SCALE], fontsize=7.5, color="#555555")
+    right.tick_params(axis="y", length=0)
+    for band in SCALE[1:]:
+        ax.axhline(band.low, color="#E6E6E6", linewidth=0.8, zorder=0)
+    for side in ("top", "right"):
+        right.spines[side].set_visible(False)
+        ax.spines[side].set_visible(False)

@@ -1,0 +1,60 @@
+"""Alt text for every figure: what a reader who cannot see it needs to know, in words."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from beliefs.outputs.wording import format_llr, percent
+from beliefs.results.history import PosteriorHistory
+
+
+def timeline_alt(history: PosteriorHistory) -> str:
+    """The hypotheses' path: where each started and ended."""
+    probs = history.hypothesis_probability
+    labels = history.labels
+    parts = [f"{labels[h]} from {percent(float(probs.isel(step=0).sel(hypothesis=h)))} to {percent(float(probs.isel(step=-1).sel(hypothesis=h)))}"
+             for h in history.hypotheses]
+    return f"Line chart of each hypothesis's probability from {history.dates[0]} to {history.dates[-1]}: " + "; ".join(parts) + "."
+
+
+def latents_alt(history: PosteriorHistory) -> str:
+    """The latents' path: each mean's start and end, and its interval now."""
+    ds = history.dataset
+    parts = [f"{history.labels[n]}: mean from {float(ds['latent_mean'].isel(step=0).sel(latent=n)):.3f} to "
+             f"{float(ds['latent_mean'].isel(step=-1).sel(latent=n)):.3f}, 90% interval now {float(ds['latent_q05'].isel(step=-1).sel(latent=n)):.3f}"
+             f" to {float(ds['latent_q95'].isel(step=-1).sel(latent=n)):.3f}" for n in history.latents]
+    return "Line chart of each latent's mean and 90% interval over time. " + "; ".join(parts) + "."
+
+
+def influence_alt(history: PosteriorHistory) -> str:
+    """The influence matrix: how many rows, and the strongest push on a hypothesis."""
+    influence, labels = history.dataset, history.labels
+    n = influence.sizes["row"]
+    if not n:
+        return "Matrix of the evidence rows' push on each hypothesis: there is no evidence yet."
+    values = np.abs(np.where(np.isfinite(influence["hypothesis_llr"].values), influence["hypothesis_llr"].values, 0.0))
+    i, j = np.unravel_index(int(np.argmax(values)), values.shape) if values.size else (0, 0)
+    row = str(influence["row"].values[i])
+    h = str(influence["hypothesis"].values[j]) if values.size else ""
+    strongest = f" The strongest push on a hypothesis is row {row} on {labels.get(h, h)} ({format_llr(float(influence['hypothesis_llr'].values[i, j]))})." \
+        if values.size and values.max() > 0 else ""
+    return f"Matrix of the log likelihood ratio of each of {n} evidence rows for each hypothesis and latent.{strongest}"
+
+
+def step_alt(history: PosteriorHistory, step: int) -> str:
+    """One step's bar chart: each hypothesis before and after, and the step's rows."""
+    rows = history.evidence_ids(step)
+    probs = history.hypothesis_probability
+    parts = [f"{history.labels[h]} {percent(float(probs.sel(step=step - 1, hypothesis=h)))} to {percent(float(probs.sel(step=step, hypothesis=h)))}"
+             for h in history.hypotheses]
+    return (f"Bar chart of step {step} ({history.dates[step]}), before and after: " + "; ".join(parts)
+            + f". Beside it, the push of the step's {len(rows)} row(s): " + ", ".join(rows) + ".")
+
+
+def latent_step_alt(history: PosteriorHistory, step: int) -> str:
+    """One step's latent densities: posterior mean and interval against the prior mean."""
+    ds = history.dataset
+    parts = [f"{history.labels[n]}: posterior mean {float(ds['latent_mean'].sel(step=step, latent=n)):.3f} "
+             f"(90% interval {float(ds['latent_q05'].sel(step=step, latent=n)):.3f} to {float(ds['latent_q95'].sel(step=step, latent=n)):.3f}), "
+             f"prior mean {float(ds['latent_mean'].sel(step=0, latent=n)):.3f}" for n in history.latents]
+    return f"Density curves of each latent's prior and its posterior after step {step}. " + "; ".join(parts) + "."

@@ -1,0 +1,280 @@
+"""What the report says: the numbers, rows, figures and method text that both templates
+render, taken from the history alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from beliefs.outputs.report.alt_text import influence_alt, latent_step_alt, latents_alt, step_alt, timeline_alt
+from beliefs.outputs.report.markup import MdRaw, md_escape, row_anchors, safe_url
+from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, percent
+from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
+from beliefs.results.history import PosteriorHistory
+from beliefs.results.influence import rows_of_step, strongest_effect
+
+
+@dataclass
+class FigureRef:
+    """One figure: its file stem under figures/, its alt text and caption."""
+
+    stem: str
+    alt: str
+    caption: str = ""
+
+    @property
+    def png(self) -> str:
+        return f"figures/{self.stem}.png"
+
+    @property
+    def svg(self) -> str:
+        return f"figures/{self.stem}.svg"
+
+    def md_image(self) -> MdRaw:
+        return MdRaw(f"![{md_escape(self.alt)}]({self.png})")
+
+
+def effect_sentence(kind: str, name: str, value: float, labels: dict[str, str]) -> str:
+    """One row's strongest push in words, e.g. "favours Raise the cost to Moscow (2.3 times as likely as under the others)"."""
+    label = labels.get(name, name)
+    if math.isinf(value):
+        if kind == "hypothesis":
+            return f"{'favours' if value > 0 else 'rules out'} {label} (impossible under {'the others' if value > 0 else 'it'})"
+        return f"{'raises' if value > 0 else 'lowers'} {label} (impossible at the other extreme)"
+    ratio = math.exp(value)
+    if kind == "hypothesis":
+        if value >= 0:
+            return f"favours {label} ({ratio:.2f} times as likely under it as under the others)"
+        return f"counts against {label} ({1 / ratio:.2f} times as likely under the others as under it)"
+    direction = "raises" if value >= 0 else "lowers"
+    return f"{direction} {label} (likelihood ratio high : low = {ratio:.2f})"
+
+
+def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime) -> dict:
+    """The data both templates render (figures are named here and drawn by `write_report`).
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+        Everything shown comes from it: posterior, rows, influence, forecast, run settings.
+    provenance : dict
+        `git`, `versions`, `workspace` and `command` for the footer.
+    now : datetime.datetime
+        When the report was generated.
+    """
+    scenario = history.scenario
+    labels = history.labels
+    ds = history.dataset
+    influence = ds
+    probs = history.hypothesis_probability
+    last = history.n_steps - 1
+    prior = history.prior
+    row_ids = history.rows
+    row_step = ds["row_step"].values
+
+    def hypotheses_at(step: int) -> list[dict]:
+        items = []
+        for h in history.hypotheses:
+            p = float(probs.sel(step=step, hypothesis=h))
+            before = float(probs.sel(step=max(step - 1, 0), hypothesis=h))
+            items.append({
+                "name": h, "label": labels[h], "value": p, "value_text": f"{p:.6f}", "percent": percent(p), "word": estimative_word(p),
+                "before": before, "before_percent": percent(before), "change": f"{100 * (p - before):+.1f}".replace("-", "−"),
+                "prior_percent": percent(prior[h]),
+            })
+        return items
+
+    def latents_at(step: int) -> list[dict]:
+        items = []
+        for name in history.latents:
+            mean, q05, q95 = (float(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95"))
+            before = float(ds["latent_mean"].sel(step=max(step - 1, 0), latent=name))
+            items.append({"name": name, "label": labels[name], "mean": f"{mean:.3f}", "q05": f"{q05:.3f}", "q95": f"{q95:.3f}",
+                          "before": f"{before:.3f}", "change": f"{mean - before:+.3f}".replace("-", "−"), "mean_value": mean})
+        return items
+
+    def effects(row_id: str) -> list[dict]:
+        one = influence.sel(row=row_id)
+        out = []
+        if bool(one["bears_on_hypotheses"]):
+            out += [{"name": h, "value": format_llr(float(one["hypothesis_llr"].sel(hypothesis=h)))} for h in history.hypotheses]
+        out += [{"name": f"{n} ↑", "value": format_llr(float(one["latent_llr"].sel(latent=n)))}
+                for n in history.latents if bool(one["bears_on_latent"].sel(latent=n))]
+        return out
+
+    anchors = row_anchors(row_ids)
+
+    def evidence(k: int) -> list[dict]:
+        rows = []
+        for i in np.flatnonzero(row_step == k):
+            row_id, one = row_ids[i], ds.isel(row=i)
+            strongest = strongest_effect(influence, row_id)
+            source = str(one["row_source"].values)
+            rows.append({
+                "id": row_id, "anchor": anchors[row_id], "summary": str(one["row_summary"].values), "source": source, "url": safe_url(source),
+                "reliability": f"{float(one['row_reliability']):g}", "rationale": str(one["row_rationale"].values),
+                "file": str(one["row_file"].values), "effects": effects(row_id),
+                "strongest": effect_sentence(*strongest, labels) if strongest else "moves nothing",
+            })
+        return rows
+
+    nuts = history.has_diagnostics
+    step_items = []
+    for k in range(1, history.n_steps):
+        rows = evidence(k)
+        item = {
+            "index": k, "date": history.dates[k], "anchor": f"step-{k}",
+            "files": sorted({row["file"] for row in rows if row["file"]}),
+            "hypotheses": hypotheses_at(k), "latents": latents_at(k), "rows": rows,
+            "figure": FigureRef(f"step-{k:02d}", step_alt(history, k), ""),
+            "latent_figure": FigureRef(f"latents-step-{k:02d}", latent_step_alt(history, k)) if history.latents else None,
+        }
+        item["diagnostics"] = _diagnostics_at(history, k) if nuts else None
+        step_items.append(item)
+
+    latest_rows = rows_of_step(influence, last)
+    latest = {
+        "index": last, "date": history.dates[last], "hypotheses": hypotheses_at(last), "latents": latents_at(last),
+        "rows": [next(r for r in step_items[-1]["rows"] if r["id"] == str(rid)) for rid in latest_rows["row"].values] if last else [],
+    }
+    answer = sorted(hypotheses_at(last), key=lambda item: -item["value"])
+    figures = {
+        "timeline": FigureRef("timeline", timeline_alt(history), "Probability of each hypothesis after every step. Grey lines mark the dates "
+                              "of new evidence; the right-hand axis names the estimative band."),
+        "latents": FigureRef("latents", latents_alt(history), "Mean of each latent with its 90% interval after every step; the dashed line "
+                             "is the prior mean.") if history.latents else None,
+        "influence": FigureRef("influence", influence_alt(history), "Each row's log likelihood ratio for each hypothesis (against the "
+                               "others) and each latent (high against low), after reliability. 0 = no push; ±0.69 = twice as likely."),
+    }
+    if nuts:
+        figures["diagnostics"] = FigureRef("diagnostics", "Line charts of R-hat, effective sample size and divergences of the NUTS sampler "
+                                           "at every step.", "NUTS diagnostics at every step.")
+        unconverged = [k for k in history.unconverged_steps if k != last] if history.latents else []
+        figures["diagnostics_steps"] = [
+            FigureRef(f"diagnostics-step-{k:02d}", f"ArviZ rank plot and ESS plot of the latents at step {k}, which did not converge.",
+                      f"Step {k} ({history.dates[k]}): ArviZ rank plot and ESS by quantile.") for k in unconverged
+        ]
+        figures["diagnostics_latest"] = FigureRef(f"diagnostics-step-{last:02d}", "ArviZ rank plot and ESS plot of the latents at the latest step.",
+                                                  "ArviZ rank plot (one line per chain) and ESS by quantile at the latest step.") \
+            if history.latents else None
+    settings = history.settings
+    return {
+        "title": history.title,
+        "generated": now.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
+        "n_rows": len(row_ids),
+        "n_steps": last,
+        "prior_date": history.dates[0],
+        "answer": answer,
+        "latents_now": latents_at(last),
+        "latest": latest,
+        "steps": step_items,
+        "figures": figures,
+        "scale": [{"word": b.word, "range": b.range_text} for b in SCALE],
+        "scale_name": SCALE_NAME,
+        "priors": {
+            "hypotheses": [{"name": h, "label": labels[h], "raw": scenario.hypotheses[h].prior, "percent": percent(prior[h]),
+                            "word": estimative_word(prior[h])} for h in history.hypotheses],
+            "latents": [{"name": n, "label": labels[n], "alpha": f"{scenario.latents[n].prior.alpha:g}", "beta": f"{scenario.latents[n].prior.beta:g}",
+                         "mean": f"{scenario.latents[n].prior.mean:.3f}", "q05": f"{float(ds['latent_q05'].sel(step=0, latent=n)):.3f}",
+                         "q95": f"{float(ds['latent_q95'].sel(step=0, latent=n)):.3f}", "moves": _moving(scenario.latents[n]),
+                         "volatility": f"{getattr(scenario.latents[n], 'volatility', 0.0):g}",
+                         "drift": ", ".join(f"{h} {d:+g}" for h, d in getattr(scenario.latents[n], "drift", {}).items()) or "none"}
+                        for n in history.latents],
+        },
+        "engine": history.engine,
+        "method": method_paragraphs(history),
+        "hypotheses_exact": _hypotheses_exact(history),
+        "settings": ", ".join(f"{k} {v}" for k, v in sorted(settings.items())),
+        "seed": history.seed,
+        "nuts": nuts,
+        "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
+        "latest_unconverged": last in history.unconverged_steps,
+        "max_rhat": MAX_RHAT,
+        "min_ess": MIN_ESS,
+        **provenance,
+    }
+
+
+def _moving(latent) -> bool:
+    return bool(getattr(latent, "volatility", 0.0) or any(getattr(latent, "drift", {}).values()))
+
+
+def _drifting(latent) -> bool:
+    return any(getattr(latent, "drift", {}).values())
+
+
+def _hypotheses_exact(history: PosteriorHistory) -> bool:
+    """True when P(H | rows) does not depend on sampling: no sampler ran, or no latent's drift depends on H."""
+    return history.method != "nuts" or not any(_drifting(latent) for latent in history.scenario.latents.values())
+
+
+def method_paragraphs(history: PosteriorHistory) -> list[str]:
+    """The method in plain words, as paragraphs of plain text (the templates escape them); the
+    last paragraphs say which engine and method computed these numbers."""
+    scenario, settings, seed = history.scenario, history.settings, history.seed
+    paragraphs = [
+        "The hypotheses are mutually exclusive answers to the question, each with a prior probability. Every evidence row says how likely "
+        "that observation would be if each hypothesis were true; Bayes' rule then multiplies each hypothesis's probability by that likelihood "
+        "and rescales them to add up to one. Rows are taken in date order, one step per date, so each step shows what that day's evidence did.",
+        "A row's reliability r says how far the report can be trusted: with probability 1 − r it is treated as noise, which pulls its "
+        "likelihoods toward their average and so weakens its push without changing its direction.",
+    ]
+    if scenario.latents:
+        paragraphs.append(
+            "The latents are unknown proportions between 0 and 1 (such as how ready one side is to make a deal), each with a Beta prior. A row "
+            "that bears on a latent gives the observation's likelihood if the latent were high (1) and if it were low (0); its likelihood in "
+            "between is the straight line between the two.")
+    for name, latent in scenario.latents.items():
+        if not _moving(latent):
+            continue
+        label = scenario.label(name)
+        text = (f"{label} is allowed to change over time: each month its log-odds take a random step with standard deviation "
+                f"{getattr(latent, 'volatility', 0.0):g}")
+        drift = {h: d for h, d in getattr(latent, "drift", {}).items() if d}
+        if drift:
+            text += (", drifting by " + ", ".join(f"{d:+g} a month under “{scenario.label(h)}”".replace("-", "−") for h, d in drift.items())
+                     + ". Because the drift depends on the hypothesis, evidence about this latent also tells the hypotheses apart: "
+                     "a latent that moves the way one answer predicts raises that answer's probability. The row-by-row pushes in this "
+                     "report show each row's direct effect; this indirect effect comes on top")
+        paragraphs.append(text + ".")
+    if history.method == "filter":
+        how = (f"The numbers were computed exactly by the {history.engine} engine, with a forward filter: each latent's log-odds on a grid of "
+               f"{settings['grid_points']} points under each hypothesis, carried from step to step by the random walk and multiplied by each "
+               "step's rows. The filter and the PyMC model are built from one model specification, and the tests check that they give the "
+               "same likelihood. Independent draws from the exact posterior are used for the plots.")
+    elif history.method == "grid":
+        how = (f"The numbers were computed exactly by the {history.engine} engine, on a grid of {settings['grid_points']} points per latent of "
+               "the PyMC model's own log-density, with independent draws taken from the exact posterior for the plots.")
+    elif history.method == "closed form":
+        how = (f"The numbers were computed exactly by the {history.engine} engine: with no latent, Bayes' rule gives the hypotheses' "
+               "probabilities in closed form from the PyMC model, and nothing needs sampling.")
+    else:
+        how = (f"The latents were sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): {settings.get('chains', '?')} chains of "
+               f"{settings.get('draws', '?')} draws after {settings.get('tune', '?')} tuning steps at every dated step.")
+        how += (" The hypotheses' probabilities are nonetheless exact: no latent's drift depends on them." if _hypotheses_exact(history)
+                else " The hypotheses' probabilities are averaged over those draws, so they carry a small sampling error.")
+    paragraphs.append(how + f" The seed was {seed}; the same files, engine and seed give the same numbers.")
+    paragraphs.append("The numbers are only as good as the likelihoods the analyst wrote: the model makes her judgements consistent with each "
+                      "other and with the evidence, and shows which rows carry the conclusion, so that those can be checked first.")
+    return paragraphs
+
+
+def _diagnostics_at(history: PosteriorHistory, step: int) -> dict:
+    ds = history.dataset.sel(step=step)
+    per_latent = [{"name": n, "rhat": f"{float(ds['rhat'].sel(latent=n)):.3f}", "ess_bulk": f"{float(ds['ess_bulk'].sel(latent=n)):.0f}",
+                   "ess_tail": f"{float(ds['ess_tail'].sel(latent=n)):.0f}"} for n in history.latents]
+    return {"latents": per_latent, "divergences": int(ds["divergences"]), "converged": bool(ds["converged"]), "attempts": int(ds["attempts"])}
+
+
+def _diagnostics_summary(history: PosteriorHistory) -> dict:
+    ds = history.dataset
+    worst_rhat = float(ds["rhat"].max()) if ds["rhat"].size else float("nan")
+    least_ess = float(np.minimum(ds["ess_bulk"], ds["ess_tail"]).min()) if ds["ess_bulk"].size else float("nan")
+    divergences = int(ds["divergences"].sum())
+    unconverged = history.unconverged_steps
+    ok = (not ds["rhat"].size or worst_rhat <= MAX_RHAT) and (not ds["ess_bulk"].size or least_ess >= MIN_ESS) and divergences == 0 and not unconverged
+    return {"worst_rhat": f"{worst_rhat:.3f}", "least_ess": f"{least_ess:.0f}", "divergences": divergences, "ok": ok,
+            "unconverged": [{"index": k, "date": history.dates[k], "anchor": f"step-{k}"} for k in unconverged]}

@@ -1,0 +1,158 @@
+"""The publishable report: one self-contained folder from a posterior history.
+
+`write_report` writes `index.html`, `report.md`, `figures/*.png|svg`, `history.nc` and
+`summary.json` (the exact text of `beliefs update --json`), atomically (see
+`beliefs.outputs.report.folder`). Analyst text is escaped everywhere: Jinja2's autoescape in
+the HTML, `md_escape` in `report.md`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+
+from beliefs.inputs.workspace import Workspace
+from beliefs.outputs.report.context import build_context
+from beliefs.outputs.report.folder import MARKER, check_replaceable, git_state, package_versions, remove_stale, swap_in, umask
+from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
+from beliefs.results.history import PosteriorHistory
+
+REPORT_DIR = "reports"
+FIGURE_DPI = 110
+
+
+def _save(figure, folder: Path, stem: str) -> None:
+    """Save a Figure or an ArviZ PlotCollection as PNG and SVG, then release it."""
+    import matplotlib.pyplot as plt
+
+    from beliefs.outputs.plots import figure_of
+
+    fig = figure_of(figure)
+    fig.savefig(folder / f"{stem}.png", dpi=FIGURE_DPI, metadata={"Software": None})
+    fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
+    fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
+    plt.close(fig)  # ArviZ figures are registered with pyplot; ours are not, which this ignores
+
+
+def _environment() -> tuple[jinja2.Environment, jinja2.Environment]:
+    loader = jinja2.PackageLoader("beliefs.outputs.report", "templates")
+    html = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    md = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                            finalize=md_escape)
+    md.filters["link"] = md_link
+    md.filters["raw"] = MdRaw
+    md.filters["image"] = lambda figure: figure.md_image()
+    return html, md
+
+
+def _figure_jobs(history: PosteriorHistory, context: dict) -> list[tuple[str, Callable]]:
+    from beliefs.outputs import plots
+
+    figures = context["figures"]
+    jobs: list[tuple[str, Callable]] = [
+        (figures["timeline"].stem, lambda: plots.plot_timeline(history)),
+        (figures["influence"].stem, lambda: plots.plot_influence(history)),
+    ]
+    if figures["latents"]:
+        jobs.append((figures["latents"].stem, lambda: plots.plot_latent_timeline(history)))
+    if figures.get("diagnostics"):
+        jobs.append((figures["diagnostics"].stem, lambda: plots.plot_diagnostics_timeline(history)))
+    for figure in figures.get("diagnostics_steps", []):
+        k = int(figure.stem.rsplit("-", 1)[1])
+        jobs.append((figure.stem, lambda k=k: plots.plot_diagnostics(history, k)))
+    if figures.get("diagnostics_latest"):
+        jobs.append((figures["diagnostics_latest"].stem, lambda: plots.plot_diagnostics(history, history.n_steps - 1)))
+    for item in context["steps"]:
+        k = item["index"]
+        jobs.append((item["figure"].stem, lambda k=k: plots.plot_step(history, k)))
+        if item["latent_figure"]:
+            jobs.append((item["latent_figure"].stem, lambda k=k: plots.plot_latent_step(history, k)))
+    return jobs
+
+
+def write_report(
+    workspace: Workspace,
+    history: PosteriorHistory,
+    out_dir: str | Path | None = None,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Write the report folder (default `WORKSPACE/reports/`) atomically; return its path.
+
+    Parameters
+    ----------
+    workspace : Workspace
+        Where the report goes by default, and whose git commit the footer names; every number,
+        row and figure comes from `history`.
+    history : PosteriorHistory
+        With a forecast attached (`compute_history(..., horizon_days=30)`) the latents'
+        timeline ends with its fan.
+    out_dir : path, optional
+        The folder to write (replaced whole); default `WORKSPACE/reports`.
+    on_progress : callable, optional
+        `on_progress(done, total)` after each figure.
+
+    Returns
+    -------
+    pathlib.Path
+        The report folder. If anything fails or is interrupted, the previous report stays
+        untouched and the half-built folder is removed.
+
+    Examples
+    --------
+    >>> beliefs.write_report(workspace, history)  # doctest: +SKIP
+    """
+    import matplotlib as mpl
+
+    target = Path(out_dir) if out_dir is not None else workspace.root / REPORT_DIR
+    target = target.absolute()
+    check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    context = build_context(history, _provenance(workspace, history), now)
+    context["forecast"] = _forecast_rows(history) if history.has_forecast and history.latents else None
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    building.chmod(0o777 & ~umask())  # mkdtemp makes it private; a report is meant to be shared
+    try:
+        figures_dir = building / "figures"
+        figures_dir.mkdir()
+        jobs = _figure_jobs(history, context)
+        with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "beliefs"}):
+            for done, (stem, draw) in enumerate(jobs, start=1):
+                _save(draw(), figures_dir, stem)
+                if on_progress:
+                    on_progress(done, len(jobs))
+        html, md = _environment()
+        (building / "index.html").write_text(html.get_template("index.html.j2").render(**context), encoding="utf-8")
+        (building / "report.md").write_text(md.get_template("report.md.j2").render(**context), encoding="utf-8")
+        (building / "summary.json").write_text(history.to_json(), encoding="utf-8")
+        history.to_netcdf(building / "history.nc")
+        (building / MARKER).write_text("Written by `beliefs report`, which replaces this folder whole on every run.\n", encoding="utf-8")
+        swap_in(building, target)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
+def _forecast_rows(history: PosteriorHistory) -> dict:
+    """The forecast at its horizon, formatted like the latents' table."""
+    at = history.forecast_summary()
+    latents = [{"name": name, "label": history.labels.get(name, name), **{q: f"{value:.3f}" for q, value in numbers.items()}}
+               for name, numbers in at["latents"].items()]
+    return {"date": at["date"], "latents": latents}
+
+
+def _provenance(workspace: Workspace, history: PosteriorHistory) -> dict:
+    """The footer: the workspace's name (not a path on the author's machine), git state, versions, command."""
+    return {
+        "git": git_state(workspace.root),
+        "versions": package_versions(),
+        "workspace": history.workspace_name,
+        "command": f"beliefs report {history.workspace_name} --engine {history.engine} --seed {history.seed}",
+    }
