@@ -38,16 +38,21 @@ _EXPORTS = {
     "what_if": "beliefs.inference.what_if",
     "forecast": "beliefs.inference.forecast",
     "write_report": "beliefs.outputs.report",
+    "ModelSpec": "beliefs.inference.spec",
 }
 
-__all__ = sorted(_EXPORTS)
+_MODULES = {"plots": "beliefs.outputs.plots"}  # `from beliefs import plots` in notebooks
+
+__all__ = sorted([*_EXPORTS, *_MODULES])
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
+    if name in _MODULES:
+        return import_module(_MODULES[name])
     raise AttributeError(f"module 'beliefs' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, *_MODULES])

@@ -37,9 +37,11 @@ def default_history_nuts(default_workspace) -> beliefs.PosteriorHistory:
 @pytest.fixture(scope="session")
 def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
     """The default workspace's report, written once for every test that reads it."""
+    from beliefs.inference.forecast import with_forecast
     from beliefs.outputs.report import write_report
 
-    return write_report(default_workspace, default_history_exact, tmp_path_factory.mktemp("report") / "reports")
+    history = with_forecast(default_history_exact, 30)  # as `beliefs report` does by default
+    return write_report(default_workspace, history, tmp_path_factory.mktemp("report") / "reports")
 
 
 @pytest.fixture

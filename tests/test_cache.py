@@ -106,12 +106,13 @@ def test_nuts_on_a_moving_latent_keeps_its_cache_until_the_path_must_grow(defaul
     workspace has 35, so 64): a new file reuses every cached step until there are more than 64,
     and then the sampled model changes and everything is recomputed."""
     from beliefs.inference.cache import matching_prefix, step_keys
+    from beliefs.inference.engines.nuts import NutsEngine
     from beliefs.inference.likelihoods import path_length
 
     def keys():
         workspace = beliefs.load_workspace(default_copy)
         assert workspace.scenario.time_varying
-        return step_keys(workspace, "nuts", {"draws": 10}, 0, beliefs.__version__)
+        return step_keys(workspace, "nuts", {"draws": 10}, 0, beliefs.__version__, NutsEngine.cache_key(workspace, {"draws": 10}))
 
     before = keys()
     assert path_length(len(before)) == 64

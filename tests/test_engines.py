@@ -149,12 +149,13 @@ def test_constant_latent_graph_does_not_depend_on_the_rows(make_workspace):
 
     from beliefs.inference.likelihoods import likelihood_table
     from beliefs.inference.model import build_model
+    from beliefs.inference.spec import ModelSpec
 
     files = {"2025-01-05.csv": TWO_LATENTS_HEADER + "a1,x,0.7,0.2,0.9,0.5,0.4,0.9,0.1,,\n"}
     models = []
     for name, extra in enumerate(({}, {"2025-02-01.csv": TWO_LATENTS_HEADER + "b1,y,1,0.5,0.5,0.1,0.9,,,0.3,0.6\nb2,z,0.9,0.2,0.3,0.3,0.6,0.5,0.6,,\n"})):
         workspace = beliefs.load_workspace(make_workspace({**files, **extra}, scenario=TWO_LATENTS, name=f"ws{name}"))
-        models.append(build_model(workspace.scenario, likelihood_table(workspace)))
+        models.append(build_model(ModelSpec.build(workspace.scenario, likelihood_table(workspace))))
     first, second = models
     assert first["latent_yes"].get_value().shape[0] != second["latent_yes"].get_value().shape[0]
     inputs = [[*m.data_vars, *m.value_vars, *m.dim_lengths.values()] for m in models]

@@ -17,9 +17,17 @@ from matplotlib.figure import Figure
 
 import beliefs
 from beliefs import plots
-from beliefs.inference.influence import hypothesis_llr, row_influence, rows_of_step, strongest_effect
+from beliefs.outputs.plots.style import EVIDENCE_GREY
+from beliefs.inference.influence import hypothesis_llr
 from beliefs.inference.likelihoods import with_reliability
 from beliefs.outputs.wording import SCALE, describe, estimative_word, percent, scale_text
+from beliefs.results.influence import rows_of_step, strongest_effect
+
+
+def influence_of(workspace):
+    """The rows' influence as the history carries it."""
+    return beliefs.compute_history(workspace, engine="exact", draws=10).dataset
+
 
 # -- estimative words -----------------------------------------------------------------------
 
@@ -71,7 +79,7 @@ def small_workspace(make_workspace):
 
 
 def test_hypothesis_llr_is_log_likelihood_against_the_mean_of_the_others(small_workspace):
-    influence = row_influence(small_workspace)
+    influence = influence_of(small_workspace)
     llr = influence["hypothesis_llr"]
     assert float(llr.sel(row="strong", hypothesis="a")) == pytest.approx(math.log(0.6 / 0.2))
     assert float(llr.sel(row="strong", hypothesis="c")) == pytest.approx(math.log(0.1 / 0.45))
@@ -89,7 +97,7 @@ def test_with_two_hypotheses_it_is_the_plain_likelihood_ratio():
 
 
 def test_latent_push_is_the_log_ratio_of_yes_to_no_after_reliability(small_workspace):
-    influence = row_influence(small_workspace)
+    influence = influence_of(small_workspace)
     yes, no = with_reliability([0.6, 0.2], 0.8)
     assert float(influence["latent_llr"].sel(row="latent", latent="w")) == pytest.approx(math.log(yes / no))
     assert bool(influence["bears_on_latent"].sel(row="latent", latent="w"))
@@ -99,7 +107,7 @@ def test_latent_push_is_the_log_ratio_of_yes_to_no_after_reliability(small_works
 
 
 def test_rows_of_a_step_strongest_first(small_workspace):
-    influence = row_influence(small_workspace)
+    influence = influence_of(small_workspace)
     assert [str(r) for r in rows_of_step(influence, 1)["row"].values] == ["strong", "halved", "latent"]
     assert [str(r) for r in rows_of_step(influence, 2)["row"].values] == ["impossible", "flat"]
     assert strongest_effect(influence, "strong") == ("hypothesis", "c", pytest.approx(math.log(0.1 / 0.45)))  # the largest push either way
@@ -123,7 +131,7 @@ def test_timeline_shows_every_hypothesis_in_okabe_ito_with_dates(default_history
     for h in default_history_exact.hypotheses:
         assert default_history_exact.labels[h] in legend_text
     # one grey line per dated step after the prior marks the evidence
-    evidence_lines = [line for line in ax.get_lines() if to_hex(line.get_color()).upper() == plots.EVIDENCE_GREY.upper()]
+    evidence_lines = [line for line in ax.get_lines() if to_hex(line.get_color()).upper() == EVIDENCE_GREY.upper()]
     assert len(evidence_lines) == default_history_exact.n_steps - 1
     # the plotted values are the history's
     first = ax.get_lines()[evidence_lines.__len__()]
@@ -145,7 +153,7 @@ def test_latent_timeline_draws_mean_and_90_percent_band(default_history_exact):
 
 def test_step_plot_shows_before_after_and_the_step_rows(default_history_exact, default_workspace):
     step = 2
-    fig = plots.plot_step(default_history_exact, step, default_workspace)
+    fig = plots.plot_step(default_history_exact, step)
     left, right = fig.axes[:2]
     texts = " ".join(t.get_text() for t in left.texts)
     probs = default_history_exact.hypothesis_probability
@@ -153,15 +161,15 @@ def test_step_plot_shows_before_after_and_the_step_rows(default_history_exact, d
         assert f"{100 * float(probs.sel(step=step, hypothesis=h)):.0f}%" in texts
     row_labels = [t.get_text() for t in right.get_yticklabels()]
     assert sorted(row_labels) == sorted(default_workspace.steps[step].evidence_ids)
-    prior_fig = plots.plot_step(default_history_exact, 0, default_workspace)
+    prior_fig = plots.plot_step(default_history_exact, 0)
     assert "priors" in prior_fig._suptitle.get_text()
     with pytest.raises(ValueError, match="out of range"):
-        plots.plot_step(default_history_exact, 99, default_workspace)
+        plots.plot_step(default_history_exact, 99)
 
 
 def test_influence_plot_has_a_row_per_evidence_row_and_marks_infinities(small_workspace):
     history = beliefs.compute_history(small_workspace, engine="exact", seed=0, draws=100, chains=2)
-    fig = plots.plot_influence(history, small_workspace)
+    fig = plots.plot_influence(history)
     ax = fig.axes[0]
     assert len(ax.get_yticklabels()) == len(small_workspace.rows)
     cells = [t.get_text() for t in ax.texts]

@@ -64,11 +64,12 @@ def test_constant_latent_gives_the_core_model(make_workspace):
     constant = moving_workspace(make_workspace, 0.0, 0.0, 0.0)
     assert not constant.scenario.time_varying
     core = beliefs.compute_history(constant, engine="exact")
-    from beliefs.inference.engines.filter import FilterEngine
+    from beliefs.inference.engines.filter import ForwardFilter
     from beliefs.inference.likelihoods import likelihood_table
+    from beliefs.inference.spec import ModelSpec
 
     table = likelihood_table(constant)
-    engine = FilterEngine(constant.scenario, table)
+    engine = ForwardFilter(ModelSpec.build(constant.scenario, table), grid_points=8001, draws=1000, chains=4)
     for step in range(len(constant.steps)):
         result = engine.posterior(table.included_up_to(step), step, seed=0)
         np.testing.assert_allclose(result.hypothesis_probability, core.hypothesis_probability.sel(step=step).values, atol=1e-9)
@@ -102,7 +103,7 @@ def test_forecast_equals_filtering_through_an_uninformative_row(make_workspace, 
     from beliefs.inference.forecast import forecast
 
     workspace = moving_workspace(make_workspace, volatility, drift_a, drift_b)
-    predicted = forecast(beliefs.compute_history(workspace, engine="exact", draws=4000), workspace.scenario, 45, seed=1)
+    predicted = forecast(beliefs.compute_history(workspace, engine="exact", draws=4000), 45, seed=1)
     assert predicted.dates[-1].isoformat() == "2025-05-25"
     blank = {**FILES, "2025-05-25.csv": "r5,nothing new,,,,0.5,0.5,0.5,,\n"}
     later = beliefs.compute_history(moving_workspace(make_workspace, volatility, drift_a, drift_b, blank, "later"), engine="exact")
