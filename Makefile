@@ -1,6 +1,7 @@
 # The project's commands. Each target installs what it needs into .venv first.
 #   make report     update the default workspace (this folder) and write reports/
 #   make test       the whole test suite (installs Debian's chromium for the browser test)
+#   make test-fast  the development loop: lint and every test not marked slow
 #   make benchmark  the speed and accuracy table of benchmarks/README.md
 
 PYTHON_VERSION := $(shell cat .python-version)
@@ -9,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= .
 
-.PHONY: report test benchmark lint chromium
+.PHONY: report test test-fast benchmark lint chromium
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found: install it (e.g. pyenv install $(PYTHON_VERSION))"; exit 1; }
@@ -29,6 +30,10 @@ chromium:
 test: $(BIN)/.installed chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
+
+test-fast: $(BIN)/.installed chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
 
 benchmark: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py

@@ -21,6 +21,7 @@ class Problem:
     column: int | None = None
 
     def location(self) -> str:
+        """file:line:column, as editors and terminals link it."""
         parts = [printable(str(self.path))]
         if self.line is not None:
             parts.append(str(self.line))

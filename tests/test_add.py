@@ -3,7 +3,6 @@ appended without touching a byte above them, and never lost when processes add a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import tree_digest
 from typer.testing import CliRunner
 
 import beliefs
@@ -23,13 +23,6 @@ ROW = {"id": "new-row", "summary": "Something happened", "hypotheses": {"a": 0.6
 EXISTING = "r1,First,,0.9,,0.5,0.4,0.3,,\nr2,Second,,,,,,,0.6,0.3\n"
 
 
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every file under `root` (the lock file aside) with a hash of its bytes."""
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and ".beliefs" not in path.parts
-    }
 
 
 def test_first_row_of_a_date_creates_the_file_with_the_full_header(make_workspace):
@@ -114,13 +107,13 @@ ERRORS = {
 def test_every_validation_error_is_reported_and_nothing_is_written(make_workspace, case):
     overrides, file_name, line, expected = ERRORS[case]
     root = make_workspace({"2025-02-01.csv": EXISTING})
-    before = tree_digest(root)
+    before = tree_digest(root, skip=('.beliefs',))
     with pytest.raises(beliefs.WorkspaceError) as raised:
         add_evidence(root, **{"date": "2025-03-01", **ROW, **overrides})
     found = [p for p in raised.value.problems if expected in p.message]
     assert found, str(raised.value)
     assert (found[0].path.name, found[0].line) == (file_name, line)
-    assert tree_digest(root) == before
+    assert tree_digest(root, skip=('.beliefs',)) == before
     assert not list((root / "evidence").glob(".*.tmp"))
 
 
@@ -149,12 +142,12 @@ def test_several_problems_are_reported_at_once(make_workspace):
 
 def test_a_file_whose_header_lacks_a_needed_column_is_refused_not_rewritten(make_workspace):
     root = make_workspace({"2025-02-01.csv": "id,summary,p_a,p_b,p_c\nr1,First,0.5,0.4,0.3\n"})
-    before = tree_digest(root)
+    before = tree_digest(root, skip=('.beliefs',))
     with pytest.raises(beliefs.WorkspaceError) as raised:
         add_evidence(root, date="2025-02-01", id="r2", summary="S", source="AP", latents={"w": (0.2, 0.6)})
     [problem] = raised.value.problems
     assert problem.line == 1 and "no column(s) source, p_w_yes, p_w_no" in problem.message and "never rewrites a header" in problem.message
-    assert tree_digest(root) == before
+    assert tree_digest(root, skip=('.beliefs',)) == before
 
 
 def test_a_broken_workspace_is_reported_as_beliefs_check_reports_it(make_workspace):
@@ -175,7 +168,7 @@ def test_cli_add_writes_a_row_and_reports_every_problem_with_exit_2(make_workspa
     assert "Added 'cli-row'" in ok.stdout
     assert (root / "evidence" / "2025-03-01.csv").read_text().splitlines()[1] == 'cli-row,"Talks, again",AP,0.9,why,0.6,0.3,0.2,0.4,0.5'
 
-    before = tree_digest(root)
+    before = tree_digest(root, skip=('.beliefs',))
     bad = runner.invoke(app, ["add", str(root), "--date", "2025-03-01", "--id", "cli-row", "--p", "a=0.5", "--p", "zz=0.1", "--latent", "w=1.5,0.2"])
     assert bad.exit_code == 2
     for piece in ("unknown hypothesis 'zz'", "summary is blank", "p_b is blank while p_a is filled", "p_w_yes: '1.5' is outside [0, 1]", "4 problem(s)"):
@@ -185,7 +178,7 @@ def test_cli_add_writes_a_row_and_reports_every_problem_with_exit_2(make_workspa
     assert "--p: 'a0.5' is not HYPOTHESIS=P" in malformed.stderr and "--latent: 'w=0.5' is not NAME=YES,NO" in malformed.stderr
     duplicate = runner.invoke(app, ["add", str(root), "--date", "2025-03-01", "--id", "cli-row", "--summary", "again", "--latent", "w=0.5,0.2"])
     assert duplicate.exit_code == 2 and "2025-03-01.csv:3:1: duplicate id 'cli-row'" in duplicate.stderr
-    assert tree_digest(root) == before
+    assert tree_digest(root, skip=('.beliefs',)) == before
 
 
 ADDER = """

@@ -10,7 +10,6 @@ workspace.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -19,11 +18,11 @@ from pathlib import Path
 
 import pytest
 from conftest import HEADER, SCENARIO
+from helpers import run_beliefs, tree_digest
 
 import beliefs
 from beliefs.errors import WorkspaceError
 
-BELIEFS = Path(sys.executable).with_name("beliefs")
 ROW = "r1,ok,,,,0.5,0.4,0.3,0.2,0.1\n"
 ROW2 = "r2,fine,,,,0.2,0.4,0.6,,\n"
 MISSING = object()  # as the scenario: no scenario.toml at all
@@ -548,12 +547,6 @@ def relative(problem: beliefs.Problem, base: Path) -> str:
     return str(problem).replace(f"{base}{os.sep}", "").replace(os.sep, "/")
 
 
-def snapshot(base: Path) -> dict[str, str]:
-    """Every file and folder under `base` (hidden ones too), with a hash of each file's bytes."""
-    return {
-        str(p.relative_to(base)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
-        for p in sorted(base.rglob("*"))
-    }
 
 
 def test_the_corpus_is_large_and_distinct():
@@ -576,30 +569,27 @@ def test_bad_workspace_gets_exact_messages(case: Case, tmp_path):
     assert str(raised.value) == "\n".join(str(p) for p in problems)
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    return subprocess.run([str(BELIEFS), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.cli], ids=[c.id for c in CASES if c.cli])
 @pytest.mark.parametrize("command", [["check"], ["update", "--json"]], ids=["check", "update"])
 def test_cli_rejects_bad_workspace_cleanly(case: Case, command: list[str], tmp_path):
     write_case(case, tmp_path)
-    before = snapshot(tmp_path)
-    result = run_cli(command[0], case.root, *command[1:], cwd=tmp_path)
+    before = tree_digest(tmp_path, folders=True)
+    result = run_beliefs(command[0], case.root, *command[1:], cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""  # in particular, no JSON
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert lines == [f"error {line}" for line in case.expected] + [f"{len(case.expected)} problem(s); nothing was computed or written."]
-    assert snapshot(tmp_path) == before
+    assert tree_digest(tmp_path, folders=True) == before
 
 
 def test_markup_like_text_in_a_message_is_printed_as_is(tmp_path):
     """A column named like rich markup must neither crash the CLI nor vanish from the message."""
     case = Case("markup", {"2025-02-01.csv": "id,summary,[/x],[red]y,p_a,p_b,p_c\nr1,Talks,,,0.5,0.4,0.3\n"})
     write_case(case, tmp_path)
-    result = run_cli("check", "ws", cwd=tmp_path)
+    result = run_beliefs("check", "ws", cwd=tmp_path)
     assert result.returncode == 2
     assert "unknown column '[/x]'" in result.stderr
     assert "unknown column '[red]y'" in result.stderr

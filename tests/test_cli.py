@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
-
-BELIEFS = shutil.which("beliefs") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "beliefs")
-
-
-def run(*args, cwd=None):
-    return subprocess.run([BELIEFS, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+from helpers import run_beliefs
 
 
 def test_update_json_has_the_contract_shape(default_copy, default_workspace):
-    result = run("update", default_copy, "--json")
+    result = run_beliefs("update", default_copy, "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["title"] == default_workspace.scenario.title
@@ -31,31 +23,31 @@ def test_update_json_has_the_contract_shape(default_copy, default_workspace):
 
 
 def test_update_prints_a_table_with_the_engine(default_copy):
-    result = run("update", default_copy)
+    result = run_beliefs("update", default_copy)
     assert result.returncode == 0, result.stderr
     assert "engine: exact" in result.stdout and "2025-11-23" in result.stdout
     assert "engine: exact; computed" in result.stderr
 
 
 def test_update_defaults_to_the_current_directory(default_copy):
-    result = run("update", "--json", cwd=default_copy)
+    result = run_beliefs("update", "--json", cwd=default_copy)
     assert result.returncode == 0 and json.loads(result.stdout)["steps"]
 
 
 def test_init_creates_a_valid_empty_workspace(tmp_path):
     target = tmp_path / "new"
-    assert run("init", target).returncode == 0
+    assert run_beliefs("init", target).returncode == 0
     assert (target / "evidence").is_dir()
-    assert run("check", target).returncode == 0
-    summary = json.loads(run("update", target, "--json").stdout)
+    assert run_beliefs("check", target).returncode == 0
+    summary = json.loads(run_beliefs("update", target, "--json").stdout)
     assert len(summary["steps"]) == 1
 
 
 def test_init_never_overwrites(tmp_path):
     target = tmp_path / "new"
-    run("init", target)
+    run_beliefs("init", target)
     (target / "scenario.toml").write_text("mine")
-    result = run("init", target)
+    result = run_beliefs("init", target)
     assert result.returncode == 2 and "already exists" in result.stderr
     assert (target / "scenario.toml").read_text() == "mine"
 
@@ -63,19 +55,19 @@ def test_init_never_overwrites(tmp_path):
 @pytest.mark.parametrize("engine", ["exact", "nuts"])
 def test_engine_choice_is_recorded(make_workspace, engine):
     root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.9,0.2,0.3,0.6,0.3\n"})
-    summary = json.loads(run("update", root, "--json", "--engine", engine, "--draws", "200").stdout)
+    summary = json.loads(run_beliefs("update", root, "--json", "--engine", engine, "--draws", "200").stdout)
     assert summary["engine"] == engine
 
 
 def test_unknown_engine_is_a_usage_error(default_copy):
-    result = run("update", default_copy, "--engine", "magic")
+    result = run_beliefs("update", default_copy, "--engine", "magic")
     assert result.returncode == 2 and "choose one of auto, exact, nuts" in result.stderr
 
 
 def test_bad_workspace_exits_2_and_writes_nothing(make_workspace):
     root = make_workspace({"2025-02-01.csv": "r1,one,,,,1.2,0.2,0.3,,\n"})
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
-    result = run("update", root)
+    result = run_beliefs("update", root)
     assert result.returncode == 2
     assert "2025-02-01.csv:2:6: p_a: '1.2' is outside [0, 1]" in result.stderr
     assert "Traceback" not in result.stderr
@@ -83,5 +75,5 @@ def test_bad_workspace_exits_2_and_writes_nothing(make_workspace):
 
 
 def test_a_file_given_as_the_workspace_is_named_as_a_file(default_copy):
-    result = run("check", default_copy / "scenario.toml")
+    result = run_beliefs("check", default_copy / "scenario.toml")
     assert result.returncode == 2 and "is a file, not a workspace folder" in result.stderr

@@ -15,25 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import HEADER
+from helpers import run_beliefs
 
 import beliefs
 from beliefs.inputs.evidence import date_of_file, header_for
 
-BELIEFS = Path(sys.executable).with_name("beliefs")
 ROW = "r1,Talks stall,Reuters,0.9,why,0.5,0.4,0.3,0.2,0.1\n"
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BELIEFS), *args], cwd=cwd, capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"})
 
 
 # -- file names and steps --------------------------------------------------------------------------
@@ -204,17 +199,17 @@ def test_priors_are_normalised(make_workspace):
 
 
 def test_init_creates_a_valid_empty_workspace(tmp_path):
-    created = run("init", "new/question", cwd=tmp_path)
+    created = run_beliefs("init", "new/question", cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     root = tmp_path / "new" / "question"
     assert (root / "scenario.toml").is_file() and (root / "evidence").is_dir()
     assert "#" in (root / "scenario.toml").read_text()  # commented for the analyst
 
-    checked = run("check", "new/question", cwd=tmp_path)
+    checked = run_beliefs("check", "new/question", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith("OK:")
 
-    updated = run("update", "new/question", "--json", cwd=tmp_path)
+    updated = run_beliefs("update", "new/question", "--json", cwd=tmp_path)
     assert updated.returncode == 0, updated.stderr
     summary = json.loads(updated.stdout)
     assert set(summary) >= {"title", "steps"}
@@ -230,7 +225,7 @@ def test_init_refuses_to_overwrite_a_scenario(tmp_path):
     (tmp_path / "ws").mkdir()
     scenario = tmp_path / "ws" / "scenario.toml"
     scenario.write_text("# my own work\n")
-    result = run("init", "ws", cwd=tmp_path)
+    result = run_beliefs("init", "ws", cwd=tmp_path)
     assert result.returncode == 2
     assert "ws/scenario.toml: already exists" in result.stderr and "Traceback" not in result.stderr
     assert scenario.read_text() == "# my own work\n"
@@ -240,14 +235,14 @@ def test_init_refuses_to_overwrite_a_scenario(tmp_path):
 def test_init_into_a_folder_with_other_files(tmp_path):
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "notes.md").write_text("keep me\n")
-    assert run("init", "ws", cwd=tmp_path).returncode == 0
+    assert run_beliefs("init", "ws", cwd=tmp_path).returncode == 0
     assert (tmp_path / "ws" / "notes.md").read_text() == "keep me\n"
     assert beliefs.load_workspace(tmp_path / "ws").rows == ()
 
 
 def test_update_json_has_the_documented_shape(make_workspace, tmp_path):
     root = make_workspace({"2025-02-01.csv": ROW, "2025-02-01-more.csv": "r2,Latent only,,,,,,,0.6,0.3\n", "2025-03-01.csv": ROW.replace("r1", "r3")})
-    result = run("update", str(root), "--json", "--engine", "exact", cwd=tmp_path)
+    result = run_beliefs("update", str(root), "--json", "--engine", "exact", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["title"] == "A small test question"

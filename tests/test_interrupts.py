@@ -62,3 +62,25 @@ def test_a_waiting_run_says_so(default_copy):
     _, err = process.communicate(timeout=600)
     assert process.returncode == 0
     assert "Waiting for another beliefs process" in err
+
+
+@pytest.mark.slow
+def test_a_kill_during_the_cache_write_leaves_the_previous_cache(default_copy):
+    """Kill the process while its netCDF temp file exists, so the kill provably lands mid-write:
+    the manifest and history on disk are the previous run's, and the next run cleans up."""
+    reference = finish(start_update(default_copy))
+    history_path, manifest_path = cache_paths(default_copy, "exact")
+    before = manifest_path.read_bytes(), history_path.read_bytes()
+    (default_copy / "evidence" / "2025-12-01-late.csv").write_text(LATE)
+    process = start_update(default_copy)
+    deadline, caught = time.monotonic() + 300, []
+    while not caught and process.poll() is None and time.monotonic() < deadline:
+        caught = list(history_path.parent.glob(f".{history_path.name}.*.tmp"))
+        time.sleep(0.0005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert caught, "the run ended before its temp file was seen: the kill did not land mid-write"
+    assert (manifest_path.read_bytes(), history_path.read_bytes()) == before
+    after = finish(start_update(default_copy))
+    assert after["steps"][: len(reference["steps"])] == reference["steps"] and after["steps"][-1]["evidence"] == ["late"]
+    assert not list(history_path.parent.glob(".*.tmp"))

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 
 import beliefs
 from beliefs import plots
-from beliefs.outputs.plots.style import EVIDENCE_GREY
 from beliefs.inference.influence import hypothesis_llr
 from beliefs.inference.likelihoods import with_reliability
+from beliefs.outputs.plots.style import EVIDENCE_GREY
 from beliefs.outputs.wording import SCALE, describe, estimative_word, percent, scale_text
 from beliefs.results.influence import rows_of_step, strongest_effect
 
@@ -207,6 +207,54 @@ def test_diagnostics_for_nuts(default_history_nuts, tmp_path):
     assert np.allclose(rhat_line.get_ydata(), default_history_nuts.dataset["rhat"].sel(latent="willingness").values)
 
 
-def test_plots_module_exports_the_notebook_api():
-    for name in ("plot_timeline", "plot_latent_timeline", "plot_step", "plot_latent_step", "plot_influence", "plot_diagnostics"):
-        assert callable(getattr(plots, name))
+def test_every_plot_reads_the_history_alone():
+    """The notebook API: each plot takes a history (and a step) and nothing from the workspace."""
+    import inspect
+
+    expected = {"plot_timeline": ["history"], "plot_latent_timeline": ["history"], "plot_influence": ["history"],
+                "plot_step": ["history", "step"], "plot_latent_step": ["history", "step"], "plot_diagnostics": ["history", "step"],
+                "plot_diagnostics_timeline": ["history"]}
+    for name, parameters in expected.items():
+        assert name in plots.__all__
+        assert list(inspect.signature(getattr(plots, name)).parameters) == parameters, name
+
+
+TWO_MOVING = """\
+title = "Two moving latents"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = { prior = 0.5 }
+b = { prior = 0.5 }
+
+[latents.u]
+prior = { alpha = 2.0, beta = 5.0 }
+volatility = 0.3
+drift = { a = 0.4 }
+
+[latents.v]
+prior = { alpha = 5.0, beta = 2.0 }
+volatility = 0.2
+drift = { b = -0.5 }
+"""
+
+
+def test_every_latent_panel_draws_its_own_band_up_to_the_last_step(make_workspace):
+    """Regression: with two latents and a forecast, the second panel's 90% band and mean used to run
+    flat to the forecast's horizon; each panel's band must follow q05/q95 and stop at the last step."""
+    from matplotlib.collections import PolyCollection
+
+    body = "id,summary,p_a,p_b,p_u_yes,p_u_no,p_v_yes,p_v_no\n"
+    files = {"2025-02-01.csv": body + "r1,x,0.7,0.4,0.8,0.3,,\n", "2025-03-10.csv": body + "r2,y,,,,,0.2,0.7\n"}
+    workspace = beliefs.load_workspace(make_workspace(files, scenario=TWO_MOVING))
+    history = beliefs.compute_history(workspace, engine="exact", draws=200, horizon_days=60)
+    fig = plots.plot_latent_timeline(history)
+    last_step = mdates.date2num(np.datetime64(history.dates[-1]))
+    for ax, name in zip(fig.axes[: len(history.latents)], history.latents, strict=True):
+        band = next(c for c in ax.collections if isinstance(c, PolyCollection))  # the posterior band is drawn first
+        x, y = band.get_paths()[0].vertices.T
+        assert x.max() == pytest.approx(last_step)
+        q05, q95 = (history.dataset[f"latent_{q}"].sel(latent=name).values for q in ("q05", "q95"))
+        np.testing.assert_allclose(np.sort(np.unique(y.round(12))), np.sort(np.unique(np.concatenate([q05, q95]).round(12))))
+        fan = [c for c in ax.collections if isinstance(c, PolyCollection)][1]
+        assert fan.get_paths()[0].vertices[:, 0].max() == pytest.approx(mdates.date2num(np.datetime64(history.forecast_dates[-1])))

@@ -136,8 +136,8 @@ def assert_same(first, second, steps: int | None = None, tolerance: float = TOLE
 # -- strategies ------------------------------------------------------------------------------------
 
 PROBABILITY = st.floats(0.01, 1.0).map(lambda x: round(x, 3))
-# Latent cells stay above 0: a 0 there in a later step currently breaks the exact engine
-# (see test_zero_latent_likelihood_in_a_later_step below).
+# Latent cells are drawn above 0 so that no generated row is impossible under every value of the
+# latent; a 0 in one of them is covered by test_zero_latent_likelihood_in_a_later_step below.
 LATENT_PROBABILITY = PROBABILITY
 RELIABILITY = st.one_of(st.none(), st.floats(0.0, 1.0).map(lambda x: round(x, 2)))
 

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from helpers import tree_digest
 from typer.testing import CliRunner
 
 import beliefs
@@ -134,7 +135,10 @@ def test_footer_names_versions_engine_seed_and_time(default_report, default_hist
     for package in ("beliefs", "pymc", "arviz", "xarray"):
         assert f"{package} " in text
     assert f"seed {default_history_exact.dataset.attrs['seed']}" in text
-    assert "exact" in text and "UTC" in text
+    settings = ", ".join(f"{k} {v}" for k, v in sorted(default_history_exact.settings.items()))
+    assert f"Engine exact ({settings}), seed {default_history_exact.seed}" in text and "UTC" in text
+    assert "computed exactly by the exact engine, with a forward filter" in text  # the default's latent moves: the filter ran
+    assert "one PyMC model of" not in text  # no claim that the filter sampled the PyMC model
     commit = subprocess.run(["git", "-C", str(Path(__file__).parents[1]), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     if commit:
         assert commit in text
@@ -237,8 +241,6 @@ def small_setup(make_workspace, tmp_path):
     return ws, history, tmp_path / "out"
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -248,7 +250,7 @@ def _leftovers(out: Path) -> list[str]:
 def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
     ws, history, out = small_setup
     write_report(ws, history, out)
-    before = _snapshot(out)
+    before = tree_digest(out)
 
     def interrupt(done, total):
         if done == 3:
@@ -256,18 +258,18 @@ def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
 
     with pytest.raises(KeyboardInterrupt):
         write_report(ws, history, out, on_progress=interrupt)
-    assert _snapshot(out) == before
+    assert tree_digest(out) == before
     assert _leftovers(out) == []
 
 
 def test_a_failing_write_leaves_the_previous_report_intact(small_setup):
     ws, history, out = small_setup
     write_report(ws, history, out)
-    before = _snapshot(out)
+    before = tree_digest(out)
     broken = beliefs.PosteriorHistory(history.dataset.drop_vars("latent_q95"))  # e.g. a history.nc from a foreign tool
     with pytest.raises(KeyError, match="latent_q95"):
         write_report(ws, broken, out)
-    assert _snapshot(out) == before
+    assert tree_digest(out) == before
     assert _leftovers(out) == []
 
 
@@ -296,7 +298,7 @@ def test_a_killed_report_command_leaves_the_previous_report_intact(default_copy,
     command = [sys.executable, "-c", "from beliefs.cli import main; main()", "report", str(default_copy), "--out", str(out)]
     first = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
-    before = _snapshot(out)
+    before = tree_digest(out)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 300
@@ -306,7 +308,7 @@ def test_a_killed_report_command_leaves_the_previous_report_intact(default_copy,
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=60)
-    assert _snapshot(out) == before
+    assert tree_digest(out) == before
 
 
 # -- the command -------------------------------------------------------------------------------

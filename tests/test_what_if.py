@@ -4,13 +4,12 @@ and equal to what adding those rows and updating gives."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import tree_digest
 from typer.testing import CliRunner
 
 import beliefs
@@ -29,9 +28,6 @@ CEASEFIRE = NewRow(
 SMALL = "r1,First,,0.9,,0.5,0.4,0.3,,\nr2,Second,,,,,,,0.6,0.3\n"
 
 
-def digest(root: Path) -> dict[str, str]:
-    """Every file under `root`, hidden ones included, with a hash of its bytes."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def assert_same_history(a: beliefs.PosteriorHistory, b: beliefs.PosteriorHistory) -> None:
@@ -43,10 +39,10 @@ def assert_same_history(a: beliefs.PosteriorHistory, b: beliefs.PosteriorHistory
 
 
 def test_what_if_writes_nothing(default_copy):
-    before = digest(default_copy)
+    before = tree_digest(default_copy)
     workspace = beliefs.load_workspace(default_copy)
     history = what_if(workspace, CEASEFIRE, engine="exact", seed=1)
-    assert digest(default_copy) == before
+    assert tree_digest(default_copy) == before
     assert not (default_copy / ".beliefs").exists()
     assert history.evidence_ids(history.n_steps - 1) == [CEASEFIRE.id]
 
@@ -90,7 +86,7 @@ def test_several_rows_on_an_existing_date_equal_adding_them(make_workspace, tmp_
 def test_preview_rows_are_validated_like_added_rows(make_workspace):
     root = make_workspace({"2025-02-01.csv": SMALL})
     workspace = beliefs.load_workspace(root)
-    before = digest(root)
+    before = tree_digest(root)
     with pytest.raises(beliefs.WorkspaceError) as raised:
         what_if(workspace, [{"id": "r1", "summary": "dup", "latents": {"w": (0.5, 0.5)}}, {"id": "x", "summary": "", "hypotheses": {"a": 2}}])
     found = {(p.path.name, p.line, p.message.split(";")[0]) for p in raised.value.problems}
@@ -98,7 +94,7 @@ def test_preview_rows_are_validated_like_added_rows(make_workspace):
     assert ("2025-02-02.csv", 3, "summary is blank") in found
     with pytest.raises(beliefs.WorkspaceError, match="on or before the prior date"):
         preview_workspace(workspace, {"id": "y", "summary": "s", "latents": {"w": (0.5, 0.4)}}, date="2024-12-01")
-    assert digest(root) == before
+    assert tree_digest(root) == before
 
 
 def test_preview_workspace_adds_the_rows_in_the_order_a_reload_would_give(make_workspace):
@@ -113,7 +109,7 @@ def test_preview_workspace_adds_the_rows_in_the_order_a_reload_would_give(make_w
 
 def test_cli_what_if_prints_now_and_the_preview_and_writes_nothing(make_workspace):
     root = make_workspace({"2025-02-01.csv": SMALL})
-    before = digest(root)
+    before = tree_digest(root)
     runner = CliRunner()
     flags = ["--summary", "A strong sign", "--p", "a=0.9", "--p", "b=0.1", "--p", "c=0.1", "--latent", "w=0.9,0.1"]
     table = runner.invoke(app, ["what-if", str(root), *flags], terminal_width=200)
@@ -127,4 +123,4 @@ def test_cli_what_if_prints_now_and_the_preview_and_writes_nothing(make_workspac
     assert json.loads(as_json.stdout)["steps"][-1]["evidence"] == ["what-if"]
     bad = runner.invoke(app, ["what-if", str(root), "--p", "a=0.9", "--date", "2024-01-01"])
     assert bad.exit_code == 2 and "on or before the prior date" in bad.stderr
-    assert digest(root) == before
+    assert tree_digest(root) == before

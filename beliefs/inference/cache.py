@@ -70,6 +70,7 @@ def matching_prefix(cached: list[str], current: list[str]) -> int:
 
 
 def cache_paths(root: Path, engine: str) -> tuple[Path, Path]:
+    """The cached netCDF history and its manifest for `engine` in the workspace at `root`."""
     folder = Path(root) / CACHE_DIR
     return folder / f"history-{engine}.nc", folder / f"manifest-{engine}.json"
 

@@ -44,7 +44,7 @@ def _log(values: np.ndarray) -> np.ndarray:
 
 
 def hypothesis_llr(likelihoods: np.ndarray) -> np.ndarray:
-    """log L_h - log mean_{k != h} L_k for an array (row, hypothesis) of likelihoods."""
+    """Log L_h - log mean_{k != h} L_k for an array (row, hypothesis) of likelihoods."""
     likelihoods = np.asarray(likelihoods, dtype=float)
     n = likelihoods.shape[-1]
     # The mean of the others, taken directly (not as (sum - L_h) / (n - 1)) so that equal likelihoods give exactly 0.

@@ -34,6 +34,7 @@ class LikelihoodTable:
 
     @property
     def n_rows(self) -> int:
+        """The number of evidence rows."""
         return len(self.row_ids)
 
     def included_up_to(self, step: int) -> np.ndarray:
@@ -42,12 +43,13 @@ class LikelihoodTable:
 
 
 def with_reliability(values: np.ndarray, reliability: float) -> np.ndarray:
-    """r L + (1 - r) mean(L): the likelihoods of a report that is noise with probability 1 - r."""
+    """R L + (1 - r) mean(L): the likelihoods of a report that is noise with probability 1 - r."""
     values = np.asarray(values, dtype=float)
     return reliability * values + (1.0 - reliability) * values.mean()
 
 
 def likelihood_table(workspace: Workspace) -> LikelihoodTable:
+    """Every row of `workspace` as likelihood arrays, reliability applied, with each row's step."""
     scenario = workspace.scenario
     hypotheses, latents = scenario.hypothesis_names, scenario.latent_names
     n = len(workspace.rows)

@@ -53,6 +53,8 @@ class Record:
 
 @dataclass(frozen=True)
 class CsvSyntaxError:
+    """Where and why a CSV text stops being valid CSV."""
+
     line: int
     column: int | None
     message: str

@@ -62,6 +62,7 @@ class EvidenceRow:
 
     @property
     def where(self) -> str:
+        """file:line of the row (or its id when it was never written to a file)."""
         return f"{self.path}:{self.line}" if self.path else self.id
 
 

@@ -32,11 +32,14 @@ class Hypothesis(_Strict):
 
 
 class BetaPrior(_Strict):
+    """A Beta(alpha, beta) prior of a latent's value at the prior date."""
+
     alpha: float = Field(gt=0, allow_inf_nan=False)
     beta: float = Field(gt=0, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
+        """Alpha / (alpha + beta)."""
         return self.alpha / (self.alpha + self.beta)
 
 
@@ -54,6 +57,7 @@ class Latent(_Strict):
 
     @property
     def time_varying(self) -> bool:
+        """Whether the latent moves over time (a volatility or a non-zero drift)."""
         return self.volatility > 0 or any(self.drift.values())
 
 
@@ -102,10 +106,12 @@ class Scenario(_Strict):
 
     @property
     def hypothesis_names(self) -> list[str]:
+        """Hypothesis names in the file's order."""
         return list(self.hypotheses)
 
     @property
     def latent_names(self) -> list[str]:
+        """Latent names in the file's order."""
         return list(self.latents)
 
     @property

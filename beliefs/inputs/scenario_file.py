@@ -57,7 +57,7 @@ _TOML_POSITION = re.compile(r"\s*\((?:at line (?P<line>\d+), column (?P<column>\
 
 
 def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Problem:
-    """tomllib's message with its line and column, and a hint for the common mistakes."""
+    """Tomllib's message with its line and column, and a hint for the common mistakes."""
     message = str(getattr(error, "msg", None) or error)
     line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
     position = _TOML_POSITION.search(message)

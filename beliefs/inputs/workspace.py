@@ -26,6 +26,7 @@ class Step:
 
     @property
     def evidence_ids(self) -> list[str]:
+        """The ids of the step's rows."""
         return [row.id for row in self.rows]
 
 
@@ -39,6 +40,7 @@ class Workspace:
 
     @property
     def steps(self) -> list[Step]:
+        """Step 0 (the prior) and one step per evidence date, in date order."""
         dates = sorted({row.date for row in self.rows})
         steps = [Step(0, self.scenario.prior_date, ())]
         for index, date in enumerate(dates, start=1):
@@ -46,10 +48,12 @@ class Workspace:
         return steps
 
     def step_of(self, row: EvidenceRow) -> int:
+        """The index of the step that `row` belongs to."""
         return next(step.index for step in self.steps if step.date == row.date)
 
     @property
     def evidence_dir(self) -> Path:
+        """The workspace's `evidence/` folder."""
         return self.root / EVIDENCE_DIR
 
 

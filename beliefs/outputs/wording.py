@@ -1,9 +1,9 @@
 """Standard estimative words for probabilities, so a report reads the same way every time.
 
 The scale is the one US intelligence analysts publish under (ICD 203, "Analytic Standards",
-2015). Each band is half-open, [low, high), except that the last one includes 1; values
-below 1% and above 99% keep the outermost words, since the words describe a judgement and
-a model's 0.3% is still "almost no chance".
+2015). Each band is half-open, [low, high), except that the last one includes 1; the first
+band starts at 0, so a model's 0.3% is still "almost no chance" and its 99.7% "almost
+certain": the words describe a judgement, not the model's last decimal.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Band:
 
     @property
     def range_text(self) -> str:
+        """The band as percentages, e.g. "20–45%"."""
         return f"{100 * self.low:.0f}–{100 * self.high:.0f}%"
 
 
@@ -63,7 +64,7 @@ def describe(probability: float) -> str:
 
 
 def scale_text() -> str:
-    """The scale in one line, for the report: "almost no chance 1–5%, very unlikely 5–20%, ..."."""
+    """The scale in one line, for the report: "almost no chance 0–5%, very unlikely 5–20%, ..."."""
     return ", ".join(f"{band.word} {band.range_text}" for band in SCALE)
 
 

@@ -36,11 +36,14 @@ class ExactEngine(Engine):
 
     @classmethod
     def settings_for(cls, *, draws: int, tune: int, chains: int) -> dict:
+        """Grid points per latent, and the draws kept for plots."""
         return {"grid_points": GRID_POINTS, "draws": draws, "chains": chains}
 
     @property
     def method(self) -> str:
+        """`filter` for moving latents, `grid` for constant ones, `closed form` without latents."""
         return self._method
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """See `Engine.posterior`."""
         return self._runner.posterior(included, step, seed)

@@ -75,6 +75,7 @@ class ForwardFilter:
                     self._log_evidence[t, h, j] = log_evidence
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """The posterior at `step`: P(H) from the filters' normalising constants, latents as mixtures over H."""
         if self._filtered is None:
             self._run_filters()
             self._filtered = True
@@ -96,7 +97,7 @@ class ForwardFilter:
         return StepPosterior(probability, samples, mean, q05, q95, chosen)
 
     def log_joint(self, included: np.ndarray, step: int) -> np.ndarray:
-        """log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
+        """Log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
         with the hypothesis rows. Its logsumexp is the log marginal likelihood of the rows."""
         if self._filtered is None:
             self._run_filters()

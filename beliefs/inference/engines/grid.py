@@ -48,6 +48,7 @@ class GridPosterior:
         return pytensor.function([batch], outputs, on_unused_input="ignore")
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """The posterior at `step`: P(H) from the model, each latent's grid density, exact draws."""
         self.model[INCLUDED].set_value(included)  # same shape every step: no need for pm.set_data's checks
         hypotheses = np.asarray(self._function(np.zeros((0, max(self._n_latents, 1))))[0])
         chains, draws = self.settings["chains"], self.settings["draws"]

@@ -39,6 +39,7 @@ class NutsEngine(Engine):
 
     @classmethod
     def settings_for(cls, *, draws: int, tune: int, chains: int) -> dict:
+        """Draws, tuning steps and chains of every sampling run."""
         return {"draws": draws, "tune": tune, "chains": chains}
 
     @classmethod
@@ -51,9 +52,11 @@ class NutsEngine(Engine):
 
     @property
     def method(self) -> str:
+        """`nuts`, or `closed form` when there is no latent to sample."""
         return "nuts" if self.spec.latents else "closed form"
 
     def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """The posterior at `step`, sampled; a step failing the checks is sampled once more, longer."""
         rng = np.random.default_rng(step_seed(seed, step))
         if self._compiled is None:
             return self._without_latents(included, rng)

@@ -29,14 +29,17 @@ NOT_BEARING = "#EDEDED"
 
 
 def colour(index: int) -> str:
+    """The Okabe–Ito colour of series `index`."""
     return OKABE_ITO[index % len(OKABE_ITO)]
 
 
 def marker(index: int) -> str:
+    """The marker of series `index`."""
     return MARKERS[index % len(MARKERS)]
 
 
 def wrap(text: str, width: int) -> str:
+    """`text` wrapped at `width` characters for a label."""
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
@@ -51,6 +54,7 @@ def figure_of(plot: Any) -> Figure:
 
 
 def date_axis(ax) -> None:
+    """Concise date ticks on the x axis."""
     locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -65,6 +69,7 @@ def step_dates(history: PosteriorHistory) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evidence_lines(ax, dates: np.ndarray) -> None:
+    """A thin grey vertical line at each evidence date (every step after the prior)."""
     for date in dates[1:]:
         ax.axvline(date, color=EVIDENCE_GREY, linewidth=0.7, zorder=0)
 

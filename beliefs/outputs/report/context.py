@@ -27,13 +27,16 @@ class FigureRef:
 
     @property
     def png(self) -> str:
+        """The PNG's path inside the report folder."""
         return f"figures/{self.stem}.png"
 
     @property
     def svg(self) -> str:
+        """The SVG's path inside the report folder."""
         return f"figures/{self.stem}.svg"
 
     def md_image(self) -> MdRaw:
+        """The figure as a Markdown image with its alt text."""
         return MdRaw(f"![{md_escape(self.alt)}]({self.png})")
 
 

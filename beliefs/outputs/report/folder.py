@@ -37,6 +37,7 @@ def git_state(root: Path) -> dict | None:
 
 
 def package_versions() -> dict[str, str]:
+    """The installed version of each package that shaped the numbers or figures."""
     found = {}
     for name in PACKAGES:
         try:
@@ -47,6 +48,7 @@ def package_versions() -> dict[str, str]:
 
 
 def umask() -> int:
+    """The process's file-creation mask (read without changing it)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -1,0 +1,32 @@
+"""Helpers shared by the tests: a digest of a file tree (to prove nothing was written) and the
+`beliefs` console script run as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BELIEFS = Path(sys.executable).with_name("beliefs")
+
+
+def tree_digest(root: Path, *, skip: tuple[str, ...] = (), folders: bool = False) -> dict[str, str]:
+    """Every file under `root` (hidden ones too) with a SHA-256 of its bytes; folders as "dir"
+    when `folders`; paths with a part in `skip` left out."""
+    digest = {}
+    for path in sorted(Path(root).rglob("*")):
+        if skip and any(part in skip for part in path.relative_to(root).parts):
+            continue
+        if path.is_file():
+            digest[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif folders and path.is_dir():
+            digest[str(path.relative_to(root))] = "dir"
+    return digest
+
+
+def run_beliefs(*args, cwd: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the installed `beliefs` command with plain, 100-column output."""
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    return subprocess.run([str(BELIEFS), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
