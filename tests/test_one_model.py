@@ -14,6 +14,7 @@ from scipy.special import logsumexp
 import beliefs
 from beliefs.inference.engines import REGISTRY, engine_class
 from beliefs.inference.engines.base import Engine
+from beliefs.inference.engines.exact import GRID_POINTS
 from beliefs.inference.engines.filter import ForwardFilter
 from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.model import INCLUDED, build_model
@@ -65,7 +66,7 @@ def test_filter_and_pymc_model_agree_on_a_drifting_latent(make_workspace):
     spec, model = _spec_and_model(make_workspace, volatility=0.0)
     z = np.linspace(-25, 25, 40001)
     from_model = _quadrature_log_marginal(model, {"w": z})
-    filtered = ForwardFilter(spec, grid_points=8001, draws=10, chains=1)
+    filtered = ForwardFilter(spec, grid_points=GRID_POINTS, draws=10, chains=1)
     from_filter = float(logsumexp(filtered.log_joint(np.ones(spec.table.n_rows), step=1)))
     assert from_filter == pytest.approx(from_model, abs=1e-7)
 
@@ -74,7 +75,7 @@ def test_filter_and_pymc_model_agree_on_a_random_walk(make_workspace):
     spec, model = _spec_and_model(make_workspace, volatility=0.6)
     assert "innovation" in model.named_vars  # the walk's one step is a free variable of the PyMC model
     from_model = _quadrature_log_marginal(model, {"w": np.linspace(-12, 10, 1101), "innovation": np.linspace(-8, 8, 801)})
-    filtered = ForwardFilter(spec, grid_points=8001, draws=10, chains=1)
+    filtered = ForwardFilter(spec, grid_points=GRID_POINTS, draws=10, chains=1)
     from_filter = float(logsumexp(filtered.log_joint(np.ones(spec.table.n_rows), step=1)))
     assert from_filter == pytest.approx(from_model, abs=1e-5)
 

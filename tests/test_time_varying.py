@@ -64,12 +64,13 @@ def test_constant_latent_gives_the_core_model(make_workspace):
     constant = moving_workspace(make_workspace, 0.0, 0.0, 0.0)
     assert not constant.scenario.time_varying
     core = beliefs.compute_history(constant, engine="exact")
+    from beliefs.inference.engines.exact import GRID_POINTS
     from beliefs.inference.engines.filter import ForwardFilter
     from beliefs.inference.likelihoods import likelihood_table
     from beliefs.inference.spec import ModelSpec
 
     table = likelihood_table(constant)
-    engine = ForwardFilter(ModelSpec.build(constant.scenario, table), grid_points=8001, draws=1000, chains=4)
+    engine = ForwardFilter(ModelSpec.build(constant.scenario, table), grid_points=GRID_POINTS, draws=1000, chains=4)
     for step in range(len(constant.steps)):
         result = engine.posterior(table.included_up_to(step), step, seed=0)
         np.testing.assert_allclose(result.hypothesis_probability, core.hypothesis_probability.sel(step=step).values, atol=1e-9)

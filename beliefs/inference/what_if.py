@@ -24,7 +24,20 @@ def what_if(
     """The posterior history with hypothetical `rows` added at `date`, without writing anything.
 
     Equals adding the rows with `add_evidence` and computing the history with the same
-    engine and seed. `options` (draws, tune, chains) go to `compute_history`.
+    engine and seed.
+
+    Parameters
+    ----------
+    workspace : Workspace
+    rows, date, file_words
+        As for `beliefs.preview_workspace`.
+    engine, seed, **options
+        As for `beliefs.compute_history` (draws, tune, chains, horizon_days).
+
+    Returns
+    -------
+    PosteriorHistory
+        The history of the previewed workspace.
     """
     preview = preview_workspace(workspace, rows, date=date, file_words=file_words)
     return compute_history(preview, engine=engine, seed=seed, **options)

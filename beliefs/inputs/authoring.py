@@ -78,6 +78,31 @@ def add_evidence(
     `WorkspaceError` with every problem (and writes nothing) when the row or the workspace
     is not valid. While another process holds the workspace's lock, it waits, and first
     calls `on_wait` (default: log a warning).
+
+    Parameters
+    ----------
+    root : path
+        The workspace folder.
+    date : str or datetime.date
+        The row's date (YYYY-MM-DD); it must come after the prior date.
+    id, summary, source, reliability, rationale
+        The row's cells; probabilities may be numbers or text ("0.3", "30%").
+    hypotheses : mapping, optional
+        P(observation | hypothesis) for every hypothesis, or None for a row on latents only.
+    latents : mapping, optional
+        (P(observation | high), P(observation | low)) by latent name.
+    file_words : str, optional
+        Words for a new file's name (`<date>-<words>.csv`).
+
+    Returns
+    -------
+    pathlib.Path
+        The file the row was appended to.
+
+    Examples
+    --------
+    >>> beliefs.add_evidence(".", date="2025-12-01", id="talks-resume", summary="Talks resume.",
+    ...                      hypotheses={"pressure": 0.3, "concede": 0.6, "walk_away": 0.1})  # doctest: +SKIP
     """
     row = NewRow(id, summary, source, reliability, rationale, hypotheses, latents)
     root = Path(root)
@@ -99,8 +124,22 @@ def preview_workspace(
 ) -> Workspace:
     """The workspace as it would be with `rows` added at `date`; nothing is written.
 
-    `date` defaults to the day after the last step. Rows are validated exactly as
-    `add_evidence` validates them.
+    Rows are validated exactly as `add_evidence` validates them.
+
+    Parameters
+    ----------
+    workspace : Workspace
+    rows : NewRow, mapping, or iterable of them
+        The hypothetical rows (a mapping has `NewRow`'s fields).
+    date : str or datetime.date, optional
+        Default: the day after the last step.
+    file_words : str, optional
+        As for `add_evidence`.
+
+    Returns
+    -------
+    Workspace
+        A copy with the rows added; the files on disk are untouched.
     """
     if date is None:
         date = workspace.steps[-1].date + dt.timedelta(days=1)

@@ -34,7 +34,22 @@ _HINTS = {
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file; raise `WorkspaceError` listing every problem."""
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The `scenario.toml` to read.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    WorkspaceError
+        Listing every problem, each at its line and column with a valid example.
+    """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:

@@ -58,7 +58,28 @@ class Workspace:
 
 
 def load_workspace(root: str | Path = ".") -> Workspace:
-    """Read and validate a workspace folder; raise `WorkspaceError` with every problem."""
+    """Read and validate a workspace folder.
+
+    Parameters
+    ----------
+    root : path
+        The folder that holds `scenario.toml` and `evidence/`.
+
+    Returns
+    -------
+    Workspace
+        The scenario and its rows ordered into dated steps.
+
+    Raises
+    ------
+    WorkspaceError
+        With every problem of every file at once; nothing is computed or written.
+
+    Examples
+    --------
+    >>> workspace = beliefs.load_workspace(".")  # doctest: +SKIP
+    >>> [step.date for step in workspace.steps][:2]  # doctest: +SKIP
+    """
     root = Path(root)
     if root.is_file():
         raise WorkspaceError([Problem(root, "is a file, not a workspace folder; give the folder that holds scenario.toml (e.g. its parent)")])
@@ -93,7 +114,25 @@ no  = {{ prior = 0.5, label = "It does not happen" }}
 
 
 def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
-    """Create a new, valid, empty workspace; refuse to overwrite an existing scenario."""
+    """Create a new, valid, empty workspace: a commented `scenario.toml` and `evidence/`.
+
+    Parameters
+    ----------
+    root : path
+        The folder to create (or an empty one).
+    today : datetime.date, optional
+        The template's prior date; default today.
+
+    Returns
+    -------
+    pathlib.Path
+        `root`.
+
+    Raises
+    ------
+    WorkspaceError
+        When `root` already holds a scenario (it is never overwritten).
+    """
     root = Path(root)
     scenario_path = root / SCENARIO_FILE
     if scenario_path.exists():
