@@ -28,6 +28,7 @@ def naive_history(root: Path, steps: int) -> list[dict]:
     import beliefs
     import beliefs.inference.model as model_module
     from beliefs.inference.likelihoods import likelihood_table
+    from beliefs.inference.spec import ModelSpec
 
     workspace = beliefs.load_workspace(root)
     included = getattr(model_module, "INCLUDED", "included")
@@ -38,7 +39,7 @@ def naive_history(root: Path, steps: int) -> list[dict]:
         start = time.perf_counter()
         seen = dataclasses.replace(workspace, rows=tuple(row for row in workspace.rows if row.date <= step.date))
         table = likelihood_table(seen)
-        model = model_module.build_model(seen.scenario, table)
+        model = model_module.build_model(ModelSpec.build(seen.scenario, table))
         with model:
             data = {included: np.ones(table.n_rows)}
             if current and current in model.named_vars:
