@@ -53,8 +53,18 @@ def check(workspace: WorkspaceArg = Path(".")) -> None:
         ws = load_workspace(workspace)
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"OK: {ws.scenario.title!r}: {len(ws.scenario.hypotheses)} hypotheses, {len(ws.scenario.latents)} latents, "
-              f"{len(ws.rows)} rows in {len(ws.steps) - 1} dated steps.", highlight=False)
+    for warning in ws.warnings:
+        err.print(f"[bold yellow]warning[/] {escape(str(warning))}", highlight=False, soft_wrap=True)
+    scenario = ws.scenario
+    groups = f", {_count(len(scenario.groups), 'group')}" if scenario.groups else ""
+    out.print(f"OK: {scenario.title!r}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
+              f"{groups}, {_count(len(ws.rows), 'row')} in {_count(len(ws.steps) - 1, 'dated step')}"
+              + (f"; {_count(len(ws.warnings), 'warning')} above." if ws.warnings else "."), highlight=False, soft_wrap=True)
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    """"1 latent", "2 latents": a count with its noun in the right number."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 @app.command()
@@ -154,6 +164,7 @@ RowReliability = Annotated[str | None, typer.Option("--reliability", help="How f
 RowRationale = Annotated[str, typer.Option("--rationale", help="Why the probabilities are what they are.")]
 RowP = Annotated[list[str] | None, typer.Option("--p", help="HYPOTHESIS=P: how likely the observation is if HYPOTHESIS is true; repeat for each.")]
 RowLatent = Annotated[list[str] | None, typer.Option("--latent", help="NAME=YES,NO: its likelihood if the latent is high (yes) and low (no).")]
+RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scenario.toml: rows that report one development.")]
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
 
 
@@ -195,6 +206,7 @@ def add(
     rationale: RowRationale = "",
     p: RowP = None,
     latent: RowLatent = None,
+    group: RowGroup = "",
     file_words: RowFileWords = None,
 ) -> None:
     """Append one evidence row to evidence/DATE.csv (created with its header if new); never changes existing lines."""
@@ -203,7 +215,7 @@ def add(
     hypotheses, latents = _row_flags(p, latent)
     try:
         path = add_evidence(workspace, date=date, id=id, summary=summary, source=source, reliability=reliability, rationale=rationale,
-                            hypotheses=hypotheses, latents=latents, file_words=file_words,
+                            hypotheses=hypotheses, latents=latents, group=group, file_words=file_words,
                             on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     except WorkspaceError as error:
         _fail(error)
@@ -221,6 +233,7 @@ def what_if(
     rationale: RowRationale = "",
     p: RowP = None,
     latent: RowLatent = None,
+    group: RowGroup = "",
     file_words: RowFileWords = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the previewed history as JSON instead of a table.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -235,7 +248,8 @@ def what_if(
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     hypotheses, latents = _row_flags(p, latent)
-    row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents)
+    row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
+                 group=group)
     try:
         ws = load_workspace(workspace)
         preview = preview_workspace(ws, row, date=date, file_words=file_words)

@@ -31,7 +31,7 @@ def naive_history(root: Path, steps: int) -> list[dict]:
     from beliefs.inference.spec import ModelSpec
 
     workspace = beliefs.load_workspace(root)
-    included = getattr(model_module, "INCLUDED", "included")
+    included = getattr(model_module, "ROW_WEIGHT", "row_weight")
     current = getattr(model_module, "CURRENT_STEP", None)
     probability = getattr(model_module, "HYPOTHESIS_PROBABILITY", "hypothesis_probability")
     results = []

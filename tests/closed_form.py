@@ -1,7 +1,9 @@
 """An independent closed-form posterior, written from the model's definition alone.
 
-Hypotheses: prior times the product of the rows' (reliability-mixed) likelihoods, normalised.
-Each latent: one-dimensional adaptive quadrature of Beta prior times the rows' likelihoods.
+Hypotheses: prior times the product of the rows' (reliability-mixed) likelihoods, each raised
+to its group weight, normalised. Each latent: one-dimensional adaptive quadrature of Beta prior
+times the rows' weighted likelihoods. A group of k rows seen by the step, with correlation rho,
+weighs each of them 1 / (1 + (k - 1) rho) (Kish's design effect); ungrouped rows weigh 1.
 Nothing here uses the package's model, engines or likelihood code.
 """
 
@@ -16,14 +18,22 @@ def _mix(values, reliability):
     return reliability * values + (1 - reliability) * values.mean()
 
 
-def hypothesis_posterior(workspace, step: int) -> np.ndarray:
+def _weight(workspace, row, step: int, ignore_groups: bool = False) -> float:
+    if row.group is None or ignore_groups:
+        return 1.0
+    date = workspace.steps[step].date
+    k = sum(1 for other in workspace.rows if other.group == row.group and other.date <= date)
+    return 1.0 / (1.0 + (k - 1) * workspace.scenario.groups[row.group].correlation)
+
+
+def hypothesis_posterior(workspace, step: int, ignore_groups: bool = False) -> np.ndarray:
     scenario = workspace.scenario
     names = scenario.hypothesis_names
     prior = np.array([scenario.hypotheses[h].prior for h in names], dtype=float)
     posterior = prior / prior.sum()
     for row in workspace.rows:
         if row.date <= workspace.steps[step].date and row.hypotheses is not None:
-            posterior = posterior * _mix([row.hypotheses[h] for h in names], row.reliability)
+            posterior = posterior * _mix([row.hypotheses[h] for h in names], row.reliability) ** _weight(workspace, row, step, ignore_groups)
     return posterior / posterior.sum()
 
 
@@ -36,15 +46,15 @@ def latent_posterior(workspace, step: int, name: str) -> dict[str, float]:
     prior = workspace.scenario.latents[name].prior
     a, b = prior.alpha, prior.beta
     pairs = [
-        _mix(row.latents[name], row.reliability)
+        (*_mix(row.latents[name], row.reliability), _weight(workspace, row, step))
         for row in workspace.rows
         if row.date <= workspace.steps[step].date and name in row.latents
     ]
     grid = np.linspace(0, 1, 1001)
-    scale = max(sum(np.log(w * y + (1 - w) * n) for y, n in pairs) for w in grid) if pairs else 0.0
+    scale = max(sum(k * np.log(w * y + (1 - w) * n) for y, n, k in pairs) for w in grid) if pairs else 0.0
 
     def likelihood(w):
-        return np.exp(sum(np.log(w * y + (1 - w) * n) for y, n in pairs) - scale)
+        return np.exp(sum(k * np.log(w * y + (1 - w) * n) for y, n, k in pairs) - scale)
 
     opts = dict(epsabs=0, epsrel=1e-12, limit=500)
     total = integrate.quad(likelihood, 0, 1, weight="alg", wvar=(a - 1, b - 1), **opts)[0]

@@ -5,10 +5,8 @@ every registered engine."""
 from __future__ import annotations
 
 import numpy as np
-import pytensor
-import pytensor.tensor as pt
 import pytest
-from pytensor.graph.replace import vectorize_graph
+from quadrature import log_marginal_by_quadrature
 from scipy.special import logsumexp
 
 import beliefs
@@ -17,7 +15,7 @@ from beliefs.inference.engines.base import Engine
 from beliefs.inference.engines.exact import GRID_POINTS
 from beliefs.inference.engines.filter import ForwardFilter
 from beliefs.inference.likelihoods import likelihood_table
-from beliefs.inference.model import INCLUDED, build_model
+from beliefs.inference.model import ROW_WEIGHT, build_model
 from beliefs.inference.spec import ModelSpec
 
 MOVING = """\
@@ -42,30 +40,14 @@ def _spec_and_model(make_workspace, volatility: float):
     table = likelihood_table(workspace)
     spec = ModelSpec.build(workspace.scenario, table)
     model = build_model(spec)
-    model[INCLUDED].set_value(np.ones(table.n_rows))
+    model[ROW_WEIGHT].set_value(np.ones(table.n_rows))
     return spec, model
-
-
-def _quadrature_log_marginal(model, axes: dict[str, np.ndarray]) -> float:
-    """log of the integral of exp(model log-density) over its unconstrained values, on a product grid."""
-    values = [model.rvs_to_values[model[name]] for name in axes]
-    mesh = np.meshgrid(*axes.values(), indexing="ij")
-    batches = {value: pt.tensor(f"{value.name}_batch", shape=(None, *value.type.shape)) for value in values}
-    logp = vectorize_graph(model.logp(jacobian=True), dict(batches.items()))
-    function = pytensor.function(list(batches.values()), logp)
-    points = [m.reshape(-1, *(1,) * value.ndim) for m, value in zip(mesh, values, strict=True)]
-    log_density = function(*points).reshape(mesh[0].shape)
-    for axis, grid in enumerate(axes.values()):  # trapezoid weights on each axis
-        weights = np.full(grid.size, grid[1] - grid[0])
-        weights[[0, -1]] /= 2
-        log_density = log_density + np.log(weights).reshape([-1 if k == axis else 1 for k in range(len(axes))])
-    return float(logsumexp(log_density))
 
 
 def test_filter_and_pymc_model_agree_on_a_drifting_latent(make_workspace):
     spec, model = _spec_and_model(make_workspace, volatility=0.0)
     z = np.linspace(-25, 25, 40001)
-    from_model = _quadrature_log_marginal(model, {"w": z})
+    from_model = log_marginal_by_quadrature(model, {"w": z})
     filtered = ForwardFilter(spec, grid_points=GRID_POINTS, draws=10, chains=1)
     from_filter = float(logsumexp(filtered.log_joint(np.ones(spec.table.n_rows), step=1)))
     assert from_filter == pytest.approx(from_model, abs=1e-7)
@@ -74,7 +56,7 @@ def test_filter_and_pymc_model_agree_on_a_drifting_latent(make_workspace):
 def test_filter_and_pymc_model_agree_on_a_random_walk(make_workspace):
     spec, model = _spec_and_model(make_workspace, volatility=0.6)
     assert "innovation" in model.named_vars  # the walk's one step is a free variable of the PyMC model
-    from_model = _quadrature_log_marginal(model, {"w": np.linspace(-12, 10, 1101), "innovation": np.linspace(-8, 8, 801)})
+    from_model = log_marginal_by_quadrature(model, {"w": np.linspace(-12, 10, 1101), "innovation": np.linspace(-8, 8, 801)})
     filtered = ForwardFilter(spec, grid_points=GRID_POINTS, draws=10, chains=1)
     from_filter = float(logsumexp(filtered.log_joint(np.ones(spec.table.n_rows), step=1)))
     assert from_filter == pytest.approx(from_model, abs=1e-5)

@@ -26,6 +26,7 @@ def assemble_history(
     settings: dict,
     seed: int,
     reused: xr.Dataset | None = None,
+    ungrouped: np.ndarray | None = None,
 ) -> PosteriorHistory:
     """The history of `workspace`: `reused` leading steps (from the cache) then `computed` ones.
 
@@ -39,6 +40,8 @@ def assemble_history(
         The run, recorded in the attrs.
     reused : xarray.Dataset, optional
         `PosteriorHistory.leading_steps` of a cached history whose steps are still valid.
+    ungrouped : ndarray, optional
+        P(H) after the last step with every row counted as independent (when rows are grouped).
     """
     scenario = workspace.scenario
     steps = workspace.steps
@@ -56,6 +59,9 @@ def assemble_history(
         latent=scenario.latent_names,
     )
     dataset = xr.merge([posterior, _rows_dataset(workspace, table)], compat="override", join="exact")
+    dataset["row_weight"] = (("step", "row"), np.stack([table.weights_at(s.index) for s in steps]).reshape(len(steps), table.n_rows))
+    if ungrouped is not None:
+        dataset["ungrouped_probability"] = (("hypothesis",), np.asarray(ungrouped, dtype=float))
     dataset.attrs = {
         "title": scenario.title,
         "engine": engine.name,
@@ -95,6 +101,7 @@ def _rows_dataset(workspace: Workspace, table: LikelihoodTable) -> xr.Dataset:
         "row_source": [r.source for r in rows],
         "row_rationale": [r.rationale for r in rows],
         "row_file": [r.path.name if r.path else "" for r in rows],
+        "row_group": [r.group or "" for r in rows],
     }
     data = {name: (("row",), np.array(values, dtype=object)) for name, values in text.items()}
     data["row_step"] = (("row",), np.asarray(table.row_step, dtype=int))

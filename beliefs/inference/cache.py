@@ -24,7 +24,7 @@ from beliefs.atomic import atomic_path
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 3  # 3: the history carries rows, influence, method and scenario
+FORMAT = 4  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, vers
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:
-        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents} for r in step.rows]
+        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents, "group": r.group} for r in step.rows]
         key = _digest({"previous": key, "date": step.date.isoformat(), "rows": rows})
         keys.append(key)
     return keys

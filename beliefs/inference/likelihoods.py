@@ -1,9 +1,15 @@
-"""Evidence rows as likelihood arrays, with each row's reliability already applied.
+"""Evidence rows as likelihood arrays, with each row's reliability already applied, and the
+weight each row carries at each step.
 
 Reliability r says the report carries information with probability r and is noise
 otherwise, so each likelihood L becomes r L + (1 - r) c, with c the mean of the row's values
 in the same block. That map is linear, so for a latent it is applied to p_yes and p_no
 alike, and L(w) = w p_yes + (1 - w) p_no keeps its form.
+
+Rows of one group report one development. At step t, with k of the group's rows dated on or
+before t and correlation rho, each of them counts with weight 1 / (1 + (k - 1) rho), Kish's
+design effect: its log-likelihood (every block) is multiplied by that weight. k identical
+rows with rho = 1 count as one; rho = 0 is independence; a row without a group has weight 1.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ class LikelihoodTable:
     latent_no: np.ndarray
     bears_on_hypotheses: np.ndarray
     months: np.ndarray  # (step,) months since the prior date, for latents that move over time
+    row_group: tuple[str | None, ...] = ()  # each row's group, None for none
+    group_correlation: dict[str, float] | None = None  # rho of each group
 
     @property
     def n_rows(self) -> int:
@@ -38,8 +46,24 @@ class LikelihoodTable:
         return len(self.row_ids)
 
     def included_up_to(self, step: int) -> np.ndarray:
-        """1.0 for the rows that the posterior at `step` conditions on, else 0.0."""
+        """1.0 for the rows that the posterior at `step` conditions on, else 0.0 (groups ignored)."""
         return (self.row_step <= step).astype(float)
+
+    def weights_at(self, step: int) -> np.ndarray:
+        """Each row's weight in the posterior at `step`: 0 for rows after it, the group's design
+        effect 1 / (1 + (k - 1) rho) for grouped rows, 1 otherwise."""
+        weights = self.included_up_to(step)
+        for group, rho in (self.group_correlation or {}).items():
+            members = np.array([g == group for g in self.row_group], dtype=bool) & (weights > 0)
+            k = int(members.sum())
+            if k:
+                weights[members] = 1.0 / (1.0 + (k - 1) * rho)
+        return weights
+
+    @property
+    def grouped(self) -> bool:
+        """Whether any row belongs to a group."""
+        return any(g is not None for g in self.row_group)
 
 
 def with_reliability(values: np.ndarray, reliability: float) -> np.ndarray:
@@ -73,6 +97,8 @@ def likelihood_table(workspace: Workspace) -> LikelihoodTable:
         latent_no=latent_no,
         bears_on_hypotheses=bears,
         months=np.array([(step.date - scenario.prior_date).days / DAYS_PER_MONTH for step in workspace.steps]),
+        row_group=tuple(row.group for row in workspace.rows),
+        group_correlation={name: group.correlation for name, group in scenario.groups.items()},
     )
 
 

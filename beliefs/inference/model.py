@@ -5,7 +5,8 @@ evaluates the same `ModelSpec` on a grid (tests check that both give the same ma
 likelihood). dt_t is the time between steps in months. A latent without drift and
 volatility is one constant w_j, independent of H. H is marginalised out (a `Potential` with `logsumexp`), so
 NUTS samples only continuous unknowns, and P(H | rows) is the `Deterministic` softmax, per
-draw. Which rows count (`included`) and, for moving latents, which step is "now"
+draw. Which rows count and how much (`row_weight`: 0 for rows after the step, a group's
+design effect for grouped rows, else 1) and, for moving latents, which step is "now"
 (`current_step`) are data, so one compiled model serves every step; a moving latent's path
 spans `path_length` steps (a power of two), so it also serves the next few added files.
 """
@@ -19,7 +20,7 @@ import pytensor.tensor as pt
 from beliefs.inference.likelihoods import path_length, path_months
 from beliefs.inference.spec import ModelSpec
 
-INCLUDED = "included"
+ROW_WEIGHT = "row_weight"
 CURRENT_STEP = "current_step"
 LATENT = "latent"
 LATENT_VALUE = "w"  # each latent's value at the prior date
@@ -28,7 +29,7 @@ HYPOTHESIS_PROBABILITY = "hypothesis_probability"
 
 
 def build_model(spec: ModelSpec) -> pm.Model:
-    """The PyMC model of `spec`, conditioned on no row yet (set `included` to add rows).
+    """The PyMC model of `spec`, conditioned on no row yet (set `row_weight` to add rows).
 
     Parameters
     ----------
@@ -38,7 +39,7 @@ def build_model(spec: ModelSpec) -> pm.Model:
     Returns
     -------
     pymc.Model
-        With data `included` (and `current_step` for moving latents), the Potential(s) of the
+        With data `row_weight` (and `current_step` for moving latents), the Potential(s) of the
         evidence and the Deterministic `hypothesis_probability`.
     """
     table = spec.table
@@ -51,18 +52,18 @@ def build_model(spec: ModelSpec) -> pm.Model:
     with np.errstate(divide="ignore"):
         hypothesis_loglik = np.log(table.hypothesis)
     with pm.Model(coords=coords) as model:
-        included = pm.Data(INCLUDED, np.zeros(table.n_rows), dims="row")
+        weights = pm.Data(ROW_WEIGHT, np.zeros(table.n_rows), dims="row")
         row_loglik = pm.Data("hypothesis_loglik", hypothesis_loglik, dims=("row", "hypothesis"))
-        counted = pt.switch(pt.gt(included[:, None], 0), row_loglik, 0.0)
+        counted = pt.switch(pt.gt(weights[:, None], 0), weights[:, None] * row_loglik, 0.0)  # 0 * log 0 would be NaN
         joint = log_prior + counted.sum(axis=0)
         if latents:
-            joint = joint + _latent_block(spec, included)
+            joint = joint + _latent_block(spec, weights)
         pm.Potential("evidence", pt.logsumexp(joint))
         pm.Deterministic(HYPOTHESIS_PROBABILITY, pt.special.softmax(joint), dims="hypothesis")
     return model
 
 
-def _latent_block(spec: ModelSpec, included):
+def _latent_block(spec: ModelSpec, weights):
     """Add the latents; return their log-likelihood per hypothesis (equal for all when uncoupled)."""
     table = spec.table
     w0 = pm.Beta(LATENT_VALUE, alpha=spec.alpha, beta=spec.beta, dims=LATENT)
@@ -74,7 +75,7 @@ def _latent_block(spec: ModelSpec, included):
         # the rows or steps, so a new file reuses the compiled function from PyTensor's disk cache.
         pm.Deterministic(LATENT_NOW, w0, dims=LATENT)
         loglik = pt.log(w0 * p_yes + (1.0 - w0) * p_no)
-        return _uncoupled_evidence(loglik, included)
+        return _uncoupled_evidence(loglik, weights)
     current = pm.Data(CURRENT_STEP, np.array(0, dtype="int64"))
     months = path_months(table.months)
     path = (pt.log(w0) - pt.log1p(-w0))[None, :] * pt.ones((len(months), 1))  # (step, latent)
@@ -90,15 +91,15 @@ def _latent_block(spec: ModelSpec, included):
         pm.Deterministic(LATENT_NOW, w[:, current, :], dims=("hypothesis", LATENT))
         w_rows = pt.tensordot(step_of_row, w, axes=[[1], [1]])  # (row, hypothesis, latent)
         loglik = pt.log(w_rows * p_yes[:, None, :] + (1.0 - w_rows) * p_no[:, None, :])
-        return pt.switch(pt.gt(included[:, None, None], 0), loglik, 0.0).sum(axis=(0, 2))
+        return pt.switch(pt.gt(weights[:, None, None], 0), weights[:, None, None] * loglik, 0.0).sum(axis=(0, 2))
     w = pm.math.sigmoid(path)
     pm.Deterministic(LATENT_NOW, w[current], dims=LATENT)
     w_rows = pt.dot(step_of_row, w)
     loglik = pt.log(w_rows * p_yes + (1.0 - w_rows) * p_no)
-    return _uncoupled_evidence(loglik, included)
+    return _uncoupled_evidence(loglik, weights)
 
 
-def _uncoupled_evidence(loglik, included) -> float:
-    """Add the included rows' latent log-likelihood (row, latent) as a Potential; nothing per hypothesis."""
-    pm.Potential("latent_evidence", pt.switch(pt.gt(included[:, None], 0), loglik, 0.0).sum())  # 0 * log 0 would be NaN
+def _uncoupled_evidence(loglik, weights) -> float:
+    """Add the rows' weighted latent log-likelihood (row, latent) as a Potential; nothing per hypothesis."""
+    pm.Potential("latent_evidence", pt.switch(pt.gt(weights[:, None], 0), weights[:, None] * loglik, 0.0).sum())  # 0 * log 0 would be NaN
     return 0.0

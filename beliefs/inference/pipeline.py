@@ -68,17 +68,20 @@ def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: 
     table = likelihood_table(workspace)
     steps = workspace.steps
     done = 0 if reused is None else min(reused.sizes["step"], len(steps))
-    computed = []
+    computed, ungrouped = [], None
     method = None if reused is None else reused.attrs.get("method")
     if done < len(steps):
         runner = kind(ModelSpec.build(workspace.scenario, table), settings)
         method = runner.method
         for step in steps[done:]:
-            computed.append(runner.posterior(table.included_up_to(step.index), step.index, seed))
+            computed.append(runner.posterior(table.weights_at(step.index), step.index, seed))
             if on_step:
                 on_step(step.index + 1, len(steps))
+        if table.grouped:  # what the answer would be with every row counted as independent
+            last = steps[-1].index
+            ungrouped = runner.posterior(table.included_up_to(last), last, seed).hypothesis_probability
     return assemble_history(workspace, table, computed, engine=kind, method=method, settings=settings, seed=seed,
-                            reused=None if reused is None else reused.isel(step=slice(0, done)))
+                            reused=None if reused is None else reused.isel(step=slice(0, done)), ungrouped=ungrouped)
 
 
 @dataclass

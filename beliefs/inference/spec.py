@@ -3,6 +3,7 @@
     H ~ Categorical(prior)        w_j,0 ~ Beta(alpha_j, beta_j)       z_j,t = logit(w_j,t)
     z_j,t = z_j,t-1 + drift_j[H] dt_t + volatility_j sqrt(dt_t) eps_j,t,   eps ~ Normal(0, 1)
     p(row | H, w) = L_H(row) * prod_j [w_j,t(row) p_yes_j(row) + (1 - w_j,t(row)) p_no_j(row)]
+    (each row's log-likelihood multiplied by its weight at the step: see `LikelihoodTable.weights_at`)
 
 `beliefs.inference.model` writes this as a PyMC model, the forward filter evaluates it on a
 grid, and the forecast walks it forward; all three read their prior, drift, volatility and
@@ -77,11 +78,11 @@ class ModelSpec:
         """Whether any latent changes over time (drift or volatility)."""
         return self.coupled or bool(np.any(self.volatility > 0))
 
-    def hypothesis_loglik(self, included: np.ndarray) -> np.ndarray:
-        """Sum over the included rows of log L_H(row), per hypothesis; rows left out add 0."""
-        with np.errstate(divide="ignore"):
+    def hypothesis_loglik(self, weights: np.ndarray) -> np.ndarray:
+        """Sum over the rows of weight x log L_H(row), per hypothesis; rows of weight 0 add 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_l = np.log(self.table.hypothesis)
-        return np.where(included[:, None] > 0, log_l, 0.0).sum(axis=0)
+            return np.where(weights[:, None] > 0, weights[:, None] * log_l, 0.0).sum(axis=0)
 
 
 def latent_dynamics(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:

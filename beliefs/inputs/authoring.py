@@ -46,6 +46,7 @@ class NewRow:
     rationale: str = ""
     hypotheses: Mapping[str, Cell] | None = None
     latents: Mapping[str, tuple[Cell, Cell]] | None = None
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def add_evidence(
     rationale: str = "",
     hypotheses: Mapping[str, Cell] | None = None,
     latents: Mapping[str, tuple[Cell, Cell]] | None = None,
+    group: str = "",
     file_words: str | None = None,
     on_wait: Callable[[], None] | None = None,
 ) -> Path:
@@ -91,6 +93,8 @@ def add_evidence(
         P(observation | hypothesis) for every hypothesis, or None for a row on latents only.
     latents : mapping, optional
         (P(observation | high), P(observation | low)) by latent name.
+    group : str, optional
+        The group (declared in `scenario.toml`) of rows reporting the same development.
     file_words : str, optional
         Words for a new file's name (`<date>-<words>.csv`).
 
@@ -104,7 +108,7 @@ def add_evidence(
     >>> beliefs.add_evidence(".", date="2025-12-01", id="talks-resume", summary="Talks resume.",
     ...                      hypotheses={"pressure": 0.3, "concede": 0.6, "walk_away": 0.1})  # doctest: +SKIP
     """
-    row = NewRow(id, summary, source, reliability, rationale, hypotheses, latents)
+    row = NewRow(id, summary, source, reliability, rationale, hypotheses, latents, group)
     root = Path(root)
     if not root.is_dir():
         load_workspace(root)  # raises the usual "workspace folder not found"
@@ -245,6 +249,8 @@ def _cells(row: NewRow, workspace: Workspace, target: Path, line: int) -> tuple[
     problems = []
     cells = {"id": _text(row.id), "summary": _text(row.summary), "source": _text(row.source), "reliability": _number(row.reliability)}
     cells["rationale"] = _text(row.rationale)
+    if row.group:
+        cells["group"] = _text(row.group)
     for name, value in (row.hypotheses or {}).items():
         if name not in scenario.hypotheses:
             problems.append(Problem(target, f"unknown hypothesis {name!r}; the scenario's hypotheses are {', '.join(scenario.hypothesis_names)}", line))

@@ -36,13 +36,14 @@ from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 EVIDENCE_DIR = "evidence"
 FILE_NAME = re.compile(r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<words>[^/\\]+))?\.csv$")
-BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale")
+BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group")
 REQUIRED_COLUMNS = ("id", "summary")
 NAME_FORMS = "YYYY-MM-DD.csv or YYYY-MM-DD-some-words.csv"
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
 _DATED = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9])")
 _STRICT_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 _EXAMPLE = "e.g. 0.35"
+GROUP_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class EvidenceRow:
     rationale: str = ""
     hypotheses: dict[str, float] | None = None
     latents: dict[str, tuple[float, float]] = field(default_factory=dict)
+    group: str | None = None
     path: Path | None = None
     line: int | None = None
 
@@ -67,8 +69,9 @@ class EvidenceRow:
 
 
 def header_for(scenario: Scenario) -> list[str]:
-    """The full column list of an evidence file for this scenario, in canonical order."""
-    columns = list(BASE_COLUMNS)
+    """The full column list of an evidence file for this scenario, in canonical order (`group`
+    only when the scenario declares groups)."""
+    columns = [c for c in BASE_COLUMNS if c != "group" or scenario.groups]
     columns += [f"p_{name}" for name in scenario.hypothesis_names]
     for name in scenario.latent_names:
         columns += [f"p_{name}_yes", f"p_{name}_no"]
@@ -303,7 +306,7 @@ class _FileParser:
             if len(columns) == 1 and separator in columns[0]:
                 self.problem(f"header is separated by {name}; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)", line, 1)
                 return None
-        full = header_for(self.scenario)
+        full = [*header_for(self.scenario), *(["group"] if not self.scenario.groups else [])]
         p_columns = [c for c in full if c.startswith("p_")]
         ok = True
         for index, name in enumerate(columns):
@@ -366,6 +369,7 @@ class _FileParser:
                     raise ValueError(f"{quoted(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
+        group = self.parse_group(cells.get("group", "").strip(), where.get("group"))
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
         latents = {}
         for latent in self.scenario.latent_names:
@@ -389,9 +393,22 @@ class _FileParser:
             rationale=cells.get("rationale", "").strip(),
             hypotheses={name.removeprefix("p_"): value for name, value in hypotheses.items()} if hypotheses else None,
             latents=latents,
+            group=group,
             path=self.path,
             line=record.line,
         )
+
+    def parse_group(self, name: str, at: tuple[int, int] | None) -> str | None:
+        """The row's group, which `scenario.toml` must declare; None for a blank cell."""
+        if not name:
+            return None
+        declared = list(self.scenario.groups)
+        if not re.fullmatch(GROUP_NAME, name):
+            self.problem(f"group {quoted(name)} is not a valid name; use letters, digits and _, starting with a letter", *at)
+        elif name not in declared:
+            self.problem(f"group {quoted(name)} is not declared in {SCENARIO_FILE}{did_you_mean(name, declared)}; "
+                         f"declare it there as [groups.{name}] with a label (and a correlation), or leave the cell blank", *at)
+        return name
 
     def parse_block(self, record, cells, where, names, probability) -> dict[str, float] | None:
         """The values of a block of p_ cells that are filled all or none; None when empty."""

@@ -61,13 +61,26 @@ class Latent(_Strict):
         return self.volatility > 0 or any(self.drift.values())
 
 
+class Group(_Strict):
+    """Evidence rows that report one development: counted together by their design effect.
+
+    With k of its rows seen and `correlation` rho, each row's log-likelihood is weighted by
+    1 / (1 + (k - 1) rho) (Kish's design effect): rho = 1 counts k identical rows as one,
+    rho = 0 counts them as independent.
+    """
+
+    label: str = ""
+    correlation: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
+
+
 class Scenario(_Strict):
-    """The question, its hypotheses with their priors, and the latent unknowns."""
+    """The question, its hypotheses with their priors, the latent unknowns and the evidence groups."""
 
     title: str = Field(min_length=1)
     prior_date: dt.date
     hypotheses: dict[Name, Hypothesis]
     latents: dict[Name, Latent] = {}
+    groups: dict[Name, Group] = {}
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:

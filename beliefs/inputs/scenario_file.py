@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from beliefs.errors import Problem, WorkspaceError, did_you_mean, shorten
-from beliefs.inputs.scenario import NAME_PATTERN, BetaPrior, Hypothesis, Latent, Scenario
+from beliefs.inputs.scenario import NAME_PATTERN, BetaPrior, Group, Hypothesis, Latent, Scenario
 
 SCENARIO_FILE = "scenario.toml"
 
@@ -30,6 +30,8 @@ _HINTS = {
     "drift": "a table of numbers by hypothesis, e.g. drift = { pressure = 0.1 }",
     "hypotheses": "a table of at least two hypotheses: a [hypotheses] line, then e.g. pressure = { prior = 0.2 }",
     "latents": "a table of latents, e.g. [latents.willingness] then prior = { alpha = 2.0, beta = 14.0 }",
+    "groups": 'a table of groups, e.g. [groups.plan_28] then label = "The 28-point plan"',
+    "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 
 
@@ -138,6 +140,8 @@ def _allowed_keys(parent: list[str]) -> list[str]:
         model = Hypothesis
     elif parent[:1] == ["latents"] and len(parent) == 2:
         model = Latent
+    elif parent[:1] == ["groups"] and len(parent) == 2:
+        model = Group
     elif parent[:1] == ["latents"] and len(parent) == 3:
         model = BetaPrior
     return list(model.model_fields)
@@ -167,6 +171,8 @@ def _hint(keys: list[str]) -> str | None:
         return f'a table, e.g. {shorten(keys[1])} = {{ prior = 0.3, label = "..." }}'
     if len(keys) == 2 and keys[0] == "latents":
         return f"a table, e.g. [latents.{shorten(keys[1])}] then prior = {{ alpha = 2.0, beta = 2.0 }}"
+    if len(keys) == 2 and keys[0] == "groups":
+        return f'a table, e.g. [groups.{shorten(keys[1])}] then label = "..." and correlation = 0.8'
     if len(keys) == 3 and keys[0] == "latents" and keys[2] == "prior":
         return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
     if len(keys) == 4 and keys[2] == "drift":
@@ -209,6 +215,14 @@ def _code(line: str) -> str:
             after_equals = c == "="
         out.append(c)
     return "".join(out)
+
+
+def locate_key(path: Path, keys: list[str]) -> tuple[int | None, int | None]:
+    """Line and column of the dotted key path `keys` in the scenario file at `path`."""
+    try:
+        return _locate(path.read_text(encoding="utf-8-sig"), keys)
+    except (OSError, UnicodeDecodeError):
+        return None, None
 
 
 def _locate(text: str, keys: list[str]) -> tuple[int | None, int | None]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
+from beliefs.inputs.groups import group_warnings
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
 
@@ -32,11 +33,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Workspace:
-    """A validated scenario with its evidence, ordered into dated steps."""
+    """A validated scenario with its evidence, ordered into dated steps.
+
+    `warnings` are things worth a look that are not errors (see `beliefs.inputs.groups`).
+    """
 
     root: Path
     scenario: Scenario
     rows: tuple[EvidenceRow, ...]
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def steps(self) -> list[Step]:
@@ -89,7 +94,8 @@ def load_workspace(root: str | Path = ".") -> Workspace:
     rows, problems = load_evidence(root / EVIDENCE_DIR, scenario)
     if problems:
         raise WorkspaceError(problems)
-    return Workspace(root=root, scenario=scenario, rows=tuple(rows))
+    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows)
+    return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings))
 
 
 TEMPLATE = '''\

@@ -10,10 +10,13 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
   `latent_q95`, `draw_hypothesis` (the H paired with each draw) and, for engines that have
   them, the diagnostics `rhat`, `ess_bulk`, `ess_tail`, `divergences`, `converged`, `attempts`;
 * per row: `row_step`, `row_date`, `row_summary`, `row_source`, `row_reliability`,
-  `row_rationale`, `row_file`, and its influence (`hypothesis_llr`, `latent_llr`,
+  `row_rationale`, `row_file`, `row_group` ("" for none), `row_weight` (per step and row: the
+  weight of its log-likelihood at that step, 0 before it is seen), and its influence (`hypothesis_llr`, `latent_llr`,
   `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
 * attrs: `title`, `engine`, `method`, `has_diagnostics`, `engine_settings`, `seed`,
-  `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name).
+  `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name);
+* when rows are grouped, `ungrouped_probability` (hypothesis): the last step's P(H) had every
+  row counted as independent.
 """
 
 from __future__ import annotations
@@ -141,6 +144,14 @@ class PosteriorHistory:
     def step_tree(self, step: int) -> xr.DataTree:
         """Step `step` as an ArviZ DataTree: its posterior, with step 0 as the prior."""
         return xr.DataTree.from_dict({"posterior": self.latent_posterior(step), "prior": self.latent_posterior(0)})
+
+    # -- groups --------------------------------------------------------------------------
+    @property
+    def ungrouped_probability(self) -> dict[str, float] | None:
+        """The last step's P(H) had every row been counted as independent; None without groups."""
+        if "ungrouped_probability" not in self.dataset:
+            return None
+        return {h: float(self.dataset["ungrouped_probability"].sel(hypothesis=h)) for h in self.hypotheses}
 
     # -- diagnostics ---------------------------------------------------------------------
     @property

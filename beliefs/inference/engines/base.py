@@ -71,13 +71,14 @@ class Engine(ABC):
         """How the numbers are computed, one of `METHODS`: the report's method text says so."""
 
     @abstractmethod
-    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
-        """The posterior after the rows marked 1.0 in `included`, at `step`.
+    def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """The posterior at `step`, each row's log-likelihood multiplied by its weight.
 
         Parameters
         ----------
-        included : ndarray, shape (row,)
-            1.0 for the rows seen by this step, else 0.0.
+        weights : ndarray, shape (row,)
+            `LikelihoodTable.weights_at(step)`: 0 for rows after the step, a group's design
+            effect for grouped rows, 1 otherwise.
         step : int
             The step's index (0 is the prior); moving latents are read at its date.
         seed : int

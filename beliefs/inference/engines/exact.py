@@ -44,6 +44,6 @@ class ExactEngine(Engine):
         """`filter` for moving latents, `grid` for constant ones, `closed form` without latents."""
         return self._method
 
-    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+    def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """See `Engine.posterior`."""
-        return self._runner.posterior(included, step, seed)
+        return self._runner.posterior(weights, step, seed)

@@ -37,7 +37,7 @@ class ForwardFilter:
         self.hypotheses = spec.hypotheses
         self.drift = spec.drift
         self.grids = [self._grid(a, b) for a, b in zip(spec.alpha, spec.beta, strict=True)]
-        self._filtered = None  # (step, hypothesis, latent) densities and log-evidence, computed once
+        self._density = None  # (step, hypothesis, latent, grid), filtered as far as `_done`
 
     def _grid(self, a: float, b: float) -> np.ndarray:
         """A grid fixed by the prior alone, so that adding later steps never changes earlier ones.
@@ -49,37 +49,54 @@ class ForwardFilter:
         high = -_logit(beta_distribution.ppf(TAIL, b, a))  # 1 - w ~ Beta(b, a): no rounding to 1
         return np.linspace(min(low - 1.0, -LOGIT_SPAN), max(high + 1.0, LOGIT_SPAN), self.settings["grid_points"])
 
-    def _run_filters(self) -> None:
-        """Filter every (hypothesis, latent) pair through all steps once: milliseconds each."""
+    def _filter_to(self, weights: np.ndarray, step: int) -> None:
+        """Filter every (hypothesis, latent) pair up to `step` with the rows' `weights`.
+
+        The densities of earlier calls are kept and only the steps from the first one whose
+        rows now weigh differently are filtered again: when a later row joins a group, the
+        earlier rows of the group weigh less from then on, so the filter restarts at the
+        group's first step; without groups each step is filtered once (milliseconds).
+        """
         n_steps, H, J = len(self.table.months), len(self.hypotheses), len(self.spec.latents)
-        self._density = np.zeros((n_steps, H, J, self.settings["grid_points"]))
-        self._log_evidence = np.zeros((n_steps, H, J))
+        if self._density is None:
+            self._density = np.zeros((n_steps, H, J, self.settings["grid_points"]))
+            self._log_evidence = np.zeros((n_steps, H, J))
+            self._used = np.full(self.table.n_rows, np.nan)  # the weight each row was filtered with
+            self._done = -1  # the last step whose densities are current
+        row_step = self.table.row_step
+        changed = (row_step <= min(step, self._done)) & (self._used != weights)
+        start = min(int(row_step[changed].min()) if changed.any() else n_steps, self._done + 1)
+        for t in range(start, step + 1):
+            self._advance(t, weights)
+        self._used[row_step <= step] = weights[row_step <= step]
+        self._done = step
+
+    def _advance(self, t: int, weights: np.ndarray) -> None:
+        """One filter step: predict from step t - 1 (the prior at t = 0), then update with the
+        rows of step t, each likelihood raised to the row's weight."""
         for j, volatility in enumerate(self.spec.volatility):
             grid = self.grids[j]
-            spacing = grid[1] - grid[0]
-            log_prior = logit_beta_logpdf(grid, self.spec.alpha[j], self.spec.beta[j])
-            for h in range(H):
-                density, log_evidence = np.exp(log_prior), 0.0
-                for t in range(n_steps):
-                    if t > 0 and volatility > 0:
+            bears = ~((self.table.latent_yes[:, j] == 1) & (self.table.latent_no[:, j] == 1))
+            rows = np.flatnonzero((self.table.row_step == t) & bears & (weights > 0))
+            for h in range(len(self.hypotheses)):
+                if t == 0:
+                    density, log_evidence = np.exp(logit_beta_logpdf(grid, self.spec.alpha[j], self.spec.beta[j])), 0.0
+                else:
+                    density, log_evidence = self._density[t - 1, h, j], self._log_evidence[t - 1, h, j]
+                    if volatility > 0:
                         sd = volatility * np.sqrt(self.table.months[t] - self.table.months[t - 1])
-                        density = _gaussian_blur(density, sd, spacing)
-                    rows = np.flatnonzero((self.table.row_step == t) & ~((self.table.latent_yes[:, j] == 1) & (self.table.latent_no[:, j] == 1)))
-                    if rows.size:
-                        w = expit(grid + self.drift[h, j] * self.table.months[t])
-                        density = density * np.prod(row_latent_likelihood(w[:, None], self.table.latent_yes[rows, j], self.table.latent_no[rows, j]), axis=1)
-                    mass = np.trapezoid(density, grid)
-                    log_evidence += np.log(mass)
-                    density = density / mass
-                    self._density[t, h, j] = density
-                    self._log_evidence[t, h, j] = log_evidence
+                        density = _gaussian_blur(density, sd, grid[1] - grid[0])
+                if rows.size:
+                    w = expit(grid + self.drift[h, j] * self.table.months[t])
+                    likelihood = row_latent_likelihood(w[:, None], self.table.latent_yes[rows, j], self.table.latent_no[rows, j])
+                    density = density * np.prod(likelihood ** weights[rows], axis=1)
+                mass = np.trapezoid(density, grid)
+                self._density[t, h, j] = density / mass
+                self._log_evidence[t, h, j] = log_evidence + np.log(mass)
 
-    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+    def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """The posterior at `step`: P(H) from the filters' normalising constants, latents as mixtures over H."""
-        if self._filtered is None:
-            self._run_filters()
-            self._filtered = True
-        joint = self.log_joint(included, step)
+        joint = self.log_joint(weights, step)
         probability = np.exp(joint - logsumexp(joint))
         chains, draws = self.settings["chains"], self.settings["draws"]
         rng = np.random.default_rng(step_seed(seed, step))
@@ -96,13 +113,11 @@ class ForwardFilter:
                 samples[picked, j] = component.quantile(uniform[picked])
         return StepPosterior(probability, samples, mean, q05, q95, chosen)
 
-    def log_joint(self, included: np.ndarray, step: int) -> np.ndarray:
+    def log_joint(self, weights: np.ndarray, step: int) -> np.ndarray:
         """Log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
         with the hypothesis rows. Its logsumexp is the log marginal likelihood of the rows."""
-        if self._filtered is None:
-            self._run_filters()
-            self._filtered = True
-        return self.spec.log_prior + self.spec.hypothesis_loglik(included) + self._log_evidence[step].sum(axis=1)
+        self._filter_to(weights, step)
+        return self.spec.log_prior + self.spec.hypothesis_loglik(weights) + self._log_evidence[step].sum(axis=1)
 
     def _component(self, step: int, h: int, j: int) -> _Component:
         z = self.grids[j] + self.drift[h, j] * self.table.months[step]

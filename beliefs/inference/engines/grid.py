@@ -3,7 +3,7 @@ PyMC model's own compiled log-density.
 
 With constant latents (no drift, no volatility) the latents are independent of each other and of H given the rows, so each
 latent's posterior is one-dimensional. The grid runs over logit(w), where the model's
-log-density (Jacobian included) is smooth and decays at both ends, so the trapezoid rule
+log-density (Jacobian weights) is smooth and decays at both ends, so the trapezoid rule
 converges fast for moments and Simpson's rule gives the CDF; the grid's range is found from the density itself, so heavy tails of
 Beta priors with alpha or beta below 1 are covered. Draws for plots are exact inverse-CDF
 draws from the same grid.
@@ -21,7 +21,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.special import expit
 
 from beliefs.inference.engines.base import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
-from beliefs.inference.model import HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_VALUE, build_model
+from beliefs.inference.model import HYPOTHESIS_PROBABILITY, LATENT_VALUE, ROW_WEIGHT, build_model
 from beliefs.inference.spec import ModelSpec
 
 COARSE = np.linspace(-700.0, 700.0, 5601)  # logit range that float64 can still tell from 0 and 1
@@ -47,9 +47,9 @@ class GridPosterior:
             outputs.append(vectorize_graph(self.model.logp(jacobian=True), {value: batch}))
         return pytensor.function([batch], outputs, on_unused_input="ignore")
 
-    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+    def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """The posterior at `step`: P(H) from the model, each latent's grid density, exact draws."""
-        self.model[INCLUDED].set_value(included)  # same shape every step: no need for pm.set_data's checks
+        self.model[ROW_WEIGHT].set_value(weights)  # same shape every step: no need for pm.set_data's checks
         hypotheses = np.asarray(self._function(np.zeros((0, max(self._n_latents, 1))))[0])
         chains, draws = self.settings["chains"], self.settings["draws"]
         rng = np.random.default_rng(step_seed(seed, step))

@@ -1,6 +1,6 @@
 """NUTS engine: nutpie samples the model once compiled, re-using it for every step.
 
-Compiling costs seconds; swapping the `included` mask with `with_data` costs nothing, so a
+Compiling costs seconds; swapping the `weights` mask with `with_data` costs nothing, so a
 whole history costs one compile plus one short sampling run per step. A step whose chains
 do not pass the convergence checks is sampled once more with longer tuning and twice the
 draws (thinned back to the history's size); if it still fails, it is marked unconverged.
@@ -12,7 +12,7 @@ import numpy as np
 
 from beliefs.inference.engines.base import QUANTILES, Engine, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
 from beliefs.inference.likelihoods import path_length
-from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, INCLUDED, LATENT_NOW
+from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, LATENT_NOW, ROW_WEIGHT
 from beliefs.inference.spec import ModelSpec
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 
@@ -55,12 +55,12 @@ class NutsEngine(Engine):
         """`nuts`, or `closed form` when there is no latent to sample."""
         return "nuts" if self.spec.latents else "closed form"
 
-    def posterior(self, included: np.ndarray, step: int, seed: int) -> StepPosterior:
+    def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """The posterior at `step`, sampled; a step failing the checks is sampled once more, longer."""
         rng = np.random.default_rng(step_seed(seed, step))
         if self._compiled is None:
-            return self._without_latents(included, rng)
-        data = {INCLUDED: included}
+            return self._without_latents(weights, rng)
+        data = {ROW_WEIGHT: weights}
         if CURRENT_STEP in self.model.named_vars:  # only moving latents need to know which step is "now"
             data[CURRENT_STEP] = np.array(step, dtype="int64")
         compiled = self._compiled.with_data(**data)
@@ -98,11 +98,11 @@ class NutsEngine(Engine):
             mean, q05, q95 = summarise_draws(draws)
         return StepPosterior(per_draw.mean(axis=(0, 1)), draws, mean, q05, q95, chosen, _diagnostics(draws, trace))
 
-    def _without_latents(self, included: np.ndarray, rng: np.random.Generator) -> StepPosterior:
+    def _without_latents(self, weights: np.ndarray, rng: np.random.Generator) -> StepPosterior:
         """Nothing to sample: P(H | rows) is the model's deterministic, evaluated directly."""
         import pymc as pm
 
-        pm.set_data({INCLUDED: included}, model=self.model)
+        pm.set_data({ROW_WEIGHT: weights}, model=self.model)
         probability = np.asarray(self._hypothesis_probability())
         chains, draws = self.settings["chains"], self.settings["draws"]
         chosen = sample_hypotheses(np.broadcast_to(probability, (chains, draws, probability.size)), rng)
