@@ -39,15 +39,22 @@ def plot_influence(history: PosteriorHistory) -> Figure:
     influence = history.dataset
     dates = [str(d)[:10] for d in influence["row_date"].values]
     names = [str(r) for r in influence["row"].values]
-    row_labels = [f"{d}  {r}" for d, r in zip(dates, names, strict=True)]
+    row_labels = [f"{d}  {r}" + _group_tag(influence, i) for i, (d, r) in enumerate(zip(dates, names, strict=True))]
     height = 1.9 + 0.24 * max(len(names), 3)
     fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
     _llr_matrix(ax, history, influence, row_labels, vmax=_llr_limit(influence), with_step_breaks=True, fontsize=7.5)
     ax.set_title("How far each row moved each hypothesis and latent (log likelihood ratio, after reliability)", fontsize=10, loc="left")
     fig.supxlabel("Blue favours the hypothesis or raises the latent; vermillion counts against it or lowers it; "
-                  "grey: the row does not bear on it. ±0.69 = twice as likely.", fontsize=8, color="#444444", x=0.01, ha="left")
+                  "grey: the row does not bear on it. ±0.69 = twice as likely. [group ×w]: the row's group and the weight "
+                  "of its log likelihood now.", fontsize=8, color="#444444", x=0.01, ha="left")
     return fig
+
+
+def _group_tag(ds: xr.Dataset, i: int) -> str:
+    """"  [plan_28 ×0.33]": a grouped row's group and its weight after the last step."""
+    group = str(ds["row_group"].values[i]) if "row_group" in ds else ""
+    return f"  [{group} ×{float(ds['row_weight'].values[-1, i]):.2f}]" if group else ""
 
 
 def _llr_limit(influence: xr.Dataset) -> float:

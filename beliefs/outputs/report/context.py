@@ -109,6 +109,15 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         return out
 
     anchors = row_anchors(row_ids)
+    groups = scenario.groups
+
+    def group_of(i: int) -> dict | None:
+        name = str(ds["row_group"].values[i])
+        if not name:
+            return None
+        weights = ds["row_weight"].isel(row=i).values
+        return {"name": name, "label": groups[name].label or name, "correlation": f"{groups[name].correlation:g}",
+                "weight_then": f"{weights[row_step[i]]:.2f}", "weight_now": f"{weights[-1]:.2f}"}
 
     def evidence(k: int) -> list[dict]:
         rows = []
@@ -119,7 +128,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
             rows.append({
                 "id": row_id, "anchor": anchors[row_id], "summary": str(one["row_summary"].values), "source": source, "url": safe_url(source),
                 "reliability": f"{float(one['row_reliability']):g}", "rationale": str(one["row_rationale"].values),
-                "file": str(one["row_file"].values), "effects": effects(row_id),
+                "file": str(one["row_file"].values), "effects": effects(row_id), "group": group_of(i),
                 "strongest": effect_sentence(*strongest, labels) if strongest else "moves nothing",
             })
         return rows
@@ -195,10 +204,25 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "nuts": nuts,
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
         "latest_unconverged": last in history.unconverged_steps,
+        "grouping": _grouping(history),
         "max_rhat": MAX_RHAT,
         "min_ess": MIN_ESS,
         **provenance,
     }
+
+
+def _grouping(history: PosteriorHistory) -> dict | None:
+    """How far the answer would move if every row were counted as independent (None without groups)."""
+    ungrouped = history.ungrouped_probability
+    if ungrouped is None:
+        return None
+    now = history.hypothesis_probability.isel(step=-1)
+    items = [{"label": history.labels[h], "now": percent(float(now.sel(hypothesis=h))), "ungrouped": percent(ungrouped[h])}
+             for h in history.hypotheses]
+    shift = max(abs(float(now.sel(hypothesis=h)) - ungrouped[h]) for h in history.hypotheses)
+    groups = sorted({str(g) for g in history.dataset["row_group"].values if str(g)})
+    return {"items": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
+            "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
 
 
 def _moving(latent) -> bool:
