@@ -24,7 +24,8 @@ from conftest import HEADER
 from helpers import run_beliefs
 
 import beliefs
-from beliefs.inputs.evidence import date_of_file, header_for
+from beliefs.inputs.evidence import header_for
+from beliefs.inputs.file_names import date_of_file
 
 ROW = "r1,Talks stall,Reuters,0.9,why,0.5,0.4,0.3,0.2,0.1\n"
 

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 import beliefs
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inputs.csv_text import read_records, scan_cells
-from beliefs.inputs.evidence import date_of_file, file_name_problem, parse_evidence_file, parse_probability
+from beliefs.inputs.evidence import parse_evidence_file, parse_probability
+from beliefs.inputs.file_names import date_of_file, file_name_problem
 from beliefs.inputs.scenario_file import load_scenario
 
 SCENARIO_OBJECT = tomllib.loads(SCENARIO)

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from beliefs.atomic import atomic_path, workspace_lock
 from beliefs.errors import Problem, WorkspaceError
-from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, date_of_file, header_for, load_evidence
+from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, header_for, load_evidence
+from beliefs.inputs.file_names import date_of_file
 from beliefs.inputs.workspace import Workspace, load_workspace
 
 log = logging.getLogger("beliefs")

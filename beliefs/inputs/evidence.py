@@ -31,17 +31,14 @@ from pathlib import Path
 
 from beliefs.errors import Problem, did_you_mean, printable, quoted
 from beliefs.inputs.csv_text import Record, read_csv_text, read_records
+from beliefs.inputs.file_names import DATED, NAME_FORMS, date_of_file, file_name_problem
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 EVIDENCE_DIR = "evidence"
-FILE_NAME = re.compile(r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(?P<words>[^/\\]+))?\.csv$")
 BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group")
 REQUIRED_COLUMNS = ("id", "summary")
-NAME_FORMS = "YYYY-MM-DD.csv or YYYY-MM-DD-some-words.csv"
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
-_DATED = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9])")
-_STRICT_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 _EXAMPLE = "e.g. 0.35"
 GROUP_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
@@ -76,39 +73,6 @@ def header_for(scenario: Scenario) -> list[str]:
     for name in scenario.latent_names:
         columns += [f"p_{name}_yes", f"p_{name}_no"]
     return columns
-
-
-def date_of_file(path: Path) -> dt.date | None:
-    """The step date encoded in an evidence file's name, or None when the name is not valid."""
-    match = FILE_NAME.match(path.name)
-    if not match:
-        return None
-    try:
-        return dt.date.fromisoformat(match["date"])
-    except ValueError:
-        return None
-
-
-def file_name_problem(name: str) -> str | None:
-    """Why `name` is not a valid evidence file name (what would be valid), or None if it is."""
-    match = FILE_NAME.match(name)
-    if match:
-        try:
-            dt.date.fromisoformat(match["date"])
-        except ValueError as error:
-            return f"{match['date']} in the file name is not a real date ({error}); name the file {NAME_FORMS} with a real date"
-        return None
-    strict = _STRICT_DATE.match(name)
-    if strict:
-        rest = name[strict.end():]
-        if rest.lower().endswith(".csv") and not rest.endswith(".csv"):
-            return f"the extension must be lower-case .csv: rename the file {printable(name[: -len('.csv')])[:60]}.csv"
-        if rest == "-.csv":
-            return f"no words after the hyphen; name the file {NAME_FORMS}"
-        return f"after the date, join words with hyphens: {NAME_FORMS}, e.g. {strict.group()}-sumy-strike.csv"
-    if _DATED.match(name):
-        return f"write the date with a 4-digit year and 2-digit month and day: {NAME_FORMS}, e.g. 2025-05-01.csv"
-    return f"file name must start with the step's date: {NAME_FORMS}, e.g. 2025-04-14-sumy-strike.csv"
 
 
 def parse_probability(text: str) -> float:
@@ -164,7 +128,7 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
             continue
         suffix = path.suffix.lower()
         if suffix != ".csv":
-            if suffix in SPREADSHEET_SUFFIXES and _DATED.match(name):
+            if suffix in SPREADSHEET_SUFFIXES and DATED.match(name):
                 problems.append(Problem(path, f"is a {suffix} file, which beliefs does not read; save it as CSV UTF-8 (comma-separated) with a .csv name"))
             continue
         if name.casefold() in folded:

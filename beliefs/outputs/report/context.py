@@ -221,7 +221,7 @@ def _grouping(history: PosteriorHistory) -> dict | None:
              for h in history.hypotheses]
     shift = max(abs(float(now.sel(hypothesis=h)) - ungrouped[h]) for h in history.hypotheses)
     groups = sorted({str(g) for g in history.dataset["row_group"].values if str(g)})
-    return {"items": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
+    return {"answers": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
             "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
 
 
