@@ -44,10 +44,10 @@ def plot_influence(history: PosteriorHistory) -> Figure:
     fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
     _llr_matrix(ax, history, influence, row_labels, vmax=_llr_limit(influence), with_step_breaks=True, fontsize=7.5)
-    ax.set_title("How far each row moved each hypothesis and latent (log likelihood ratio, after reliability)", fontsize=10, loc="left")
-    fig.supxlabel("Blue favours the hypothesis or raises the latent; vermillion counts against it or lowers it; "
-                  "grey: the row does not bear on it. ±0.69 = twice as likely. [group ×w]: the row's group and the weight "
-                  "of its log likelihood now.", fontsize=8, color="#444444", x=0.01, ha="left")
+    fig.suptitle("How far each row moved each hypothesis and latent (log likelihood ratio, after reliability)", fontsize=10, x=0.01, ha="left")
+    fig.supxlabel(wrap("Blue favours the hypothesis or raises the latent; vermillion counts against it or lowers it; "
+                       "grey: the row does not bear on it. ±0.69 = twice as likely. [group ×w]: the row's group and the weight "
+                       "of its log likelihood now.", 150), fontsize=8, color="#444444", x=0.01, ha="left")
     return fig
 
 
