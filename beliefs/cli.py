@@ -334,6 +334,52 @@ def report(
     out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)
 
 
+@app.command()
+def score(
+    workspaces: Annotated[list[Path], typer.Argument(help="One or more workspace folders; unresolved ones are listed and skipped.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed of the histories scored.")] = 0,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Also write a portfolio page (scores, calibration diagram) to this folder.")] = None,
+) -> None:
+    """Score resolved questions: Brier and log scores of every step, time-weighted, against the prior
+    and a uniform forecast; over all of them, calibration and the Murphy decomposition."""
+    from beliefs.inference.pipeline import update_history
+    from beliefs.results.scoring import score_report
+    from beliefs.results.summary import summary_json
+
+    histories = []
+    for folder in workspaces:
+        if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
+            err.print(f"note: skipped {folder}: a file, not a workspace folder", highlight=False)
+            continue
+        try:
+            ws = load_workspace(folder)
+        except WorkspaceError as error:
+            _fail(error)
+        histories.append((str(folder), update_history(ws, seed=seed).history))
+    report = score_report(histories)
+    if out_dir is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from beliefs import __version__
+        from beliefs.outputs.portfolio import write_portfolio
+
+        try:
+            folder = write_portfolio(report, out_dir, version=__version__)
+        except WorkspaceError as error:
+            _fail(error)
+        err.print(f"Wrote the portfolio page to {folder / 'index.html'}", highlight=False)
+    if as_json:
+        sys.stdout.write(summary_json(report))
+        return
+    from beliefs.outputs.scores import calibration_table, scores_table
+
+    out.print(scores_table(report))
+    if report["portfolio"]["resolved"]:
+        out.print(calibration_table(report["portfolio"]))
+
+
 def main() -> None:
     """Run the command; an unexpected error prints one line (a traceback only with --debug) and exits 1."""
     try:

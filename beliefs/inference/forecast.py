@@ -85,8 +85,12 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
 
 def with_forecast(history, horizon_days: int):
     """`history` with its latents' forecast `horizon_days` past the last step attached
-    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`)."""
+    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`); a history
+    without latents has nothing to forecast and is returned as it is."""
     from beliefs.results.history import PosteriorHistory
+
+    if not history.latents:
+        return history
 
     ahead = forecast(history, horizon_days)
     dims = ("forecast_date", "latent")

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from beliefs.errors import shorten
+from beliefs.errors import did_you_mean, shorten
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -73,14 +73,37 @@ class Group(_Strict):
     correlation: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
 
 
+class Resolution(_Strict):
+    """How and when the question is judged: an observable criterion per hypothesis, and, once
+    known, the outcome. Resolved questions can be scored (`beliefs score`)."""
+
+    by: dt.date
+    source: str = ""
+    outcome: Name | None = None
+    resolved_on: dt.date | None = None
+    criteria: dict[Name, str]
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the outcome is known."""
+        return self.outcome is not None
+
+    @property
+    def judged_on(self) -> dt.date:
+        """`resolved_on`, or `by` when it is not given: steps before it are scored."""
+        return self.resolved_on or self.by
+
+
 class Scenario(_Strict):
-    """The question, its hypotheses with their priors, the latent unknowns and the evidence groups."""
+    """The question, its hypotheses with their priors, the latent unknowns, the evidence groups
+    and how the question resolves."""
 
     title: str = Field(min_length=1)
     prior_date: dt.date
     hypotheses: dict[Name, Hypothesis]
     latents: dict[Name, Latent] = {}
     groups: dict[Name, Group] = {}
+    resolution: Resolution | None = None
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
@@ -110,7 +133,30 @@ class Scenario(_Strict):
                         f"hypothesis '{shorten(latent)}_{suffix}' and latent '{shorten(latent)}' would share the column "
                         f"p_{shorten(latent)}_{suffix}; rename one",
                     )
+        if self.resolution is not None:
+            self._check_resolution(self.resolution)
         return self
+
+    def _check_resolution(self, resolution: Resolution) -> None:
+        names = list(self.hypotheses)
+        missing = [h for h in names if h not in resolution.criteria]
+        if missing:
+            _inconsistent("resolution.criteria", f"no criterion for {shorten(', '.join(missing), 60)}; give every hypothesis an observable "
+                                                 f'criterion, e.g. {shorten(missing[0])} = "what would show it by {resolution.by}"')
+        for name, text in resolution.criteria.items():
+            if name not in self.hypotheses:
+                _inconsistent(f"resolution.criteria.{name}", f"criterion for '{shorten(name)}', which is not a hypothesis{did_you_mean(name, names)}; "
+                                                             f"criteria are keyed by hypothesis: {shorten(', '.join(names), 60)}")
+            if not text.strip():
+                _inconsistent(f"resolution.criteria.{name}",
+                              f"the criterion for '{shorten(name)}' is empty; say what observable fact would resolve the question to it")
+        if resolution.outcome is not None and resolution.outcome not in self.hypotheses:
+            _inconsistent("resolution.outcome", f"outcome '{shorten(resolution.outcome)}' is not a hypothesis{did_you_mean(resolution.outcome, names)}; "
+                                                f"write one of {shorten(', '.join(names), 60)}")
+        if resolution.judged_on <= self.prior_date:
+            key = "resolved_on" if resolution.resolved_on else "by"
+            _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is not after prior_date {self.prior_date}; "
+                                               "a question resolves after the priors were set")
 
     @property
     def time_varying(self) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from beliefs.errors import Problem, WorkspaceError, did_you_mean, shorten
-from beliefs.inputs.scenario import NAME_PATTERN, BetaPrior, Group, Hypothesis, Latent, Scenario
+from beliefs.inputs.scenario import NAME_PATTERN, BetaPrior, Group, Hypothesis, Latent, Resolution, Scenario
 
 SCENARIO_FILE = "scenario.toml"
 
@@ -31,6 +31,12 @@ _HINTS = {
     "hypotheses": "a table of at least two hypotheses: a [hypotheses] line, then e.g. pressure = { prior = 0.2 }",
     "latents": "a table of latents, e.g. [latents.willingness] then prior = { alpha = 2.0, beta = 14.0 }",
     "groups": 'a table of groups, e.g. [groups.plan_28] then label = "The 28-point plan"',
+    "resolution": 'a table: [resolution] then by = 2025-12-31 and a [resolution.criteria] table with a criterion per hypothesis',
+    "by": "a TOML date without quotes, the day the question is judged, e.g. by = 2025-12-31",
+    "resolved_on": "a TOML date without quotes, the day the outcome became known, e.g. resolved_on = 2026-01-05",
+    "outcome": 'the name of the hypothesis that came true, in quotes, e.g. outcome = "pressure"',
+    "source": 'a string in quotes: where the outcome is read, e.g. source = "https://..."',
+    "criteria": 'a table of one criterion per hypothesis: [resolution.criteria] then e.g. pressure = "..."',
     "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 
@@ -142,6 +148,8 @@ def _allowed_keys(parent: list[str]) -> list[str]:
         model = Latent
     elif parent[:1] == ["groups"] and len(parent) == 2:
         model = Group
+    elif parent == ["resolution"]:
+        model = Resolution
     elif parent[:1] == ["latents"] and len(parent) == 3:
         model = BetaPrior
     return list(model.model_fields)

@@ -19,10 +19,15 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
     """Each hypothesis's probability after every step, against the date; evidence dates marked.
 
     The lines are steps: a probability holds until the next dated evidence changes it. The
-    right-hand axis shows the estimative words of the ICD 203 scale.
+    right-hand axis shows the estimative words of the ICD 203 scale. Once the question has
+    resolved, the path runs on to the resolution date, where a star marks the outcome at 100%.
     """
     labels = history.labels
     dates, extended = step_dates(history)
+    resolution = history.scenario.resolution
+    resolved = resolution is not None and resolution.resolved
+    if resolved:
+        extended[-1] = max(extended[-1], np.datetime64(resolution.judged_on, "D"))
     fig = Figure(figsize=(9.5, 5.0), layout="constrained")
     ax = fig.add_subplot()
     evidence_lines(ax, dates)
@@ -30,8 +35,13 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.2)
         ax.plot(dates, p, linestyle="none", marker=marker(i), markersize=4.5, color=colour(i))
+    if resolved:
+        outcome = history.hypotheses.index(resolution.outcome)
+        when = np.datetime64(resolution.judged_on, "D")
+        ax.axvline(when, color="#333333", linestyle="--", linewidth=1)
+        ax.plot([when], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
     ax.set_ylim(0, 1)
-    ax.set_xlim(extended[0] - (extended[-1] - extended[0]) // 60, extended[-1])
+    ax.set_xlim(extended[0] - (extended[-1] - extended[0]) // 60, extended[-1] + (extended[-1] - extended[0]) // 60)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylabel("probability")
     date_axis(ax)
@@ -42,6 +52,9 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         for i, h in enumerate(history.hypotheses)
     ]
     handles.append(Line2D([], [], color=EVIDENCE_GREY, linewidth=1.5, label="date of new evidence"))
+    if resolved:
+        handles.append(Line2D([], [], color="#333333", linestyle="--", marker="*", markersize=10, markerfacecolor=colour(outcome),
+                              markeredgecolor=colour(outcome), label=wrap(f"resolved {resolution.judged_on}: {labels[resolution.outcome]}", 38)))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return fig
 

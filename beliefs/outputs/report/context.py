@@ -15,6 +15,7 @@ from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_l
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 from beliefs.results.history import PosteriorHistory
 from beliefs.results.influence import rows_of_step, strongest_effect
+from beliefs.results.scoring import score_history
 
 
 @dataclass
@@ -205,10 +206,39 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
         "latest_unconverged": last in history.unconverged_steps,
         "grouping": _grouping(history),
+        "resolution": _resolution(history),
+        "anchors": anchors,
         "max_rhat": MAX_RHAT,
         "min_ess": MIN_ESS,
         **provenance,
     }
+
+
+def _resolution(history: PosteriorHistory) -> dict | None:
+    """The question's resolution criteria and, once resolved, the path's scores and the rows that helped or hurt."""
+    resolution = history.scenario.resolution
+    if resolution is None:
+        return None
+    labels = history.labels
+    entry = {"by": resolution.by.isoformat(), "source": resolution.source, "url": safe_url(resolution.source),
+             "criteria": [{"name": h, "label": labels[h], "text": resolution.criteria[h]} for h in history.hypotheses], "scores": None}
+    score = score_history(history)
+    if score is not None:
+        summary = score.summary()
+        entry["scores"] = {
+            "outcome": labels[score.outcome], "resolved_on": summary["resolved_on"], "steps": len(score.dates),
+            "brier": fmt(summary["time_weighted"]["brier"]), "log_score": fmt(summary["time_weighted"]["log_score"]),
+            "prior": {k: fmt(v) for k, v in summary["baselines"]["prior"].items()},
+            "uniform": {k: fmt(v) for k, v in summary["baselines"]["uniform"].items()},
+            "helped": [r for r in summary["rows"] if (r["contribution_bits"] or 0) > 0][:5],
+            "hurt": [r for r in reversed(summary["rows"]) if (r["contribution_bits"] or 0) < 0][:5],
+        }
+    return entry
+
+
+def fmt(value: float | None) -> str:
+    """A score with three decimals; an infinite one (None in the JSON) as ∞."""
+    return "∞" if value is None else f"{value:.3f}"
 
 
 def _grouping(history: PosteriorHistory) -> dict | None:

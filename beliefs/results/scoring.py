@@ -1,0 +1,236 @@
+"""Proper scores of a whole path of beliefs once the question has resolved, and calibration
+across many questions.
+
+For a history whose scenario resolved to outcome o on date R, every step dated before R
+(step 0 included) is scored:
+
+* Brier = sum_h (P(h) - [h = o])^2, from 0 (certain and right) to 2 (certain and wrong);
+* log score = -log2 P(o), in bits, lower is better;
+* the time-weighted means weight each step by the days until the next scored step (the last
+  until R), as the Good Judgment Project scores a forecaster's updating: a belief held for a
+  month counts thirty times a belief held for a day;
+* baselines: the prior held throughout, and the uniform 1/K (Brier (K - 1)/K, log2 K bits),
+  with skill = 1 - score / baseline (above 0 beats the baseline).
+
+Over a portfolio, every step x hypothesis probability is one binary forecast of "h happens",
+weighted by its days: the calibration table bins them by tenths, and the Murphy decomposition
+splits their mean binary Brier score into reliability - resolution + uncertainty (exact when
+the forecasts within a bin are equal; the per-bin mean is used otherwise, as is usual).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from beliefs.results.history import PosteriorHistory
+
+BINS = 10
+DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class PathScore:
+    """The scores of one resolved history.
+
+    Attributes
+    ----------
+    outcome : str
+        The hypothesis that came true.
+    resolved_on : datetime.date
+    dates : list of str
+        The scored steps' dates.
+    brier, log_score, days : ndarray, shape (scored step,)
+        Each step's scores and the days it was held.
+    probabilities : ndarray, shape (scored step, hypothesis)
+    hypotheses : list of str
+    prior : ndarray, shape (hypothesis,)
+    rows : list of dict
+        Each row's contribution to the log score of the last scored step, in bits (positive:
+        it raised P(outcome)), best first.
+    """
+
+    outcome: str
+    resolved_on: dt.date
+    dates: list[str]
+    brier: np.ndarray
+    log_score: np.ndarray
+    days: np.ndarray
+    probabilities: np.ndarray
+    hypotheses: list[str]
+    prior: np.ndarray
+    rows: list[dict] = field(default_factory=list)
+
+    def time_weighted(self, values: np.ndarray) -> float:
+        """The days-weighted mean of per-step `values`."""
+        return float(np.sum(values * self.days) / np.sum(self.days))
+
+    @property
+    def baselines(self) -> dict[str, dict[str, float]]:
+        """The prior held throughout and the uniform forecast, scored the same way."""
+        o = self.hypotheses.index(self.outcome)
+        k = len(self.hypotheses)
+        truth = np.eye(k)[o]
+        return {
+            "prior": {"brier": float(np.sum((self.prior - truth) ** 2)), "log_score": _bits(self.prior[o])},
+            "uniform": {"brier": (k - 1) / k, "log_score": math.log2(k)},
+        }
+
+    def summary(self) -> dict:
+        """The workspace entry of `beliefs score --json` (resolved)."""
+        weighted = {"brier": self.time_weighted(self.brier), "log_score": self.time_weighted(self.log_score)}
+        baselines = self.baselines
+        skill = {name: {score: _skill(weighted[score], base[score]) for score in base} for name, base in baselines.items()}
+        return {
+            "status": "resolved",
+            "outcome": self.outcome,
+            "resolved_on": self.resolved_on.isoformat(),
+            "steps": [{"date": d, "brier": _round(b), "log_score": _round(s)} for d, b, s in zip(self.dates, self.brier, self.log_score, strict=True)],
+            "time_weighted": {k: _round(v) for k, v in weighted.items()},
+            "baselines": {name: {k: _round(v) for k, v in base.items()} for name, base in baselines.items()},
+            "skill": {name: {k: _round(v) for k, v in values.items()} for name, values in skill.items()},
+            "rows": self.rows,
+        }
+
+
+def score_history(history: PosteriorHistory) -> PathScore | None:
+    """The scores of `history`'s path of beliefs, or None when its question is unresolved.
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+        Its scenario's `[resolution]` gives the outcome and the date.
+
+    Returns
+    -------
+    PathScore or None
+    """
+    resolution = history.scenario.resolution
+    if resolution is None or not resolution.resolved:
+        return None
+    judged = resolution.judged_on
+    dates = [dt.date.fromisoformat(d) for d in history.dates]
+    scored = [t for t, d in enumerate(dates) if d < judged]
+    ends = [dates[t] for t in scored[1:]] + [judged]
+    days = np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
+    hypotheses = history.hypotheses
+    o = hypotheses.index(resolution.outcome)
+    probabilities = history.hypothesis_probability.isel(step=scored).transpose("step", "hypothesis").values
+    truth = np.eye(len(hypotheses))[o]
+    brier = np.sum((probabilities - truth) ** 2, axis=1)
+    log_score = np.array([_bits(p) for p in probabilities[:, o]])
+    prior = np.array([history.prior[h] for h in hypotheses])
+    return PathScore(resolution.outcome, judged, [history.dates[t] for t in scored], brier, log_score, days, probabilities,
+                     hypotheses, prior, _row_contributions(history, resolution.outcome, scored[-1]))
+
+
+def _row_contributions(history: PosteriorHistory, outcome: str, last: int) -> list[dict]:
+    """Each row seen by the last scored step: its weighted log likelihood ratio for the outcome
+    against the other hypotheses, in bits; positive rows lowered the log score (they helped)."""
+    ds = history.dataset
+    weights = ds["row_weight"].isel(step=last).values
+    llr = ds["hypothesis_llr"].sel(hypothesis=outcome).values
+    bears = ds["bears_on_hypotheses"].values.astype(bool)
+    rows = []
+    for i, row in enumerate(history.rows):
+        if weights[i] > 0 and bears[i]:
+            value = float(weights[i] * llr[i] / math.log(2)) if np.isfinite(llr[i]) else float(np.sign(llr[i]) * np.inf)
+            rows.append((value, {"id": row, "date": str(ds["row_date"].values[i])[:10], "contribution_bits": _round(value)}))
+    return [entry for _, entry in sorted(rows, key=lambda pair: -pair[0])]
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Binary forecasts (step x hypothesis) of many resolved paths, with their days as weights."""
+
+    forecasts: np.ndarray
+    outcomes: np.ndarray
+    weights: np.ndarray
+    briers: list[float]
+    log_scores: list[float]
+
+    @classmethod
+    def of(cls, scores: list[PathScore]) -> Portfolio:
+        """Pool the scored paths."""
+        forecasts, outcomes, weights = [], [], []
+        for score in scores:
+            truth = np.array([h == score.outcome for h in score.hypotheses], dtype=float)
+            forecasts.append(score.probabilities.ravel())
+            outcomes.append(np.tile(truth, len(score.days)))
+            weights.append(np.repeat(score.days, len(score.hypotheses)))
+        join = (lambda parts: np.concatenate(parts)) if scores else (lambda parts: np.zeros(0))
+        return cls(join(forecasts), join(outcomes), join(weights),
+                   [s.time_weighted(s.brier) for s in scores], [s.time_weighted(s.log_score) for s in scores])
+
+    def _bins(self) -> list[tuple[float, float | None, float | None]]:
+        """(weight, mean forecast, observed frequency) of each tenth; the last bin includes 1."""
+        index = np.minimum((self.forecasts * BINS).astype(int), BINS - 1)
+        bins = []
+        for k in range(BINS):
+            inside = index == k
+            weight = float(self.weights[inside].sum())
+            if weight:
+                bins.append((weight, float(np.average(self.forecasts[inside], weights=self.weights[inside])),
+                             float(np.average(self.outcomes[inside], weights=self.weights[inside]))))
+            else:
+                bins.append((0.0, None, None))
+        return bins
+
+    def calibration(self) -> list[dict]:
+        """Ten bins of width 0.1: days-weighted mean forecast, observed frequency, and weight (days)."""
+        return [{"low": k / BINS, "high": (k + 1) / BINS, "forecast": None if f is None else _round(f),
+                 "observed": None if o is None else _round(o), "weight": _round(w)} for k, (w, f, o) in enumerate(self._bins())]
+
+    def murphy(self) -> dict[str, float] | None:
+        """Reliability, resolution and uncertainty of the pooled binary Brier score (by the bins)."""
+        total = self.weights.sum()
+        if not total:
+            return None
+        base_rate = float(np.sum(self.weights * self.outcomes) / total)
+        reliability = sum(w / total * (f - o) ** 2 for w, f, o in self._bins() if w)
+        resolution = sum(w / total * (o - base_rate) ** 2 for w, f, o in self._bins() if w)
+        return {"reliability": _round(reliability), "resolution": _round(resolution), "uncertainty": _round(base_rate * (1 - base_rate))}
+
+    def summary(self) -> dict:
+        """The `portfolio` entry of `beliefs score --json`."""
+        resolved = len(self.briers)
+        return {
+            "resolved": resolved,
+            "brier": _round(float(np.mean(self.briers))) if resolved else None,
+            "log_score": _round(float(np.mean(self.log_scores))) if resolved else None,
+            "calibration": self.calibration() if resolved else [],
+            "murphy": self.murphy() if resolved else None,
+        }
+
+
+def score_report(histories: list[tuple[str, PosteriorHistory]]) -> dict:
+    """The whole JSON object of `beliefs score --json` for named histories (resolved or not)."""
+    entries, scores = [], []
+    for name, history in histories:
+        score = score_history(history)
+        entry = {"workspace": name, "title": history.title}
+        if score is None:
+            resolution = history.scenario.resolution
+            entry |= {"status": "unresolved", "outcome": None, "resolved_on": None, "by": resolution.by.isoformat() if resolution else None,
+                      "steps": [], "time_weighted": None, "baselines": None, "skill": None, "rows": []}
+        else:
+            entry |= score.summary()
+            scores.append(score)
+        entries.append(entry)
+    return {"workspaces": entries, "portfolio": Portfolio.of(scores).summary()}
+
+
+def _bits(probability: float) -> float:
+    return float(-math.log2(probability)) if probability > 0 else math.inf
+
+
+def _skill(score: float, baseline: float) -> float:
+    return 1.0 - score / baseline if baseline else (0.0 if score == 0 else -math.inf)
+
+
+def _round(value: float) -> float | None:
+    """Rounded for JSON; None where a score is infinite (a probability of 0 for the outcome)."""
+    return round(float(value), DECIMALS) if math.isfinite(value) else None
