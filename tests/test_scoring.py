@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,3 +131,55 @@ def test_bad_resolutions_are_located_errors(make_workspace, change, message):
     result = run_beliefs("check", root)
     assert result.returncode == 2
     assert message in result.stderr, result.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_every_example_is_a_valid_resolved_workspace_with_specific_sources(tmp_path):
+    folders = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
+    assert len(folders) >= 5
+    for folder in folders:
+        workspace = beliefs.load_workspace(folder)
+        resolution = workspace.scenario.resolution
+        assert resolution is not None and resolution.resolved, folder.name
+        assert resolution.source.startswith("https://"), folder.name
+        assert workspace.rows and all(row.source.startswith("https://") and row.rationale for row in workspace.rows), folder.name
+        assert not workspace.warnings, (folder.name, workspace.warnings)
+
+
+@pytest.mark.slow
+def test_score_writes_a_portfolio_page_of_the_examples(tmp_path):
+    copies = []
+    for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
+        copies.append(tmp_path / folder.name)
+        shutil.copytree(folder, copies[-1], ignore=shutil.ignore_patterns(".beliefs"))
+    shutil.copy(EXAMPLES / "README.md", tmp_path / "README.md")  # as `examples/*` matches it: skipped with a note
+    out = tmp_path / "portfolio"
+    result = run_beliefs("score", *copies, tmp_path / "README.md", "--out", out, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "skipped" in result.stderr and "README.md" in result.stderr
+    report = json.loads(result.stdout)
+    assert report["portfolio"]["resolved"] == len(copies)
+    assert json.loads((out / "scores.json").read_text()) == report
+    page = (out / "index.html").read_text()
+    assert 'src="calibration.png"' in page and (out / "calibration.png").stat().st_size > 10_000
+    assert f"Scores and calibration of {len(copies)} resolved questions" in page
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "notes.txt").write_text("mine")
+    refused = run_beliefs("score", copies[0], "--out", tmp_path / "precious")
+    assert refused.returncode == 2 and (tmp_path / "precious" / "notes.txt").read_text() == "mine"
+
+
+def test_report_shows_criteria_scores_and_the_rows_that_helped(make_workspace, tmp_path):
+    from beliefs.outputs.report import write_report
+
+    history = resolved(make_workspace)
+    folder = write_report(beliefs.load_workspace(make_workspace(FILES, scenario=SCENARIO.format(title="ws", outcome='outcome = "a"'), name="w2")),
+                          history, tmp_path / "report")
+    html = (folder / "index.html").read_text()
+    assert "How the question resolves" in html and "A happens by 1 March" in html
+    assert '<span class="score-brier">0.164</span>' in html and "Resolved: a" in html
+    assert 'Rows that helped most (raised the probability of the outcome): <a href="#row-strong">strong</a> (+2.00 bits)' in html
+    markdown = (folder / "report.md").read_text()
+    assert "## How the question resolves" in markdown and "Brier of 0.164" in markdown

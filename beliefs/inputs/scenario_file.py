@@ -89,8 +89,8 @@ def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Pr
         if position["line"]:
             line, column = int(position["line"]), int(position["column"])
         else:
-            line, column = max(len(text.splitlines()), 1), None
-    lines = text.splitlines()
+            line, column = text.rstrip("\n").count("\n") + 1, None
+    lines = _lines(text)
     source = lines[line - 1] if line and line <= len(lines) else ""
     if message == "Cannot overwrite a value" and "=" in source:
         key = shorten(source.split("=", 1)[0].strip())
@@ -225,6 +225,12 @@ def _code(line: str) -> str:
     return "".join(out)
 
 
+def _lines(text: str) -> list[str]:
+    """The text's lines as TOML counts them: only \n (or \r\n) ends a line, unlike str.splitlines,
+    which also breaks at form feeds and other separators that TOML keeps inside a line."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def locate_key(path: Path, keys: list[str]) -> tuple[int | None, int | None]:
     """Line and column of the dotted key path `keys` in the scenario file at `path`."""
     try:
@@ -235,7 +241,7 @@ def locate_key(path: Path, keys: list[str]) -> tuple[int | None, int | None]:
 
 def _locate(text: str, keys: list[str]) -> tuple[int | None, int | None]:
     """Best-effort line and column of a dotted key path in TOML text (tomllib keeps none)."""
-    lines = [_code(line) for line in text.splitlines()]
+    lines = [_code(line) for line in _lines(text)]
     start, found = 0, (None, None)
     for key in keys:
         pattern = re.compile(rf"(^|[\s{{,.\[])([\"']?){re.escape(key)}\2\s*([=\].]|$)")
