@@ -47,7 +47,8 @@ def assemble_history(
     steps = workspace.steps
     parts = [] if reused is None or reused.sizes["step"] == 0 else [reused.drop_vars(["step", "date", "chain", "draw"], errors="ignore")]
     if computed:
-        parts.append(_steps_dataset(computed, engine.has_diagnostics))
+        kinds = [scenario.latents[name].kind for name in scenario.latent_names]
+        parts.append(_steps_dataset(computed, engine.has_diagnostics, kinds))
     posterior = xr.concat(parts, dim="step", data_vars="all") if len(parts) > 1 else parts[0]
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     posterior = posterior.assign_coords(
@@ -57,6 +58,7 @@ def assemble_history(
         draw=np.arange(draws),
         hypothesis=scenario.hypothesis_names,
         latent=scenario.latent_names,
+        latent_kind=("latent", [scenario.latents[name].kind for name in scenario.latent_names]),
     )
     dataset = xr.merge([posterior, _rows_dataset(workspace, table)], compat="override", join="exact")
     dataset["row_weight"] = (("step", "row"), np.stack([table.weights_at(s.index) for s in steps]).reshape(len(steps), table.n_rows))
@@ -77,20 +79,36 @@ def assemble_history(
     return PosteriorHistory(dataset)
 
 
-def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool) -> xr.Dataset:
+def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds: list[str]) -> xr.Dataset:
+    """Per-step variables with every latent in the scenario's order: a propensity's draws and
+    summaries from the engine, a state's P(holds) as its mean (no interval) and 0/1 draws."""
+    propensity = [j for j, kind in enumerate(kinds) if kind != "state"]
+    states = [j for j, kind in enumerate(kinds) if kind == "state"]
+
+    def merged(values, state_values, fill=np.nan):
+        out = np.full((*values.shape[:-1], len(kinds)), fill, dtype=float)
+        out[..., propensity] = values
+        out[..., states] = state_values
+        return out
+
     data = {
         "hypothesis_probability": (("step", "hypothesis"), np.stack([p.hypothesis_probability for p in posteriors])),
-        "latent_draws": (("step", "chain", "draw", "latent"), np.stack([p.latent_draws for p in posteriors])),
-        "latent_mean": (("step", "latent"), np.stack([p.latent_mean for p in posteriors])),
-        "latent_q05": (("step", "latent"), np.stack([p.latent_q05 for p in posteriors])),
-        "latent_q95": (("step", "latent"), np.stack([p.latent_q95 for p in posteriors])),
+        "latent_draws": (("step", "chain", "draw", "latent"), np.stack([merged(p.latent_draws, _state_draws(p)) for p in posteriors])),
+        "latent_mean": (("step", "latent"), np.stack([merged(p.latent_mean, p.state_probability) for p in posteriors])),
+        "latent_q05": (("step", "latent"), np.stack([merged(p.latent_q05, np.nan) for p in posteriors])),
+        "latent_q95": (("step", "latent"), np.stack([merged(p.latent_q95, np.nan) for p in posteriors])),
         "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
     }
     if has_diagnostics:
         for name in DIAGNOSTICS:
             values = np.stack([p.diagnostics[name] for p in posteriors])
-            data[name] = (("step", "latent")[: values.ndim], values)
+            data[name] = (("step", "latent"), np.stack([merged(p.diagnostics[name], np.nan) for p in posteriors])) if values.ndim == 2 \
+                else (("step",), values)
     return xr.Dataset(data)
+
+
+def _state_draws(posterior: StepPosterior) -> np.ndarray:
+    return posterior.state_draws if posterior.state_draws is not None else np.zeros((*posterior.draw_hypothesis.shape, 0))
 
 
 def _rows_dataset(workspace: Workspace, table: LikelihoodTable) -> xr.Dataset:

@@ -2,7 +2,9 @@
 
 The posterior predictive of a latent that moves over time: from each joint draw (w, H) of
 the latest step, logit(w) walks on with H's drift and the latent's volatility, the dynamics
-of `beliefs.inference.spec`. A constant latent's forecast is its current posterior. Dates
+of `beliefs.inference.spec`. A constant latent's forecast is its current posterior. A state
+latent's forecast is P(it holds) at each date: from each joint draw (state, H), the chance of
+holding after the interval under H's switching rates (`transition_matrix`), averaged. Dates
 after the last step carry no evidence, so the hypotheses' probabilities stay as they are.
 """
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from beliefs.inference.engines.base import QUANTILES
 from beliefs.inference.likelihoods import DAYS_PER_MONTH
-from beliefs.inference.spec import latent_dynamics
+from beliefs.inference.spec import latent_dynamics, transition_matrix
 
 HORIZON = re.compile(r"^\s*(\d+)\s*([dwm])\s*$")
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}
@@ -73,13 +75,19 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     noise = rng.standard_normal(draws.shape)
     with np.errstate(divide="ignore"):
         z = np.log(draws) - np.log1p(-draws)
-    drift, volatility = latent_dynamics(history.scenario)
-    mean, q05, q95 = (np.zeros((days.size, len(latents))) for _ in range(3))
+    scenario = history.scenario
+    continuous = [j for j, name in enumerate(latents) if not scenario.latents[name].is_state]
+    drift, volatility = latent_dynamics(scenario)
+    mean, q05, q95 = (np.full((days.size, len(latents)), np.nan) for _ in range(3))
     for i, day in enumerate(days):
         months = day / DAYS_PER_MONTH
-        future = 1.0 / (1.0 + np.exp(-(z + drift[chosen] * months + volatility * np.sqrt(months) * noise)))
-        mean[i] = future.mean(axis=0)
-        q05[i], q95[i] = np.quantile(future, QUANTILES, axis=0)
+        future = 1.0 / (1.0 + np.exp(-(z[:, continuous] + drift[chosen] * months + volatility * np.sqrt(months) * noise[:, continuous])))
+        mean[i, continuous] = future.mean(axis=0)
+        q05[i, continuous], q95[i, continuous] = np.quantile(future, QUANTILES, axis=0)
+        for j, name in enumerate(latents):
+            if j not in continuous:
+                moves = np.array([transition_matrix(scenario.latents[name], h, months) for h in history.hypotheses])  # (hypothesis, 2, 2)
+                mean[i, j] = moves[chosen, draws[:, j].astype(int), 1].mean()
     return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents)
 
 

@@ -58,9 +58,36 @@ def build_model(spec: ModelSpec) -> pm.Model:
         joint = log_prior + counted.sum(axis=0)
         if latents:
             joint = joint + _latent_block(spec, weights)
+        if spec.states:
+            joint = joint + _state_block(spec, weights)
         pm.Potential("evidence", pt.logsumexp(joint))
         pm.Deterministic(HYPOTHESIS_PROBABILITY, pt.special.softmax(joint), dims="hypothesis")
     return model
+
+
+def _state_block(spec: ModelSpec, weights):
+    """The state latents, marginalised by the forward algorithm: log p(state rows | H), shape (hypothesis,).
+
+    In log space, alpha_t = logsumexp_i(alpha_t-1[i] + log P_H,t[i, j]) + the step's weighted row
+    log-likelihoods; the states never enter as variables, so NUTS samples only continuous unknowns.
+    """
+    table = spec.table
+    step_of_row = np.eye(len(table.months))[table.row_step].T  # (step, row)
+    with np.errstate(divide="ignore"):
+        log_yes, log_no = np.log(spec.state_yes), np.log(spec.state_no)
+        log_transition = np.log(spec.state_transition)  # (step, hypothesis, state, 2, 2); -inf where a move is impossible
+    seen = pt.gt(weights[:, None], 0)
+    emission_yes = pt.dot(step_of_row, pt.switch(seen, weights[:, None] * log_yes, 0.0))  # (step, state)
+    emission_no = pt.dot(step_of_row, pt.switch(seen, weights[:, None] * log_no, 0.0))
+    total = pt.zeros(len(spec.hypotheses))
+    for k, prior in enumerate(spec.state_prior):
+        alpha = pt.as_tensor(np.tile(np.log([1.0 - prior, prior]), (len(spec.hypotheses), 1)))  # (hypothesis, 2)
+        for t in range(len(table.months)):
+            if t > 0:
+                alpha = pt.logsumexp(alpha[:, :, None] + log_transition[t, :, k], axis=1)
+            alpha = alpha + pt.stack([emission_no[t, k], emission_yes[t, k]])[None, :]
+        total = total + pt.logsumexp(alpha, axis=1)
+    return total
 
 
 def _latent_block(spec: ModelSpec, weights):

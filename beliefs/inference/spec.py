@@ -1,8 +1,10 @@
 """The numbers that define the one model, stated once for every engine and the forecast.
 
     H ~ Categorical(prior)        w_j,0 ~ Beta(alpha_j, beta_j)       z_j,t = logit(w_j,t)
+    S_k,0 ~ Bernoulli(prior_k),   S_k,t | S_k,t-1, H ~ the two-state chain with H's on/off rates
     z_j,t = z_j,t-1 + drift_j[H] dt_t + volatility_j sqrt(dt_t) eps_j,t,   eps ~ Normal(0, 1)
-    p(row | H, w) = L_H(row) * prod_j [w_j,t(row) p_yes_j(row) + (1 - w_j,t(row)) p_no_j(row)]
+    p(row | H, w, S) = L_H(row) * prod_j [w_j,t(row) p_yes_j(row) + (1 - w_j,t(row)) p_no_j(row)]
+                                * prod_k [p_yes_k(row) if S_k,t(row) else p_no_k(row)]
     (each row's log-likelihood multiplied by its weight at the step: see `LikelihoodTable.weights_at`)
 
 `beliefs.inference.model` writes this as a PyMC model, the forward filter evaluates it on a
@@ -12,13 +14,14 @@ row likelihoods from a `ModelSpec`, so the engines cannot drift apart.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import betaln, log_expit
 
 from beliefs.inference.likelihoods import LikelihoodTable
-from beliefs.inputs.scenario import Scenario
+from beliefs.inputs.scenario import Latent, Scenario
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class ModelSpec:
     Parameters
     ----------
     hypotheses, latents : list of str
-        Names, in the scenario's order (the `hypothesis` and `latent` coordinates).
+        Names, in the scenario's order; `latents` are the propensity latents (continuous unknowns).
     log_prior : ndarray, shape (hypothesis,)
         Log of the normalised prior of each hypothesis (-inf for a prior of 0).
     alpha, beta : ndarray, shape (latent,)
@@ -38,7 +41,15 @@ class ModelSpec:
     drift : ndarray, shape (hypothesis, latent)
         Mean monthly change of logit(w) under each hypothesis.
     table : LikelihoodTable
-        The rows' likelihoods, reliability applied.
+        The rows' likelihoods, reliability applied; its latent columns are the propensity latents'.
+    states : list of str
+        The state latents, in the scenario's order.
+    state_prior : ndarray, shape (state,)
+        P(each state holds on the prior date).
+    state_transition : ndarray, shape (step, hypothesis, state, 2, 2)
+        P(state at step t = j | at step t - 1 = i) under each hypothesis (identity at step 0).
+    state_yes, state_no : ndarray, shape (row, state)
+        Each row's likelihood if the state holds and if it does not (ones where it does not bear).
     """
 
     hypotheses: list[str]
@@ -49,23 +60,39 @@ class ModelSpec:
     volatility: np.ndarray
     drift: np.ndarray
     table: LikelihoodTable
+    states: list[str] = dataclasses.field(default_factory=list)
+    state_prior: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    state_transition: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0, 0, 2, 2)))
+    state_yes: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
+    state_no: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
 
     @classmethod
     def build(cls, scenario: Scenario, table: LikelihoodTable) -> ModelSpec:
         """The specification of `scenario` with the evidence in `table`."""
-        specs = [scenario.latents[name] for name in scenario.latent_names]
+        names = scenario.latent_names
+        continuous = [j for j, name in enumerate(names) if not scenario.latents[name].is_state]
+        discrete = [j for j, name in enumerate(names) if scenario.latents[name].is_state]
+        specs = [scenario.latents[names[j]] for j in continuous]
         with np.errstate(divide="ignore"):
             log_prior = np.log(list(scenario.prior_probabilities.values()))
         drift, volatility = latent_dynamics(scenario)
+        states = [scenario.latents[names[j]] for j in discrete]
+        steps = np.diff(table.months, prepend=table.months[:1]) if len(table.months) else np.zeros(0)
         return cls(
             hypotheses=scenario.hypothesis_names,
-            latents=scenario.latent_names,
+            latents=[names[j] for j in continuous],
             log_prior=log_prior,
             alpha=np.array([s.prior.alpha for s in specs], dtype=float),
             beta=np.array([s.prior.beta for s in specs], dtype=float),
             volatility=volatility,
             drift=drift,
-            table=table,
+            table=dataclasses.replace(table, latent_yes=table.latent_yes[:, continuous], latent_no=table.latent_no[:, continuous]),
+            states=[names[j] for j in discrete],
+            state_prior=np.array([s.prior for s in states], dtype=float),
+            state_transition=np.array([[[transition_matrix(s, h, months) for s in states] for h in scenario.hypothesis_names]
+                                       for months in steps]).reshape(len(steps), len(scenario.hypothesis_names), len(states), 2, 2),
+            state_yes=table.latent_yes[:, discrete],
+            state_no=table.latent_no[:, discrete],
         )
 
     @property
@@ -85,10 +112,28 @@ class ModelSpec:
             return np.where(weights[:, None] > 0, weights[:, None] * log_l, 0.0).sum(axis=0)
 
 
+def transition_matrix(latent: Latent, hypothesis: str, months: float) -> np.ndarray:
+    """P(state after `months` = j | state before = i) of a state latent under `hypothesis`, (i, j).
+
+    The two-state continuous-time Markov chain with rates a (on) and b (off), s = a + b:
+    P(holds after | not before) = a/s (1 - e^(-s months)), P(holds after | held) = a/s + b/s e^(-s months);
+    no change when s = 0 or months = 0.
+    """
+    a = latent.switch.rate("on", hypothesis) if latent.switch else 0.0
+    b = latent.switch.rate("off", hypothesis) if latent.switch else 0.0
+    s = a + b
+    if s == 0 or months == 0:
+        return np.eye(2)
+    decay = np.exp(-s * months)
+    on_from_off = a / s * (1.0 - decay)
+    on_from_on = a / s + b / s * decay
+    return np.array([[1.0 - on_from_off, on_from_off], [1.0 - on_from_on, on_from_on]])
+
+
 def latent_dynamics(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Each latent's monthly drift of logit(w) under each hypothesis, shape (hypothesis, latent),
-    and its monthly volatility, shape (latent,)."""
-    specs = [scenario.latents[name] for name in scenario.latent_names]
+    """Each propensity latent's monthly drift of logit(w) under each hypothesis, shape
+    (hypothesis, latent), and its monthly volatility, shape (latent,)."""
+    specs = [scenario.latents[name] for name in scenario.latent_names if not scenario.latents[name].is_state]
     drift = np.array([[s.drift.get(h, 0.0) for s in specs] for h in scenario.hypothesis_names], dtype=float)
     volatility = np.array([s.volatility for s in specs], dtype=float)
     return drift.reshape(len(scenario.hypothesis_names), len(specs)), volatility

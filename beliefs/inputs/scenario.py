@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -43,21 +43,58 @@ class BetaPrior(_Strict):
         return self.alpha / (self.alpha + self.beta)
 
 
-class Latent(_Strict):
-    """An unknown probability in (0, 1), such as a disposition of one of the actors.
+Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
-    With a `volatility` or a `drift`, logit(w) moves over time: a random walk whose monthly
-    steps have standard deviation `volatility` and mean `drift[H]` under hypothesis H.
+
+class Switch(_Strict):
+    """Monthly rates at which a state latent starts (`on`) and stops (`off`) holding: one number
+    for every hypothesis, or a table with a rate for each hypothesis."""
+
+    on: Rate | dict[Name, Rate] = 0.0
+    off: Rate | dict[Name, Rate] = 0.0
+
+    def rate(self, which: str, hypothesis: str) -> float:
+        """The `on` or `off` rate under `hypothesis`."""
+        value = getattr(self, which)
+        return float(value[hypothesis]) if isinstance(value, dict) else float(value)
+
+    def rates(self) -> list[float]:
+        """Every rate given, on and off."""
+        return [float(v) for which in ("on", "off") for v in (getattr(self, which).values() if isinstance(getattr(self, which), dict)
+                                                               else [getattr(self, which)])]
+
+
+class Latent(_Strict):
+    """An unknown disposition of one of the actors, of one of two kinds.
+
+    `propensity` (the default): a probability w in (0, 1) with a Beta prior; each row's
+    likelihood is w p_yes + (1 - w) p_no. With a `volatility` or a `drift`, logit(w) moves over
+    time: a random walk whose monthly steps have standard deviation `volatility` and mean
+    `drift[H]` under hypothesis H.
+
+    `state`: a condition that holds or does not at each date, with `prior` = P(it holds on the
+    prior date); `p_yes` and `p_no` are the row's likelihoods if it holds and if it does not.
+    With a `switch`, it starts and stops holding at monthly rates that may depend on H (a
+    two-state continuous-time Markov chain); without one it is fixed over time.
     """
 
-    prior: BetaPrior
+    kind: Literal["propensity", "state"] = "propensity"
+    prior: BetaPrior | float
     label: str = ""
     volatility: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     drift: dict[str, float] = {}
+    switch: Switch | None = None
+
+    @property
+    def is_state(self) -> bool:
+        """Whether this is a two-state latent."""
+        return self.kind == "state"
 
     @property
     def time_varying(self) -> bool:
-        """Whether the latent moves over time (a volatility or a non-zero drift)."""
+        """Whether the latent moves over time: a volatility or non-zero drift (propensity), or switching rates (state)."""
+        if self.is_state:
+            return self.switch is not None and any(self.switch.rates())
         return self.volatility > 0 or any(self.drift.values())
 
 
@@ -133,9 +170,43 @@ class Scenario(_Strict):
                         f"hypothesis '{shorten(latent)}_{suffix}' and latent '{shorten(latent)}' would share the column "
                         f"p_{shorten(latent)}_{suffix}; rename one",
                     )
+        for name, latent in self.latents.items():
+            self._check_latent(name, latent)
         if self.resolution is not None:
             self._check_resolution(self.resolution)
         return self
+
+    def _check_latent(self, name: str, latent: Latent) -> None:
+        where = f"latents.{name}"
+        if latent.is_state:
+            if isinstance(latent.prior, BetaPrior):
+                _inconsistent(f"{where}.prior", f"{where}.prior: a state latent's prior is one probability that it holds on the prior date, "
+                                                "e.g. prior = 0.1 (a Beta table is for kind = \"propensity\")")
+            if not 0 < latent.prior < 1 or not math.isfinite(latent.prior):
+                _inconsistent(f"{where}.prior", f"{where}.prior = {latent.prior!r} is not valid: a state's prior is a probability strictly "
+                                                "between 0 and 1, e.g. prior = 0.1")
+            for key in ("volatility", "drift"):
+                if getattr(latent, key):
+                    _inconsistent(f"{where}.{key}", f"{where}.{key}: a state latent does not drift or wander; it switches at the rates of "
+                                                    f"[{where}.switch] (on and off); remove {key}")
+            for which in ("on", "off"):
+                rates = getattr(latent.switch, which, None)
+                if isinstance(rates, dict):
+                    missing = [h for h in self.hypotheses if h not in rates]
+                    unknown = [h for h in rates if h not in self.hypotheses]
+                    if unknown:
+                        _inconsistent(f"{where}.switch.{which}", f"{where}.switch.{which} names '{shorten(unknown[0])}', which is not a hypothesis"
+                                                                  f"{did_you_mean(unknown[0], list(self.hypotheses))}")
+                    if missing:
+                        _inconsistent(f"{where}.switch.{which}", f"{where}.switch.{which} has no rate for {shorten(', '.join(missing), 60)}; "
+                                                                  "give one for every hypothesis, or one number for all")
+        else:
+            if not isinstance(latent.prior, BetaPrior):
+                _inconsistent(f"{where}.prior", f"{where}.prior = {latent.prior!r}: a propensity's prior is a Beta table, e.g. "
+                                                "prior = { alpha = 2.0, beta = 14.0 }; for a condition that holds or not, set kind = \"state\"")
+            if latent.switch is not None:
+                _inconsistent(f"{where}.switch", f"{where}.switch: switching rates are for kind = \"state\"; a propensity moves by "
+                                                 "volatility and drift")
 
     def _check_resolution(self, resolution: Resolution) -> None:
         names = list(self.hypotheses)

@@ -37,6 +37,10 @@ _HINTS = {
     "outcome": 'the name of the hypothesis that came true, in quotes, e.g. outcome = "pressure"',
     "source": 'a string in quotes: where the outcome is read, e.g. source = "https://..."',
     "criteria": 'a table of one criterion per hypothesis: [resolution.criteria] then e.g. pressure = "..."',
+    "kind": 'either "propensity" (a probability with a Beta prior) or "state" (a condition that holds or not), e.g. kind = "state"',
+    "on": "a rate per month >= 0, or a table of one per hypothesis, e.g. on = 0.05 or on = { pressure = 0.08, concede = 0.01 }",
+    "off": "a rate per month >= 0, or a table of one per hypothesis, e.g. off = 0.1",
+    "switch": "a table of monthly rates: [latents.NAME.switch] then on = 0.05 and off = 0.1",
     "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 
@@ -73,7 +77,11 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise WorkspaceError([_validation_problem(path, text, e) for e in error.errors()]) from None
+        problems = {}
+        for e in error.errors():  # a value of a union type fails once per member: report it once
+            problem = _validation_problem(path, text, e)
+            problems.setdefault((problem.line, problem.column), problem)
+        raise WorkspaceError(list(problems.values())) from None
 
 
 _TOML_POSITION = re.compile(r"\s*\((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)\s*$")
@@ -118,7 +126,7 @@ def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Pr
 def _validation_problem(path: Path, text: str, error: dict) -> Problem:
     """One pydantic error as a message in the analyst's terms: the key, the value, what is valid."""
     loc = [str(k) for k in error["loc"]]
-    keys = [k for k in loc if k != "[key]" and not k.startswith("function-")]
+    keys = [k for i, k in enumerate(loc) if k != "[key]" and not k.startswith("function-") and not _union_member(loc, i)]
     kind = error["type"]
     if kind == "scenario":
         keys = error["ctx"]["where"].split(".")
@@ -138,6 +146,11 @@ def _validation_problem(path: Path, text: str, error: dict) -> Problem:
     located = keys[:-1] if kind == "missing" else keys
     line, column = _locate(text, located) if located else (None, None)
     return Problem(path, message, line, column)
+
+
+def _union_member(loc: list[str], i: int) -> bool:
+    """Whether loc[i] names a member of a union type (a latent's prior, a switching rate), not a key of the file."""
+    return i > 0 and loc[i - 1] in ("prior", "on", "off") and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
 
 
 def _allowed_keys(parent: list[str]) -> list[str]:

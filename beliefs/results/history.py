@@ -4,10 +4,12 @@ and the run that produced it, in one labelled xarray Dataset.
 Plots, the report, the command line and the notebooks read this object alone and compute
 nothing new. It is built by `beliefs.inference.assemble`; its layout:
 
-* dims `step` (0 is the prior; coordinate `date`), `hypothesis`, `latent`, `chain` x `draw`
+* dims `step` (0 is the prior; coordinate `date`), `hypothesis`, `latent` (coordinate
+  `latent_kind`: `propensity` or `state`), `chain` x `draw`
   for the latents' draws, `row` for the evidence, `forecast_date` when a forecast is attached;
 * per step: `hypothesis_probability`, `latent_draws`, `latent_mean`, `latent_q05`,
-  `latent_q95`, `draw_hypothesis` (the H paired with each draw) and, for engines that have
+  `latent_q95` (for a state latent: `latent_mean` is P(it holds), the quantiles are NaN and
+  its draws are 0 or 1), `draw_hypothesis` (the H paired with each draw) and, for engines that have
   them, the diagnostics `rhat`, `ess_bulk`, `ess_tail`, `divergences`, `converged`, `attempts`;
 * per row: `row_step`, `row_date`, `row_summary`, `row_source`, `row_reliability`,
   `row_rationale`, `row_file`, `row_group` ("" for none), `row_weight` (per step and row: the
@@ -111,6 +113,18 @@ class PosteriorHistory:
         return [str(name) for name in self.dataset["latent"].values]
 
     @property
+    def latent_kinds(self) -> dict[str, str]:
+        """Each latent's kind: `propensity` (a probability with a Beta prior) or `state` (holds or not)."""
+        if "latent_kind" not in self.dataset.coords:
+            return dict.fromkeys(self.latents, "propensity")
+        return {name: str(kind) for name, kind in zip(self.latents, self.dataset["latent_kind"].values, strict=True)}
+
+    @property
+    def states(self) -> list[str]:
+        """The state latents, whose `latent_mean` is P(the state holds) and whose draws are 0 or 1."""
+        return [name for name, kind in self.latent_kinds.items() if kind == "state"]
+
+    @property
     def n_steps(self) -> int:
         """The number of steps, the prior (step 0) included."""
         return self.dataset.sizes["step"]
@@ -182,7 +196,9 @@ class PosteriorHistory:
         at = self.dataset.isel(forecast_date=-1)
         return {
             "date": self.forecast_dates[-1],
-            "latents": {name: {q: round(float(at[f"forecast_{q}"].sel(latent=name)), 6) for q in ("mean", "q05", "q95")} for name in self.latents},
+            "latents": {name: {"probability": round(float(at["forecast_mean"].sel(latent=name)), 6)} if kind == "state" else
+                        {q: round(float(at[f"forecast_{q}"].sel(latent=name)), 6) for q in ("mean", "q05", "q95")}
+                        for name, kind in self.latent_kinds.items()},
         }
 
     # -- summary -------------------------------------------------------------------------
@@ -195,10 +211,7 @@ class PosteriorHistory:
                 "date": self.dates[step],
                 "evidence": self.evidence_ids(step),
                 "hypotheses": {h: _round(ds["hypothesis_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses},
-                "latents": {
-                    name: {q: _round(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95")}
-                    for name in self.latents
-                },
+                "latents": {name: self._latent_entry(step, name, kind) for name, kind in self.latent_kinds.items()},
             }
             if self.has_diagnostics:
                 at = ds.sel(step=step)
@@ -212,6 +225,12 @@ class PosteriorHistory:
                 }
             steps.append(entry)
         return {"title": self.title, "engine": self.engine, "steps": steps}
+
+    def _latent_entry(self, step: int, name: str, kind: str) -> dict:
+        at = self.dataset.sel(step=step, latent=name)
+        if kind == "state":
+            return {"probability": _round(at["latent_mean"])}
+        return {q: _round(at[f"latent_{q}"]) for q in ("mean", "q05", "q95")}
 
     def to_json(self) -> str:
         """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""

@@ -36,6 +36,8 @@ class StepPosterior:
     latent_q95: np.ndarray  # (latent,)
     draw_hypothesis: np.ndarray  # (chain, draw) index into the hypotheses
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
+    state_probability: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (state,) P(it holds)
+    state_draws: np.ndarray | None = None  # (chain, draw, state) 0 or 1, paired with draw_hypothesis
 
 
 class Engine(ABC):

@@ -21,6 +21,7 @@ from scipy.special import expit, logsumexp
 from scipy.stats import beta as beta_distribution
 
 from beliefs.inference.engines.base import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
+from beliefs.inference.engines.states import StateFilter
 from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 
 TAIL = 1e-13  # prior mass left outside the grid at each end
@@ -38,6 +39,7 @@ class ForwardFilter:
         self.drift = spec.drift
         self.grids = [self._grid(a, b) for a, b in zip(spec.alpha, spec.beta, strict=True)]
         self._density = None  # (step, hypothesis, latent, grid), filtered as far as `_done`
+        self._states = StateFilter(spec)
 
     def _grid(self, a: float, b: float) -> np.ndarray:
         """A grid fixed by the prior alone, so that adding later steps never changes earlier ones.
@@ -117,7 +119,8 @@ class ForwardFilter:
         """Log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
         with the hypothesis rows. Its logsumexp is the log marginal likelihood of the rows."""
         self._filter_to(weights, step)
-        return self.spec.log_prior + self.spec.hypothesis_loglik(weights) + self._log_evidence[step].sum(axis=1)
+        joint = self.spec.log_prior + self.spec.hypothesis_loglik(weights) + self._log_evidence[step].sum(axis=1)
+        return joint + self._states.run(weights, step)[0] if self.spec.states else joint
 
     def _component(self, step: int, h: int, j: int) -> _Component:
         z = self.grids[j] + self.drift[h, j] * self.table.months[step]

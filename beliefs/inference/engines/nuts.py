@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from beliefs.inference.engines.base import QUANTILES, Engine, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
+from beliefs.inference.engines.states import StateFilter, add_states
 from beliefs.inference.likelihoods import path_length
 from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, LATENT_NOW, ROW_WEIGHT
 from beliefs.inference.spec import ModelSpec
@@ -29,6 +30,7 @@ class NutsEngine(Engine):
         from beliefs.inference.model import build_model
 
         super().__init__(spec, settings)
+        self._states = StateFilter(spec)
         self.model = build_model(spec)
         self._compiled = None
         if self.model.free_RVs:
@@ -56,7 +58,11 @@ class NutsEngine(Engine):
         return "nuts" if self.spec.latents else "closed form"
 
     def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
-        """The posterior at `step`, sampled; a step failing the checks is sampled once more, longer."""
+        """The posterior at `step`, sampled; a step failing the checks is sampled once more, longer.
+        State latents are added exactly (`add_states`): they are marginalised, never sampled."""
+        return add_states(self._sampled(weights, step, seed), self._states, weights, step, seed)
+
+    def _sampled(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         rng = np.random.default_rng(step_seed(seed, step))
         if self._compiled is None:
             return self._without_latents(weights, rng)
