@@ -139,16 +139,16 @@ def summary_table(summary: dict, scenario) -> Table:
     for name in scenario.hypothesis_names:
         table.add_column(name, justify="right", no_wrap=True)
     for name in scenario.latent_names:
-        table.add_column(f"{name} (90%)", justify="right", no_wrap=True)
+        table.add_column(name if scenario.latents[name].is_state else f"{name} (90%)", justify="right", no_wrap=True)
     for index, step in enumerate(summary["steps"]):
         cells = [str(index), step["date"], str(len(step["evidence"]))]
         cells += [f"{100 * p:.1f}%" for p in step["hypotheses"].values()]
-        cells += [f"{s['mean']:.3f} ({s['q05']:.2f}–{s['q95']:.2f})" for s in step["latents"].values()]
+        cells += [_latent_cell(s) for s in step["latents"].values()]
         table.add_row(*cells)
     if "forecast" in summary:
         ahead = summary["forecast"]
         cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names))]
-        cells += [f"{s['mean']:.3f} ({s['q05']:.2f}–{s['q95']:.2f})" for s in ahead["latents"].values()]
+        cells += [_latent_cell(s) for s in ahead["latents"].values()]
         table.add_row(*cells, style="italic")
     legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
     table.caption = legend
@@ -163,6 +163,13 @@ RowSource = Annotated[str, typer.Option("--source", help="Where it was reported:
 RowReliability = Annotated[str | None, typer.Option("--reliability", help="How far the report can be trusted, 0 to 1 (default 1).")]
 RowRationale = Annotated[str, typer.Option("--rationale", help="Why the probabilities are what they are.")]
 RowP = Annotated[list[str] | None, typer.Option("--p", help="HYPOTHESIS=P: how likely the observation is if HYPOTHESIS is true; repeat for each.")]
+def _latent_cell(entry: dict) -> str:
+    """A latent in the table: a state's probability, or a propensity's mean with its 90% band."""
+    if "probability" in entry:
+        return f"P = {100 * entry['probability']:.1f}%"
+    return f"{entry['mean']:.3f} ({entry['q05']:.2f}–{entry['q95']:.2f})"
+
+
 RowLatent = Annotated[list[str] | None, typer.Option("--latent", help="NAME=YES,NO: its likelihood if the latent is high (yes) and low (no).")]
 RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scenario.toml: rows that report one development.")]
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
@@ -280,8 +287,8 @@ def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
         table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{100 * (b - a):+.1f} pts")
     for name in scenario.latent_names:
         a, b = now["latents"][name], then["latents"][name]
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{a['mean']:.3f} ({a['q05']:.2f}–{a['q95']:.2f})",
-                      f"{b['mean']:.3f} ({b['q05']:.2f}–{b['q95']:.2f})", f"{b['mean'] - a['mean']:+.3f}")
+        change = f"{100 * (b['probability'] - a['probability']):+.1f} pts" if "probability" in a else f"{b['mean'] - a['mean']:+.3f}"
+        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
     return table
 
 

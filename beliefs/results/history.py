@@ -125,6 +125,11 @@ class PosteriorHistory:
         return [name for name, kind in self.latent_kinds.items() if kind == "state"]
 
     @property
+    def propensities(self) -> list[str]:
+        """The propensity latents: continuous unknowns with draws and a 90% interval."""
+        return [name for name, kind in self.latent_kinds.items() if kind != "state"]
+
+    @property
     def n_steps(self) -> int:
         """The number of steps, the prior (step 0) included."""
         return self.dataset.sizes["step"]
@@ -151,9 +156,10 @@ class PosteriorHistory:
         return [str(r) for r in rows]
 
     def latent_posterior(self, step: int) -> xr.Dataset:
-        """The latents' draws at one step as an ArviZ-ready posterior (one variable per latent)."""
+        """The propensity latents' draws at one step as an ArviZ-ready posterior (one variable per
+        latent); a state's 0/1 draws are left out, its probability is `latent_mean`."""
         draws = self.dataset["latent_draws"].sel(step=step)
-        return xr.Dataset({name: draws.sel(latent=name, drop=True) for name in self.latents})
+        return xr.Dataset({name: draws.sel(latent=name, drop=True) for name in self.propensities})
 
     def step_tree(self, step: int) -> xr.DataTree:
         """Step `step` as an ArviZ DataTree: its posterior, with step 0 as the prior."""

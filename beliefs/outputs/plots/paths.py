@@ -61,7 +61,8 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
 
 def plot_latent_timeline(history: PosteriorHistory) -> Figure:
     """Each latent's posterior mean with its 90% interval (5% to 95%) after every step, and,
-    when the history carries a forecast, its predictive fan after the last step.
+    when the history carries a forecast, its predictive fan after the last step. A state
+    latent is drawn as its probability of holding, with the forecast's probability after it.
 
     Parameters
     ----------
@@ -89,22 +90,28 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         ax.text(0.5, 0.5, "This scenario has no latent quantities.", ha="center", va="center")
         return fig
     axes = fig.subplots(len(latents), 1, sharex=True, squeeze=False)[:, 0]
+    kinds = history.latent_kinds
     for j, (ax, name) in enumerate(zip(axes, latents, strict=True)):
         mean, low, high = (ds[f"latent_{q}"].sel(latent=name).values for q in ("mean", "q05", "q95"))
+        state = kinds[name] == "state"
         c = colour(j)
         evidence_lines(ax, dates)
-        ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=c, alpha=0.22, linewidth=0)
+        if not state:  # a state's probability is the whole answer: no interval to draw
+            ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=c, alpha=0.22, linewidth=0)
         ax.step(extended, np.append(mean, mean[-1]), where="post", color=c, linewidth=2.2)
         ax.plot(dates, mean, linestyle="none", marker="o", markersize=3.5, color=c)
         ax.axhline(mean[0], color=PRIOR_GREY, linestyle="--", linewidth=1)
-        top = float(np.max(high))
+        top = 1.0 if state else float(np.max(high))
         if history.has_forecast:
             band = ds.sel(latent=name)
-            ax.fill_between(ahead, band["forecast_q05"], band["forecast_q95"], color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
+            if not state:
+                ax.fill_between(ahead, band["forecast_q05"], band["forecast_q95"], color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
+                top = max(top, float(band["forecast_q95"].max()))
             ax.plot(ahead, band["forecast_mean"], color=c, linewidth=1.6, linestyle=":")
-            top = max(top, float(band["forecast_q95"].max()))
         ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
-        ax.set_ylabel("value (0 to 1)")
+        ax.set_ylabel("P(it holds)" if state else "value (0 to 1)")
+        if state:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_title(wrap(labels.get(name, name), 90) + f"  ({name})", fontsize=10, loc="left")
         ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
         ax.set_axisbelow(True)

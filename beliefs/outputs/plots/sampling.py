@@ -33,7 +33,7 @@ def _labeller(history: PosteriorHistory):
     from arviz_base.labels import MapLabeller
 
     labels = history.labels
-    return MapLabeller(var_name_map={name: wrap(labels.get(name, name), 60) for name in history.latents})
+    return MapLabeller(var_name_map={name: wrap(labels.get(name, name), 60) for name in history.propensities})
 
 
 def plot_latent_step(history: PosteriorHistory, step: int):
@@ -43,11 +43,11 @@ def plot_latent_step(history: PosteriorHistory, step: int):
     """
     import arviz_plots as azp
 
-    if not history.latents:
-        raise ValueError("this scenario has no latents to plot")
+    if not history.propensities:
+        raise ValueError("this scenario has no propensity latents to plot (a state's probability is in plot_latent_timeline)")
     if not 0 <= step < history.n_steps:
         raise ValueError(f"step {step} is out of range; this history has steps 0 to {history.n_steps - 1}")
-    n = len(history.latents)
+    n = len(history.propensities)
     pc = azp.plot_prior_posterior(
         arviz_tree(history, step),
         backend="matplotlib",
@@ -100,10 +100,10 @@ def plot_diagnostics(history: PosteriorHistory, step: int):
     import arviz_plots as azp
 
     _require_nuts(history)
-    if not history.latents:
-        raise ValueError("this scenario has no latents, so the sampler drew nothing to diagnose")
+    if not history.propensities:
+        raise ValueError("this scenario has no propensity latents, so the sampler drew nothing to diagnose")
     tree = xr.DataTree.from_dict({"posterior": _with_sample_coords(history.latent_posterior(step))})
-    n = len(history.latents)
+    n = len(history.propensities)
     labeller = _labeller(history)
     with _palette():
         pc = azp.combine_plots(
@@ -126,7 +126,7 @@ def plot_diagnostics(history: PosteriorHistory, step: int):
     numbers = "; ".join(
         f"{name}: R-hat {float(ds['rhat'].sel(latent=name)):.3f}, ESS bulk {float(ds['ess_bulk'].sel(latent=name)):.0f}, "
         f"tail {float(ds['ess_tail'].sel(latent=name)):.0f}"
-        for name in history.latents
+        for name in history.propensities
     )
     fig.suptitle(f"Step {step}, {history.dates[step]}: NUTS diagnostics. {numbers}; {int(ds['divergences'])} divergences",
                  fontsize=9, x=0.01, ha="left")
@@ -140,7 +140,7 @@ def plot_diagnostics_timeline(history: PosteriorHistory) -> Figure:
     dates = ds["date"].values.astype("datetime64[D]")
     fig = Figure(figsize=(9.5, 6.2), layout="constrained")
     ax_rhat, ax_ess, ax_div = fig.subplots(3, 1, sharex=True)
-    for j, name in enumerate(history.latents):
+    for j, name in enumerate(history.propensities):
         ax_rhat.plot(dates, ds["rhat"].sel(latent=name), marker=marker(j), color=colour(j), label=name)
         ax_ess.plot(dates, ds["ess_bulk"].sel(latent=name), marker=marker(j), color=colour(j), label=f"{name}, bulk")
         ax_ess.plot(dates, ds["ess_tail"].sel(latent=name), marker=marker(j), color=colour(j), linestyle=":", label=f"{name}, tail")

@@ -20,10 +20,13 @@ def timeline_alt(history: PosteriorHistory) -> str:
 def latents_alt(history: PosteriorHistory) -> str:
     """The latents' path: each mean's start and end, and its interval now."""
     ds = history.dataset
-    parts = [f"{history.labels[n]}: mean from {float(ds['latent_mean'].isel(step=0).sel(latent=n)):.3f} to "
-             f"{float(ds['latent_mean'].isel(step=-1).sel(latent=n)):.3f}, 90% interval now {float(ds['latent_q05'].isel(step=-1).sel(latent=n)):.3f}"
-             f" to {float(ds['latent_q95'].isel(step=-1).sel(latent=n)):.3f}" for n in history.latents]
-    return "Line chart of each latent's mean and 90% interval over time. " + "; ".join(parts) + "."
+    start, end = ds["latent_mean"].isel(step=0), ds["latent_mean"].isel(step=-1)
+    parts = [f"{history.labels[n]}: probability that it holds from {percent(float(start.sel(latent=n)))} to {percent(float(end.sel(latent=n)))}"
+             if n in history.states else
+             f"{history.labels[n]}: mean from {float(start.sel(latent=n)):.3f} to {float(end.sel(latent=n)):.3f}, 90% interval now "
+             f"{float(ds['latent_q05'].isel(step=-1).sel(latent=n)):.3f} to {float(ds['latent_q95'].isel(step=-1).sel(latent=n)):.3f}"
+             for n in history.latents]
+    return "Line chart of each latent over time (a propensity's mean and 90% interval, a state's probability). " + "; ".join(parts) + "."
 
 
 def influence_alt(history: PosteriorHistory) -> str:
@@ -56,5 +59,5 @@ def latent_step_alt(history: PosteriorHistory, step: int) -> str:
     ds = history.dataset
     parts = [f"{history.labels[n]}: posterior mean {float(ds['latent_mean'].sel(step=step, latent=n)):.3f} "
              f"(90% interval {float(ds['latent_q05'].sel(step=step, latent=n)):.3f} to {float(ds['latent_q95'].sel(step=step, latent=n)):.3f}), "
-             f"prior mean {float(ds['latent_mean'].sel(step=0, latent=n)):.3f}" for n in history.latents]
+             f"prior mean {float(ds['latent_mean'].sel(step=0, latent=n)):.3f}" for n in history.propensities]
     return f"Density curves of each latent's prior and its posterior after step {step}. " + "; ".join(parts) + "."

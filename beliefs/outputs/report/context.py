@@ -91,13 +91,14 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
             })
         return items
 
+    kinds = history.latent_kinds
+
     def latents_at(step: int) -> list[dict]:
         items = []
         for name in history.latents:
             mean, q05, q95 = (float(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95"))
             before = float(ds["latent_mean"].sel(step=max(step - 1, 0), latent=name))
-            items.append({"name": name, "label": labels[name], "mean": f"{mean:.3f}", "q05": f"{q05:.3f}", "q95": f"{q95:.3f}",
-                          "before": f"{before:.3f}", "change": f"{mean - before:+.3f}".replace("-", "−"), "mean_value": mean})
+            items.append(_latent_item(name, labels[name], kinds[name] == "state", mean, q05, q95, before))
         return items
 
     def effects(row_id: str) -> list[dict]:
@@ -143,7 +144,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
             "files": sorted({row["file"] for row in rows if row["file"]}),
             "hypotheses": hypotheses_at(k), "latents": latents_at(k), "rows": rows,
             "figure": FigureRef(f"step-{k:02d}", step_alt(history, k), ""),
-            "latent_figure": FigureRef(f"latents-step-{k:02d}", latent_step_alt(history, k)) if history.latents else None,
+            "latent_figure": FigureRef(f"latents-step-{k:02d}", latent_step_alt(history, k)) if history.propensities else None,
         }
         item["diagnostics"] = _diagnostics_at(history, k) if nuts else None
         step_items.append(item)
@@ -165,14 +166,14 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     if nuts:
         figures["diagnostics"] = FigureRef("diagnostics", "Line charts of R-hat, effective sample size and divergences of the NUTS sampler "
                                            "at every step.", "NUTS diagnostics at every step.")
-        unconverged = [k for k in history.unconverged_steps if k != last] if history.latents else []
+        unconverged = [k for k in history.unconverged_steps if k != last] if history.propensities else []
         figures["diagnostics_steps"] = [
             FigureRef(f"diagnostics-step-{k:02d}", f"ArviZ rank plot and ESS plot of the latents at step {k}, which did not converge.",
                       f"Step {k} ({history.dates[k]}): ArviZ rank plot and ESS by quantile.") for k in unconverged
         ]
         figures["diagnostics_latest"] = FigureRef(f"diagnostics-step-{last:02d}", "ArviZ rank plot and ESS plot of the latents at the latest step.",
                                                   "ArviZ rank plot (one line per chain) and ESS by quantile at the latest step.") \
-            if history.latents else None
+            if history.propensities else None
     settings = history.settings
     return {
         "title": history.title,
@@ -190,12 +191,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "priors": {
             "hypotheses": [{"name": h, "label": labels[h], "raw": scenario.hypotheses[h].prior, "percent": percent(prior[h]),
                             "word": estimative_word(prior[h])} for h in history.hypotheses],
-            "latents": [{"name": n, "label": labels[n], "alpha": f"{scenario.latents[n].prior.alpha:g}", "beta": f"{scenario.latents[n].prior.beta:g}",
-                         "mean": f"{scenario.latents[n].prior.mean:.3f}", "q05": f"{float(ds['latent_q05'].sel(step=0, latent=n)):.3f}",
-                         "q95": f"{float(ds['latent_q95'].sel(step=0, latent=n)):.3f}", "moves": _moving(scenario.latents[n]),
-                         "volatility": f"{getattr(scenario.latents[n], 'volatility', 0.0):g}",
-                         "drift": ", ".join(f"{h} {d:+g}" for h, d in getattr(scenario.latents[n], "drift", {}).items()) or "none"}
-                        for n in history.latents],
+            "latents": [_latent_prior(n, scenario, labels, ds) for n in history.latents],
         },
         "engine": history.engine,
         "method": method_paragraphs(history),
@@ -255,6 +251,55 @@ def _grouping(history: PosteriorHistory) -> dict | None:
             "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
 
 
+def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q95: float, before: float) -> dict:
+    """A latent at a step as the tables show it: a state as a percentage, a propensity as a value with its interval."""
+    if state:
+        return {"name": name, "label": label, "state": True, "mean": percent(mean), "interval": "— (holds or not)", "before": percent(before),
+                "change": f"{100 * (mean - before):+.1f} pts".replace("-", "−"), "mean_value": mean}
+    return {"name": name, "label": label, "state": False, "mean": f"{mean:.3f}", "interval": f"{q05:.3f} to {q95:.3f}", "before": f"{before:.3f}",
+            "change": f"{mean - before:+.3f}".replace("-", "−"), "mean_value": mean}
+
+
+def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
+    """A latent's prior and dynamics in words, for the priors table."""
+    latent = scenario.latents[name]
+    if latent.is_state:
+        switch = latent.switch
+        if switch is None or not any(switch.rates()):
+            dynamics = "fixed over time"
+        else:
+            on = ", ".join(f"{h} {switch.rate('on', h):g}" for h in scenario.hypothesis_names)
+            off = ", ".join(f"{h} {switch.rate('off', h):g}" for h in scenario.hypothesis_names)
+            dynamics = f"starts holding at a monthly rate of {on}; stops at {off}"
+        return {"name": name, "label": labels[name], "distribution": f"holds with P = {latent.prior:g}", "mean": percent(latent.prior),
+                "interval": "—", "dynamics": dynamics, "moves": latent.time_varying}
+    drift = ", ".join(f"{h} {d:+g}".replace("-", "−") for h, d in latent.drift.items() if d)
+    dynamics = (f"monthly sd {latent.volatility:g} of logit(w)" if latent.volatility else "") + (f"; drift {drift}" if drift else "")
+    return {"name": name, "label": labels[name], "distribution": f"Beta({latent.prior.alpha:g}, {latent.prior.beta:g})",
+            "mean": f"{latent.prior.mean:.3f}",
+            "interval": f"{float(ds['latent_q05'].sel(step=0, latent=name)):.3f} to {float(ds['latent_q95'].sel(step=0, latent=name)):.3f}",
+            "dynamics": dynamics.strip("; ") or "constant", "moves": latent.time_varying}
+
+
+def _state_paragraph(scenario, name: str, latent) -> str:
+    """A state latent's meaning and dynamics in words."""
+    label = scenario.label(name)
+    text = (f"{label} is a state: on any date it holds or it does not (prior probability {latent.prior:g} on the prior date). A row that "
+            "bears on it gives the observation's likelihood if it holds and if it does not, so each such row multiplies its odds by that ratio. ")
+    if latent.time_varying:
+        text += ("It can change between dates, at monthly rates that depend on the hypothesis (" + _state_paragraph_rates(scenario, latent)
+                 + "), so evidence about it also tells the hypotheses apart. ")
+    else:
+        text += "It does not change over the period. "
+    return text + ("Its probability is computed exactly by the forward algorithm over its two values, in every engine: it is never "
+                   "sampled.")
+
+
+def _state_paragraph_rates(scenario, latent) -> str:
+    return "; ".join(f"under “{scenario.label(h)}” it starts to hold at {latent.switch.rate('on', h):g} and stops at "
+                     f"{latent.switch.rate('off', h):g} a month" for h in scenario.hypothesis_names)
+
+
 def _moving(latent) -> bool:
     return bool(getattr(latent, "volatility", 0.0) or any(getattr(latent, "drift", {}).values()))
 
@@ -279,12 +324,14 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
         "A row's reliability r says how far the report can be trusted: with probability 1 − r it is treated as noise, which pulls its "
         "likelihoods toward their average and so weakens its push without changing its direction.",
     ]
-    if scenario.latents:
+    if any(not latent.is_state for latent in scenario.latents.values()):
         paragraphs.append(
-            "The latents are unknown proportions between 0 and 1 (such as how ready one side is to make a deal), each with a Beta prior. A row "
-            "that bears on a latent gives the observation's likelihood if the latent were high (1) and if it were low (0); its likelihood in "
-            "between is the straight line between the two.")
+            "A propensity latent is an unknown proportion between 0 and 1 with a Beta prior. A row that bears on it gives the observation's "
+            "likelihood if it were high (1) and if it were low (0); its likelihood in between is the straight line between the two.")
     for name, latent in scenario.latents.items():
+        if latent.is_state:
+            paragraphs.append(_state_paragraph(scenario, name, latent))
+            continue
         if not _moving(latent):
             continue
         label = scenario.label(name)
@@ -306,7 +353,7 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
         how = (f"The numbers were computed exactly by the {history.engine} engine, on a grid of {settings['grid_points']} points per latent of "
                "the PyMC model's own log-density, with independent draws taken from the exact posterior for the plots.")
     elif history.method == "closed form":
-        how = (f"The numbers were computed exactly by the {history.engine} engine: with no latent, Bayes' rule gives the hypotheses' "
+        how = (f"The numbers were computed exactly by the {history.engine} engine: with no continuous unknown, Bayes' rule gives the hypotheses' "
                "probabilities in closed form from the PyMC model, and nothing needs sampling.")
     else:
         how = (f"The latents were sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): {settings.get('chains', '?')} chains of "

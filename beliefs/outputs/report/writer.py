@@ -143,8 +143,12 @@ def write_report(
 def _forecast_rows(history: PosteriorHistory) -> dict:
     """The forecast at its horizon, formatted like the latents' table."""
     at = history.forecast_summary()
-    latents = [{"name": name, "label": history.labels.get(name, name), **{q: f"{value:.3f}" for q, value in numbers.items()}}
-               for name, numbers in at["latents"].items()]
+    latents = []
+    for name, numbers in at["latents"].items():
+        if "probability" in numbers:
+            latents.append({"name": name, "label": history.labels.get(name, name), "state": True, "mean": f"{100 * numbers['probability']:.0f}%"})
+        else:
+            latents.append({"name": name, "label": history.labels.get(name, name), "state": False, **{q: f"{v:.3f}" for q, v in numbers.items()}})
     return {"date": at["date"], "latents": latents}
 
 
