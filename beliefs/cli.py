@@ -16,7 +16,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from beliefs.errors import WorkspaceError
 from beliefs.inputs.workspace import init_workspace, load_workspace
@@ -114,6 +113,8 @@ def update(
     if as_json:
         sys.stdout.write(summary_json(summary))
     else:
+        from beliefs.outputs.tables import summary_table
+
         out.print(summary_table(summary, ws.scenario))
     _check_convergence(summary, allow_unconverged)
 
@@ -130,32 +131,6 @@ def _check_convergence(summary: dict, allow_unconverged: bool) -> None:
         raise typer.Exit(3)
 
 
-def summary_table(summary: dict, scenario) -> Table:
-    """The terminal view: one line per step, probabilities in percent, latents with 90% bands."""
-    table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")
-    table.add_column("step", justify="right")
-    table.add_column("date", no_wrap=True)
-    table.add_column("rows", justify="right", no_wrap=True)
-    for name in scenario.hypothesis_names:
-        table.add_column(name, justify="right", no_wrap=True)
-    for name in scenario.latent_names:
-        table.add_column(name if scenario.latents[name].is_state else f"{name} (90%)", justify="right", no_wrap=True)
-    for index, step in enumerate(summary["steps"]):
-        cells = [str(index), step["date"], str(len(step["evidence"]))]
-        cells += [f"{100 * p:.1f}%" for p in step["hypotheses"].values()]
-        cells += [_latent_cell(s) for s in step["latents"].values()]
-        table.add_row(*cells)
-    if "forecast" in summary:
-        ahead = summary["forecast"]
-        cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names))]
-        cells += [_latent_cell(s) for s in ahead["latents"].values()]
-        table.add_row(*cells, style="italic")
-    legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
-    table.caption = legend
-    table.caption_justify = "left"
-    return table
-
-
 # -- add and what-if: one evidence row from flags ---------------------------------------------
 RowId = Annotated[str, typer.Option("--id", help="A unique id for the row (required).")]
 RowSummary = Annotated[str, typer.Option("--summary", help="What was observed, in a sentence (required).")]
@@ -163,13 +138,6 @@ RowSource = Annotated[str, typer.Option("--source", help="Where it was reported:
 RowReliability = Annotated[str | None, typer.Option("--reliability", help="How far the report can be trusted, 0 to 1 (default 1).")]
 RowRationale = Annotated[str, typer.Option("--rationale", help="Why the probabilities are what they are.")]
 RowP = Annotated[list[str] | None, typer.Option("--p", help="HYPOTHESIS=P: how likely the observation is if HYPOTHESIS is true; repeat for each.")]
-def _latent_cell(entry: dict) -> str:
-    """A latent in the table: a state's probability, or a propensity's mean with its 90% band."""
-    if "probability" in entry:
-        return f"P = {100 * entry['probability']:.1f}%"
-    return f"{entry['mean']:.3f} ({entry['q05']:.2f}–{entry['q95']:.2f})"
-
-
 RowLatent = Annotated[list[str] | None, typer.Option("--latent", help="NAME=YES,NO: its likelihood if the latent is high (yes) and low (no).")]
 RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scenario.toml: rows that report one development.")]
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
@@ -271,25 +239,9 @@ def what_if(
     else:
         now = compute_history(ws, engine=engine, seed=seed).summary()["steps"][-1]
     when = next(r.date for r in preview.rows if r.id == id)
+    from beliefs.outputs.tables import what_if_table
+
     out.print(what_if_table(now, after, ws.scenario, f"{summary} ({when})"))
-
-
-def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
-    """Current posterior, previewed posterior (at the last step) and the change, one line per hypothesis and latent."""
-    then = after["steps"][-1]
-    table = Table(title=f"What if: {summary}  [dim](engine: {after['engine']})[/]", title_justify="left")
-    table.add_column("")
-    table.add_column(f"now\n{now['date']}", justify="right", no_wrap=True)
-    table.add_column(f"with the row\n{then['date']}", justify="right", no_wrap=True)
-    table.add_column("change", justify="right", no_wrap=True)
-    for name in scenario.hypothesis_names:
-        a, b = now["hypotheses"][name], then["hypotheses"][name]
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{100 * (b - a):+.1f} pts")
-    for name in scenario.latent_names:
-        a, b = now["latents"][name], then["latents"][name]
-        change = f"{100 * (b['probability'] - a['probability']):+.1f} pts" if "probability" in a else f"{b['mean'] - a['mean']:+.3f}"
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
-    return table
 
 
 _options = {"debug": False}
@@ -380,7 +332,7 @@ def score(
     if as_json:
         sys.stdout.write(summary_json(report))
         return
-    from beliefs.outputs.scores import calibration_table, scores_table
+    from beliefs.outputs.tables import calibration_table, scores_table
 
     out.print(scores_table(report))
     if report["portfolio"]["resolved"]:

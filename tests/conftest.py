@@ -30,8 +30,27 @@ def default_history_exact(default_workspace) -> beliefs.PosteriorHistory:
 
 
 @pytest.fixture(scope="session")
-def default_history_nuts(default_workspace) -> beliefs.PosteriorHistory:
-    return beliefs.compute_history(default_workspace, engine="nuts", seed=1, draws=1000)
+def default_propensity_workspace(default_workspace) -> beliefs.Workspace:
+    """The default workspace with Putin's readiness as a moving propensity (Beta prior, random walk,
+    drift per path), as it was modelled before it became a state: a continuous unknown for NUTS,
+    the forward filter and the ArviZ plots to work on."""
+    from beliefs.inputs.scenario import BetaPrior, Latent
+
+    scenario = default_workspace.scenario
+    latent = Latent(label=scenario.latents["willingness"].label, prior=BetaPrior(alpha=1.5, beta=13.5), volatility=0.15,
+                    drift={"pressure": 0.2, "concede": -0.1, "walk_away": 0.0})
+    return beliefs.Workspace(default_workspace.root, scenario.model_copy(update={"latents": {"willingness": latent}}), default_workspace.rows)
+
+
+@pytest.fixture(scope="session")
+def default_propensity_history(default_propensity_workspace) -> beliefs.PosteriorHistory:
+    return beliefs.compute_history(default_propensity_workspace, engine="exact", seed=1)
+
+
+@pytest.fixture(scope="session")
+def default_history_nuts(default_propensity_workspace) -> beliefs.PosteriorHistory:
+    """NUTS on the propensity variant of the default workspace (the default itself has nothing to sample)."""
+    return beliefs.compute_history(default_propensity_workspace, engine="nuts", seed=1, draws=1000)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def test_an_edited_earlier_file_recomputes_from_its_step(default_copy):
 def test_an_edited_scenario_recomputes_everything(default_copy):
     update(default_copy)
     scenario = default_copy / "scenario.toml"
-    scenario.write_text(scenario.read_text().replace("alpha = 1.5", "alpha = 2.5"))
+    scenario.write_text(scenario.read_text().replace("prior = 0.08", "prior = 0.09"))
     result = update(default_copy)
     assert result.computed_steps[0] == 0
     assert len(result.computed_steps) == len(result.summary["steps"])

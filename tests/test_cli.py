@@ -17,7 +17,7 @@ def test_update_json_has_the_contract_shape(default_copy, default_workspace):
     first = summary["steps"][0]
     assert first["date"] == "2025-04-01" and first["evidence"] == []
     assert set(first["hypotheses"]) == {"pressure", "concede", "walk_away"}
-    assert set(first["latents"]["willingness"]) == {"mean", "q05", "q95"}
+    assert set(first["latents"]["willingness"]) == {"probability"}  # a state latent
     assert abs(sum(summary["steps"][-1]["hypotheses"].values()) - 1) < 1e-5
     assert summary["steps"][1]["evidence"] == default_workspace.steps[1].evidence_ids
 

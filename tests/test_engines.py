@@ -100,11 +100,11 @@ def test_exact_engine_equals_closed_form(fixture, request):
 
 
 @pytest.fixture(scope="module")
-def default_constant(default_workspace):
-    """The default workspace with its latent held constant: the core model, which has a closed form."""
-    scenario = default_workspace.scenario
+def default_constant(default_propensity_workspace):
+    """The default workspace with readiness as a constant propensity: the core model, which has a closed form."""
+    scenario = default_propensity_workspace.scenario
     constant = {name: latent.model_copy(update={"volatility": 0.0, "drift": {}}) for name, latent in scenario.latents.items()}
-    return beliefs.Workspace(default_workspace.root, scenario.model_copy(update={"latents": constant}), default_workspace.rows)
+    return beliefs.Workspace(default_propensity_workspace.root, scenario.model_copy(update={"latents": constant}), default_propensity_workspace.rows)
 
 
 def test_exact_engine_on_default_workspace(default_constant):

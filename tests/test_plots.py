@@ -141,14 +141,23 @@ def test_timeline_shows_every_hypothesis_in_okabe_ito_with_dates(default_history
     assert (tmp_path / "timeline.png").stat().st_size > 10_000
 
 
-def test_latent_timeline_draws_mean_and_90_percent_band(default_history_exact):
-    fig = plots.plot_latent_timeline(default_history_exact)
+def test_latent_timeline_draws_mean_and_90_percent_band(default_propensity_history):
+    fig = plots.plot_latent_timeline(default_propensity_history)
     ax = fig.axes[0]
-    assert default_history_exact.labels["willingness"] in ax.get_title(loc="left")
+    assert default_propensity_history.labels["willingness"] in ax.get_title(loc="left")
     mean_line = next(line for line in ax.get_lines() if line.get_linewidth() >= 2)
-    expected = default_history_exact.dataset["latent_mean"].sel(latent="willingness").values
+    expected = default_propensity_history.dataset["latent_mean"].sel(latent="willingness").values
     assert np.allclose(np.asarray(mean_line.get_ydata())[: len(expected)], expected)
     assert ax.collections, "the 90% band is a filled area"
+
+
+def test_a_state_latent_is_drawn_as_its_probability(default_history_exact):
+    fig = plots.plot_latent_timeline(default_history_exact)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "P(it holds)" and not ax.collections  # no interval: the probability is the whole answer
+    path = next(line for line in ax.get_lines() if line.get_linewidth() >= 2)
+    probability = default_history_exact.dataset["latent_mean"].sel(latent="willingness").values
+    np.testing.assert_allclose(np.asarray(path.get_ydata(), dtype=float)[: probability.size], probability)
 
 
 def test_step_plot_shows_before_after_and_the_step_rows(default_history_exact, default_workspace):
@@ -177,8 +186,10 @@ def test_influence_plot_has_a_row_per_evidence_row_and_marks_infinities(small_wo
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "w ↑"]
 
 
-def test_latent_step_is_an_arviz_prior_posterior_plot(default_history_exact, tmp_path):
-    pc = plots.plot_latent_step(default_history_exact, 5)
+def test_latent_step_is_an_arviz_prior_posterior_plot(default_propensity_history, default_history_exact, tmp_path):
+    with pytest.raises(ValueError, match="no propensity latents"):
+        plots.plot_latent_step(default_history_exact, 5)  # the default's only latent is a state
+    pc = plots.plot_latent_step(default_propensity_history, 5)
     assert type(pc).__name__ == "PlotCollection"
     fig = plots.figure_of(pc)
     titles = [ax.get_title() for ax in fig.axes]

@@ -65,13 +65,13 @@ class Page(HTMLParser):
 
 def test_report_folder_has_every_part(default_report, default_history_exact):
     for name in ("index.html", "report.md", "summary.json", "history.nc", MARKER, "figures/timeline.png", "figures/timeline.svg",
-                 "figures/influence.png", "figures/latents.png", "figures/step-01.png", "figures/latents-step-01.png"):
+                 "figures/influence.png", "figures/latents.png", "figures/step-01.png"):
         assert (default_report / name).is_file(), name
     pngs = sorted(p.stem for p in (default_report / "figures").glob("*.png"))
     svgs = sorted(p.stem for p in (default_report / "figures").glob("*.svg"))
     assert pngs == svgs
     steps = default_history_exact.n_steps - 1
-    assert len(pngs) == 3 + 2 * steps  # timeline, latents, influence; per step: hypotheses and latents
+    assert len(pngs) == 3 + steps  # timeline, latents, influence; per step: hypotheses (a state has no ArviZ density to draw)
 
 
 def test_summary_json_is_the_update_json(default_report, default_history_exact):
@@ -97,8 +97,8 @@ def test_html_numbers_match_the_history(default_report, default_history_exact):
     for h in default_history_exact.hypotheses:
         p = float(probs.sel(step=last, hypothesis=h))
         assert estimative_word(p) in text
-    mean = float(default_history_exact.dataset["latent_mean"].sel(step=last, latent="willingness"))
-    assert f"{mean:.3f}" in text
+    ready = float(default_history_exact.dataset["latent_mean"].sel(step=last, latent="willingness"))
+    assert percent(ready) in text  # a state latent: the probability that it holds
     assert "ICD 203" in text and "roughly even chance 45–55%" in text
 
 
@@ -137,7 +137,8 @@ def test_footer_names_versions_engine_seed_and_time(default_report, default_hist
     assert f"seed {default_history_exact.dataset.attrs['seed']}" in text
     settings = ", ".join(f"{k} {v}" for k, v in sorted(default_history_exact.settings.items()))
     assert f"Engine exact ({settings}), seed {default_history_exact.seed}" in text and "UTC" in text
-    assert "computed exactly by the exact engine, with a forward filter" in text  # the default's latent moves: the filter ran
+    assert "computed exactly by the exact engine: with no continuous unknown" in text  # the default's only latent is a state
+    assert "is a state" in text and "forward algorithm" in text
     assert "one PyMC model of" not in text  # no claim that the filter sampled the PyMC model
     commit = subprocess.run(["git", "-C", str(Path(__file__).parents[1]), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     if commit:
@@ -385,6 +386,6 @@ def test_report_shows_the_latents_forecast(default_report, default_history_exact
     ahead = forecast(default_history_exact, 30)
     html = (default_report / "index.html").read_text()
     assert f"Forecast for {ahead.dates[-1].isoformat()}" in html
-    shown = re.search(r'class="forecast-mean" data-latent="willingness">([0-9.]+)<', html)
-    assert shown and float(shown[1]) == pytest.approx(ahead.mean[-1, 0], abs=5e-4)
+    shown = re.search(r'class="forecast-mean" data-latent="willingness">([0-9.]+)%<', html)  # a state: P(it holds)
+    assert shown and float(shown[1]) == pytest.approx(100 * ahead.mean[-1, 0], abs=0.5)
     assert "Forecast for" in (default_report / "report.md").read_text()

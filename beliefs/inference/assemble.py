@@ -23,6 +23,7 @@ def assemble_history(
     *,
     engine: type[Engine],
     method: str,
+    diagnosed: bool,
     settings: dict,
     seed: int,
     reused: xr.Dataset | None = None,
@@ -38,6 +39,8 @@ def assemble_history(
         The engine's results for the steps after the reused ones.
     engine, method, settings, seed
         The run, recorded in the attrs.
+    diagnosed : bool
+        Whether the engine's results carry convergence diagnostics (a sampler that sampled).
     reused : xarray.Dataset, optional
         `PosteriorHistory.leading_steps` of a cached history whose steps are still valid.
     ungrouped : ndarray, optional
@@ -48,7 +51,7 @@ def assemble_history(
     parts = [] if reused is None or reused.sizes["step"] == 0 else [reused.drop_vars(["step", "date", "chain", "draw"], errors="ignore")]
     if computed:
         kinds = [scenario.latents[name].kind for name in scenario.latent_names]
-        parts.append(_steps_dataset(computed, engine.has_diagnostics, kinds))
+        parts.append(_steps_dataset(computed, diagnosed, kinds))
     posterior = xr.concat(parts, dim="step", data_vars="all") if len(parts) > 1 else parts[0]
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     posterior = posterior.assign_coords(
@@ -68,7 +71,7 @@ def assemble_history(
         "title": scenario.title,
         "engine": engine.name,
         "method": method,
-        "has_diagnostics": int(engine.has_diagnostics),
+        "has_diagnostics": int(diagnosed),
         "engine_settings": json.dumps(settings, sort_keys=True),
         "seed": seed,
         "labels": json.dumps({name: scenario.label(name) for name in scenario.hypothesis_names + scenario.latent_names}),

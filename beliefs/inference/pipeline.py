@@ -70,9 +70,10 @@ def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: 
     done = 0 if reused is None else min(reused.sizes["step"], len(steps))
     computed, ungrouped = [], None
     method = None if reused is None else reused.attrs.get("method")
+    diagnosed = bool(int(reused.attrs.get("has_diagnostics", 0))) if reused is not None else kind.has_diagnostics
     if done < len(steps):
         runner = kind(ModelSpec.build(workspace.scenario, table), settings)
-        method = runner.method
+        method, diagnosed = runner.method, runner.has_diagnostics
         for step in steps[done:]:
             computed.append(runner.posterior(table.weights_at(step.index), step.index, seed))
             if on_step:
@@ -80,7 +81,7 @@ def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: 
         if table.grouped:  # what the answer would be with every row counted as independent
             last = steps[-1].index
             ungrouped = runner.posterior(table.included_up_to(last), last, seed).hypothesis_probability
-    return assemble_history(workspace, table, computed, engine=kind, method=method, settings=settings, seed=seed,
+    return assemble_history(workspace, table, computed, engine=kind, method=method, diagnosed=diagnosed, settings=settings, seed=seed,
                             reused=None if reused is None else reused.isel(step=slice(0, done)), ungrouped=ungrouped)
 
 
@@ -142,7 +143,7 @@ def update_history(
             history, computed = cached, []
         else:
             reused = cached.leading_steps(valid) if cached is not None and valid else None
-            reused = reused.assign_attrs(method=cached.method) if reused is not None else None
+            reused = reused.assign_attrs(method=cached.method, has_diagnostics=int(cached.has_diagnostics)) if reused is not None else None
             history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reused)
             write_cache(workspace.root, engine, history, keys, history.summary())
             computed = list(range(valid, len(keys)))

@@ -77,10 +77,15 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
+        errors = error.errors()
+        in_beta = {tuple(e["loc"][: e["loc"].index("BetaPrior")]) for e in errors
+                   if "BetaPrior" in e["loc"] and len(e["loc"]) > e["loc"].index("BetaPrior") + 1}
         problems = {}
-        for e in error.errors():  # a value of a union type fails once per member: report it once
+        for e in errors:  # a value of a union type fails once per member: report it once
+            if "float" in e["loc"] and tuple(e["loc"][: e["loc"].index("float")]) in in_beta:
+                continue  # a Beta table with a bad parameter: its parameter's problem says it all
             problem = _validation_problem(path, text, e)
-            problems.setdefault((problem.line, problem.column), problem)
+            problems.setdefault((problem.line, problem.column) if problem.line is not None else len(problems), problem)
         raise WorkspaceError(list(problems.values())) from None
 
 

@@ -51,7 +51,7 @@ class Engine(ABC):
     """
 
     name: ClassVar[str]
-    has_diagnostics: ClassVar[bool] = False
+    has_diagnostics: bool = False  # an instance may say False: a sampler with nothing to sample has no chains
 
     def __init__(self, spec: ModelSpec, settings: dict):
         self.spec = spec

@@ -37,6 +37,7 @@ class NutsEngine(Engine):
             import nutpie
 
             self._compiled = nutpie.compile_pymc_model(self.model)
+        self.has_diagnostics = self._compiled is not None  # with nothing to sample there are no chains to check
         self._hypothesis_probability = pytensor.function([], self.model[HYPOTHESIS_PROBABILITY])
 
     @classmethod

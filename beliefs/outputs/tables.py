@@ -1,4 +1,5 @@
-"""Scores as tables for the terminal: one line per workspace, and the portfolio's calibration."""
+"""Tables for the terminal: the posterior after every step, a what-if preview, and the scores
+of resolved questions with their calibration. Rich renders them; they read the JSON summaries."""
 
 from __future__ import annotations
 
@@ -51,4 +52,57 @@ def calibration_table(portfolio: dict) -> Table:
     for row in portfolio["calibration"]:
         if row["weight"]:
             table.add_row(f"{row['low']:.1f}–{row['high']:.1f}", f"{row['forecast']:.3f}", f"{row['observed']:.3f}", f"{row['weight']:.0f}")
+    return table
+
+
+def summary_table(summary: dict, scenario) -> Table:
+    """The terminal view: one line per step, probabilities in percent, latents with 90% bands."""
+    table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")
+    table.add_column("step", justify="right")
+    table.add_column("date", no_wrap=True)
+    table.add_column("rows", justify="right", no_wrap=True)
+    for name in scenario.hypothesis_names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for name in scenario.latent_names:
+        table.add_column(name if scenario.latents[name].is_state else f"{name} (90%)", justify="right", no_wrap=True)
+    for index, step in enumerate(summary["steps"]):
+        cells = [str(index), step["date"], str(len(step["evidence"]))]
+        cells += [f"{100 * p:.1f}%" for p in step["hypotheses"].values()]
+        cells += [_latent_cell(s) for s in step["latents"].values()]
+        table.add_row(*cells)
+    if "forecast" in summary:
+        ahead = summary["forecast"]
+        cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names))]
+        cells += [_latent_cell(s) for s in ahead["latents"].values()]
+        table.add_row(*cells, style="italic")
+    legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
+    table.caption = legend
+    table.caption_justify = "left"
+    return table
+
+
+
+
+def _latent_cell(entry: dict) -> str:
+    """A latent in the table: a state's probability, or a propensity's mean with its 90% band."""
+    if "probability" in entry:
+        return f"P = {100 * entry['probability']:.1f}%"
+    return f"{entry['mean']:.3f} ({entry['q05']:.2f}–{entry['q95']:.2f})"
+
+
+def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
+    """Current posterior, previewed posterior (at the last step) and the change, one line per hypothesis and latent."""
+    then = after["steps"][-1]
+    table = Table(title=f"What if: {summary}  [dim](engine: {after['engine']})[/]", title_justify="left")
+    table.add_column("")
+    table.add_column(f"now\n{now['date']}", justify="right", no_wrap=True)
+    table.add_column(f"with the row\n{then['date']}", justify="right", no_wrap=True)
+    table.add_column("change", justify="right", no_wrap=True)
+    for name in scenario.hypothesis_names:
+        a, b = now["hypotheses"][name], then["hypotheses"][name]
+        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{100 * (b - a):+.1f} pts")
+    for name in scenario.latent_names:
+        a, b = now["latents"][name], then["latents"][name]
+        change = f"{100 * (b['probability'] - a['probability']):+.1f} pts" if "probability" in a else f"{b['mean'] - a['mean']:+.3f}"
+        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
     return table
