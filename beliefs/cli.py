@@ -183,11 +183,19 @@ def add(
     latent: RowLatent = None,
     group: RowGroup = "",
     file_words: RowFileWords = None,
+    from_indicator: Annotated[str | None, typer.Option("--from-indicator", help="Take the row's cells from this indicator of "
+                                                                               "indicators.csv (seen on --date); other flags override them.")] = None,
 ) -> None:
     """Append one evidence row to evidence/DATE.csv (created with its header if new); never changes existing lines."""
     from beliefs.inputs.authoring import add_evidence
 
     hypotheses, latents = _row_flags(p, latent)
+    if from_indicator is not None:
+        seen = _indicator(workspace, from_indicator)
+        id, summary, rationale, group = id or seen.id, summary or seen.summary, rationale or seen.rationale, group or (seen.group or "")
+        reliability = reliability if reliability is not None else f"{seen.reliability:g}"
+        hypotheses = hypotheses or seen.hypotheses
+        latents = {**seen.latents, **(latents or {})} or None
     try:
         path = add_evidence(workspace, date=date, id=id, summary=summary, source=source, reliability=reliability, rationale=rationale,
                             hypotheses=hypotheses, latents=latents, group=group, file_words=file_words,
@@ -195,6 +203,23 @@ def add(
     except WorkspaceError as error:
         _fail(error)
     out.print(f"Added {id!r} to {path}", highlight=False)
+
+
+def _indicator(workspace: Path, name: str):
+    """The indicator `name` of the workspace's indicators.csv; exit 2 naming the file when there is none."""
+    from beliefs.errors import Problem, did_you_mean
+    from beliefs.inputs.indicators import INDICATORS_FILE, load_indicators
+
+    try:
+        indicators = load_indicators(load_workspace(workspace))
+    except WorkspaceError as error:
+        _fail(error)
+    found = next((row for row in indicators if row.id == name), None)
+    if found is None:
+        ids = [row.id for row in indicators]
+        _fail(WorkspaceError([Problem(Path(workspace) / INDICATORS_FILE, f"no indicator '{name}'{did_you_mean(name, ids)}; "
+                                                                         f"the indicators are {', '.join(ids) or 'none'}")]))
+    return found
 
 
 @app.command("what-if")
@@ -293,50 +318,9 @@ def report(
     out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)
 
 
-@app.command()
-def score(
-    workspaces: Annotated[list[Path], typer.Argument(help="One or more workspace folders; unresolved ones are listed and skipped.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed of the histories scored.")] = 0,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Also write a portfolio page (scores, calibration diagram) to this folder.")] = None,
-) -> None:
-    """Score resolved questions: Brier and log scores of every step, time-weighted, against the prior
-    and a uniform forecast; over all of them, calibration and the Murphy decomposition."""
-    from beliefs.inference.pipeline import update_history
-    from beliefs.results.scoring import score_report
-    from beliefs.results.summary import summary_json
 
-    histories = []
-    for folder in workspaces:
-        if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
-            err.print(f"note: skipped {folder}: a file, not a workspace folder", highlight=False)
-            continue
-        try:
-            ws = load_workspace(folder)
-        except WorkspaceError as error:
-            _fail(error)
-        histories.append((str(folder), update_history(ws, seed=seed).history))
-    report = score_report(histories)
-    if out_dir is not None:
-        import matplotlib
 
-        matplotlib.use("Agg")
-        from beliefs import __version__
-        from beliefs.outputs.portfolio import write_portfolio
-
-        try:
-            folder = write_portfolio(report, out_dir, version=__version__)
-        except WorkspaceError as error:
-            _fail(error)
-        err.print(f"Wrote the portfolio page to {folder / 'index.html'}", highlight=False)
-    if as_json:
-        sys.stdout.write(summary_json(report))
-        return
-    from beliefs.outputs.tables import calibration_table, scores_table
-
-    out.print(scores_table(report))
-    if report["portfolio"]["resolved"]:
-        out.print(calibration_table(report["portfolio"]))
+from beliefs import cli_analysis  # noqa: E402, F401  (registers score, sensitivity and watch on `app`)
 
 
 def main() -> None:

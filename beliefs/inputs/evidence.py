@@ -209,6 +209,13 @@ def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRo
     return rows, problems + file_problems
 
 
+def parse_rows(path: Path, text: str, date: dt.date, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
+    """The rows of a CSV text with the columns of an evidence file, dated `date`, and their
+    problems, duplicate ids included (for files such as `indicators.csv` that are not dated steps)."""
+    rows, problems = _FileParser(path, date, scenario).parse(text)
+    return rows, problems + _duplicate_ids(rows)
+
+
 # -- one file ------------------------------------------------------------------------------
 
 

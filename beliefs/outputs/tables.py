@@ -106,3 +106,58 @@ def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
         change = f"{100 * (b['probability'] - a['probability']):+.1f} pts" if "probability" in a else f"{b['mean'] - a['mean']:+.3f}"
         table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
     return table
+
+
+def sensitivity_tables(result: dict, scenario, top: int = 10) -> list[Table]:
+    """The most influential rows and groups, the band at the last step, and the priors' and dynamics' effect."""
+    hypotheses = scenario.hypothesis_names
+    final = result["final"]["hypotheses"]
+
+    def table(title: str, key: str, entries: list[dict], extra: str | None = None) -> Table:
+        t = Table(title=title, title_justify="left")
+        t.add_column(key, overflow="fold")
+        if extra:
+            t.add_column(extra, overflow="fold")
+        for h in hypotheses:
+            t.add_column(h, justify="right")
+        t.add_column("change", justify="right")
+        t.add_column("leader", justify="left")
+        for e in entries[:top]:
+            cells = [str(e[key])] + ([", ".join(e[extra])] if extra else [])
+            cells += [f"{100 * e['hypotheses'][h]:.1f}%" for h in hypotheses]
+            cells += [f"{100 * e['change']:.1f} pts", "[bold red]flips[/]" if e["leader_changes"] else ""]
+            t.add_row(*cells)
+        return t
+
+    answer = ", ".join(f"{h} {100 * p:.1f}%" for h, p in final.items())
+    tables = [table(f"Leaving one row out (final answer {answer}; largest changes first)", "id", result["leave_one_out"])]
+    if result["groups"]:
+        tables.append(table("Leaving one group out", "group", result["groups"], "rows"))
+    band = Table(title=f"Judgment band at {result['band'][-1]['date']}: every likelihood's log-odds off by sd "
+                       f"{result['settings']['judgment_sd']:g} ({result['settings']['draws']} draws)", title_justify="left")
+    for column in ("hypothesis", "5%", "median", "95%"):
+        band.add_column(column, justify="right" if column != "hypothesis" else "left")
+    for h, q in result["band"][-1]["hypotheses"].items():
+        band.add_row(h, *(f"{100 * q[k]:.1f}%" for k in ("q05", "q50", "q95")))
+    tables.append(band)
+    for title, entries in (("Priors halved and doubled", result["priors"]), ("Dynamics halved and doubled", result["dynamics"])):
+        if entries:
+            t = table(title, "parameter", [{**e, "parameter": f"{e['parameter']} ×{e['factor']:g}"} for e in entries])
+            tables.append(t)
+    return tables
+
+
+def watch_table(result: dict, scenario) -> Table:
+    """Indicators ranked by the information they would give about the hypotheses."""
+    t = Table(title=f"What to watch for, as of {result['date']} (most informative first)", title_justify="left")
+    t.add_column("indicator", overflow="fold")
+    t.add_column("P(seen)", justify="right")
+    t.add_column("bits", justify="right")
+    t.add_column("if seen", overflow="fold")
+    t.add_column("if not", overflow="fold")
+    for e in result["indicators"]:
+        seen = e["if_observed"]["hypotheses"] or {}
+        unseen = e["if_not"]["hypotheses"] or {}
+        t.add_row(f"{e['id']}\n[dim]{e['summary']}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}",
+                  ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
+    return t

@@ -1,0 +1,116 @@
+"""The analysis commands of `beliefs`: scores of resolved questions, how robust an answer is,
+and what to watch for next. They register on the one `app` of `beliefs.cli`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from beliefs.cli import WorkspaceArg, _fail, app, err, out
+from beliefs.errors import WorkspaceError
+from beliefs.inputs.workspace import load_workspace
+
+
+@app.command()
+def score(
+    workspaces: Annotated[list[Path], typer.Argument(help="One or more workspace folders; unresolved ones are listed and skipped.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed of the histories scored.")] = 0,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Also write a portfolio page (scores, calibration diagram) to this folder.")] = None,
+) -> None:
+    """Score resolved questions: Brier and log scores of every step, time-weighted, against the prior
+    and a uniform forecast; over all of them, calibration and the Murphy decomposition."""
+    from beliefs.inference.pipeline import update_history
+    from beliefs.results.scoring import score_report
+    from beliefs.results.summary import summary_json
+
+    histories = []
+    for folder in workspaces:
+        if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
+            err.print(f"note: skipped {folder}: a file, not a workspace folder", highlight=False)
+            continue
+        try:
+            ws = load_workspace(folder)
+        except WorkspaceError as error:
+            _fail(error)
+        histories.append((str(folder), update_history(ws, seed=seed).history))
+    report = score_report(histories)
+    if out_dir is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from beliefs import __version__
+        from beliefs.outputs.portfolio import write_portfolio
+
+        try:
+            folder = write_portfolio(report, out_dir, version=__version__)
+        except WorkspaceError as error:
+            _fail(error)
+        err.print(f"Wrote the portfolio page to {folder / 'index.html'}", highlight=False)
+    if as_json:
+        sys.stdout.write(summary_json(report))
+        return
+    from beliefs.outputs.tables import calibration_table, scores_table
+
+    out.print(scores_table(report))
+    if report["portfolio"]["resolved"]:
+        out.print(calibration_table(report["portfolio"]))
+
+
+@app.command()
+def sensitivity(
+    workspace: WorkspaceArg = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
+    judgment_sd: Annotated[float, typer.Option("--judgment-sd", min=0.0, help="Sd of the noise added to every likelihood's log-odds.")] = 0.5,
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Draws of the judgment band.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed of the band: the same seed gives the same output.")] = 0,
+) -> None:
+    """How robust the answer is: each row and group left out (linchpins flagged), the band of the path
+    when every likelihood is off by --judgment-sd on the log-odds scale, and the priors' and dynamics' effect."""
+    from beliefs.inference.sensitivity import sensitivity as analyse
+    from beliefs.results.summary import summary_json
+
+    try:
+        ws = load_workspace(workspace)
+    except WorkspaceError as error:
+        _fail(error)
+    result = analyse(ws, judgment_sd=judgment_sd, draws=draws, seed=seed)
+    if as_json:
+        sys.stdout.write(summary_json(result))
+        return
+    from beliefs.outputs.tables import sensitivity_tables
+
+    for table in sensitivity_tables(result, ws.scenario):
+        out.print(table)
+
+
+@app.command()
+def watch(
+    workspace: WorkspaceArg = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed of the history's draws.")] = 0,
+) -> None:
+    """What to watch for: every indicator of indicators.csv not yet seen, its chance of being observed
+    now, what seeing it (or not) would do to the hypotheses, and the information it would give, in bits."""
+    from beliefs.inference.pipeline import update_history
+    from beliefs.inference.watch import watch as rank
+    from beliefs.inputs.indicators import INDICATORS_FILE, load_indicators
+    from beliefs.results.summary import summary_json
+
+    try:
+        ws = load_workspace(workspace)
+        indicators = load_indicators(ws)
+    except WorkspaceError as error:
+        _fail(error)
+    if not indicators:
+        err.print(f"note: {ws.root / INDICATORS_FILE} not found or empty: no indicators to rank", highlight=False)
+    result = rank(ws, update_history(ws, seed=seed).history, indicators)
+    if as_json:
+        sys.stdout.write(summary_json(result))
+        return
+    from beliefs.outputs.tables import watch_table
+
+    out.print(watch_table(result, ws.scenario))

@@ -1,0 +1,243 @@
+"""How robust the answer is: rows and groups left out, the judgment band, and the priors' and
+dynamics' effect, each by recomputing P(H) from a changed `ModelSpec`.
+
+P(H | rows so far) needs no draws: it is the hypotheses' prior times their rows' weighted
+likelihoods times the states' marginal likelihoods (the forward algorithm), exactly; a
+propensity latent enters only when its drift depends on H, through the forward filter (on a
+coarser grid for the judgment band, whose draws are Monte Carlo anyway). The judgment band
+perturbs every likelihood the analyst wrote, logit(p) + S * eps per cell and draw, and is
+vectorised over the draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy.special import expit, logit, logsumexp
+
+from beliefs.inference.engines.states import StateFilter
+from beliefs.inference.likelihoods import likelihood_table
+from beliefs.inference.spec import ModelSpec
+from beliefs.inputs.scenario import Scenario
+from beliefs.inputs.workspace import Workspace
+
+BAND_GRID = 801  # grid points of the forward filter per draw of the band (coupled propensities only)
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def final_probabilities(workspace: Workspace, grid_points: int = 2001) -> np.ndarray:
+    """P(H | every row) of `workspace`, exactly (up to the filter's grid for coupled propensities)."""
+    table = likelihood_table(workspace)
+    spec = ModelSpec.build(workspace.scenario, table)
+    last = len(workspace.steps) - 1
+    return _softmax(_log_joint(spec, table.weights_at(last), last, grid_points))
+
+
+def _log_joint(spec: ModelSpec, weights: np.ndarray, step: int, grid_points: int) -> np.ndarray:
+    if spec.coupled:
+        from beliefs.inference.engines.filter import ForwardFilter
+
+        return ForwardFilter(spec, grid_points=grid_points, draws=1, chains=1).log_joint(weights, step)
+    joint = spec.log_prior + spec.hypothesis_loglik(weights)
+    return joint + StateFilter(spec).run(weights, step)[0] if spec.states else joint
+
+
+def _softmax(joint: np.ndarray) -> np.ndarray:
+    return np.exp(joint - logsumexp(joint, axis=-1, keepdims=True))
+
+
+def _entry(probabilities: np.ndarray, reference: np.ndarray, hypotheses: list[str]) -> dict:
+    return {"hypotheses": {h: round(float(p), 6) for h, p in zip(hypotheses, probabilities, strict=True)},
+            "change": round(float(np.max(np.abs(probabilities - reference))), 6),
+            "leader_changes": bool(np.argmax(probabilities) != np.argmax(reference))}
+
+
+def leave_one_out(workspace: Workspace, reference: np.ndarray) -> list[dict]:
+    """For every row: the final P(H) without it (group weights recomputed), largest change, linchpin or not."""
+    hypotheses = workspace.scenario.hypothesis_names
+    out = []
+    for row in workspace.rows:
+        rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r is not row))
+        out.append({"id": row.id, **_entry(final_probabilities(rest), reference, hypotheses)})
+    return sorted(out, key=lambda e: -e["change"])
+
+
+def leave_group_out(workspace: Workspace, reference: np.ndarray) -> list[dict]:
+    """For every group: the final P(H) without all of its rows."""
+    hypotheses = workspace.scenario.hypothesis_names
+    out = []
+    for group in workspace.scenario.groups:
+        members = [r.id for r in workspace.rows if r.group == group]
+        if not members:
+            continue
+        rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r.group != group))
+        out.append({"group": group, "rows": members, **_entry(final_probabilities(rest), reference, hypotheses)})
+    return sorted(out, key=lambda e: -e["change"])
+
+
+def one_at_a_time(workspace: Workspace, reference: np.ndarray) -> tuple[list[dict], list[dict]]:
+    """The final P(H) with one prior, or one latent's dynamics, halved and doubled."""
+    scenario = workspace.scenario
+    priors, dynamics = [], []
+    for factor in (0.5, 2.0):
+        for h, hypothesis in scenario.hypotheses.items():
+            changed = _with_hypothesis(scenario, h, hypothesis.model_copy(update={"prior": hypothesis.prior * factor}))
+            priors.append(_variant(workspace, changed, f"hypotheses.{h}.prior", factor, reference))
+        for name, latent in scenario.latents.items():
+            if latent.is_state:
+                prior = min(latent.prior * factor, 0.999)
+                priors.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"prior": prior})),
+                                       f"latents.{name}.prior", factor, reference))
+                if latent.switch is not None:
+                    for which in ("on", "off"):
+                        value = getattr(latent.switch, which)
+                        scaled = {h: v * factor for h, v in value.items()} if isinstance(value, dict) else value * factor
+                        switch = latent.switch.model_copy(update={which: scaled})
+                        dynamics.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"switch": switch})),
+                                                 f"latents.{name}.switch.{which}", factor, reference))
+            else:
+                beta = latent.prior.model_copy(update={"alpha": latent.prior.alpha * factor, "beta": latent.prior.beta * factor})
+                priors.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"prior": beta})),
+                                       f"latents.{name}.prior (alpha + beta)", factor, reference))
+                if latent.volatility:
+                    dynamics.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"volatility": latent.volatility * factor})),
+                                             f"latents.{name}.volatility", factor, reference))
+                if any(latent.drift.values()):
+                    drift = {h: d * factor for h, d in latent.drift.items()}
+                    dynamics.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"drift": drift})),
+                                             f"latents.{name}.drift", factor, reference))
+    return sorted(priors, key=lambda e: -e["change"]), sorted(dynamics, key=lambda e: -e["change"])
+
+
+def _with_hypothesis(scenario: Scenario, name: str, hypothesis) -> Scenario:
+    return scenario.model_copy(update={"hypotheses": {**scenario.hypotheses, name: hypothesis}})
+
+
+def _with_latent(scenario: Scenario, name: str, latent) -> Scenario:
+    return scenario.model_copy(update={"latents": {**scenario.latents, name: latent}})
+
+
+def _variant(workspace: Workspace, scenario: Scenario, parameter: str, factor: float, reference: np.ndarray) -> dict:
+    changed = dataclasses.replace(workspace, scenario=scenario)
+    return {"parameter": parameter, "factor": factor, **_entry(final_probabilities(changed), reference, scenario.hypothesis_names)}
+
+
+def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: int) -> list[dict]:
+    """The 5%, 50% and 95% quantiles of P(H) at every step when every likelihood strictly
+    between 0 and 1 is perturbed as logit(p) + S * eps (eps ~ Normal(0, 1) per cell and draw)."""
+    scenario = workspace.scenario
+    table = likelihood_table(workspace)
+    spec = ModelSpec.build(scenario, table)
+    rng = np.random.default_rng(seed)
+    raw_h, raw_yes, raw_no = _raw_likelihoods(workspace)
+    perturbed = [_perturb(raw, judgment_sd, draws, rng) for raw in (raw_h, raw_yes, raw_no)]
+    reliability = np.array([row.reliability for row in workspace.rows])
+    hypothesis = _reliable(perturbed[0], reliability, axis=-1)  # (draw, row, hypothesis)
+    pair = _reliable(np.stack([perturbed[1], perturbed[2]], axis=-1), reliability[:, None], axis=-1)  # (draw, row, latent, 2)
+    steps = workspace.steps
+    paths = np.zeros((draws, len(steps), len(scenario.hypothesis_names)))
+    names = scenario.latent_names
+    state_columns = [names.index(s) for s in spec.states]
+    propensity_columns = [names.index(s) for s in spec.latents]
+    for t in range(len(steps)):
+        weights = table.weights_at(t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            joint = spec.log_prior + np.where(weights[None, :, None] > 0, weights[None, :, None] * np.log(hypothesis), 0.0).sum(axis=1)
+        if spec.states:
+            joint = joint + _states_log_evidence(spec, pair[:, :, state_columns], weights, t)
+        if spec.coupled:
+            joint = joint + _coupled_log_evidence(spec, pair[:, :, propensity_columns], weights, t)
+        paths[:, t] = _softmax(joint)
+    quantiles = np.quantile(paths, QUANTILES, axis=0)  # (quantile, step, hypothesis)
+    return [{"date": step.date.isoformat(),
+             "hypotheses": {h: {name: round(float(quantiles[q, t, j]), 6) for q, name in enumerate(("q05", "q50", "q95"))}
+                            for j, h in enumerate(scenario.hypothesis_names)}}
+            for t, step in enumerate(steps)]
+
+
+def _raw_likelihoods(workspace: Workspace) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The analyst's cells as arrays (row x hypothesis, row x latent for yes and no); 1 where a row does not bear."""
+    scenario = workspace.scenario
+    rows = workspace.rows
+    hypothesis = np.ones((len(rows), len(scenario.hypothesis_names)))
+    yes = np.ones((len(rows), len(scenario.latent_names)))
+    no = np.ones((len(rows), len(scenario.latent_names)))
+    for i, row in enumerate(rows):
+        if row.hypotheses is not None:
+            hypothesis[i] = [row.hypotheses[h] for h in scenario.hypothesis_names]
+        for j, name in enumerate(scenario.latent_names):
+            if name in row.latents:
+                yes[i, j], no[i, j] = row.latents[name]
+    return hypothesis, yes, no
+
+
+def _perturb(values: np.ndarray, sd: float, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """logit(p) + sd * eps for every cell strictly between 0 and 1; 0 and 1 stay (a row not bearing is all ones)."""
+    noise = rng.standard_normal((draws, *values.shape))
+    inside = (values > 0) & (values < 1)
+    with np.errstate(divide="ignore"):
+        moved = expit(logit(np.where(inside, values, 0.5)) + sd * noise)
+    return np.where(inside, moved, values)
+
+
+def _reliable(values: np.ndarray, reliability: np.ndarray, axis: int) -> np.ndarray:
+    """R L + (1 - r) mean(L), along `axis` (the row's block), as `likelihoods.with_reliability`."""
+    r = reliability[None, :, None] if values.ndim == 3 else reliability[None, :, :, None]
+    return r * values + (1 - r) * values.mean(axis=axis, keepdims=True)
+
+
+def _states_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
+    """Log p(state rows | H) per draw, shape (draw, hypothesis): the forward algorithm vectorised over draws."""
+    draws, H = pair.shape[0], len(spec.hypotheses)
+    total = np.zeros((draws, H))
+    row_step = spec.table.row_step
+    with np.errstate(divide="ignore"):
+        log_no, log_yes = np.log(pair[..., 1]), np.log(pair[..., 0])  # (draw, row, state)
+    for k, prior in enumerate(spec.state_prior):
+        alpha = np.broadcast_to(np.array([1 - prior, prior]), (draws, H, 2)).copy()
+        evidence = np.zeros((draws, H))
+        for t in range(step + 1):
+            if t > 0:
+                alpha = np.einsum("nhi,hij->nhj", alpha, spec.state_transition[t, :, k])
+            rows = np.flatnonzero((row_step == t) & (weights > 0))
+            if rows.size:
+                with np.errstate(invalid="ignore"):
+                    emission = np.stack([(weights[rows] * log_no[:, rows, k]).sum(axis=1), (weights[rows] * log_yes[:, rows, k]).sum(axis=1)], axis=-1)
+                peak = emission.max(axis=-1, keepdims=True)
+                alpha = alpha * np.exp(emission - peak)[:, None, :]
+                evidence += peak
+            mass = alpha.sum(axis=-1)
+            evidence += np.log(mass)
+            alpha = alpha / mass[..., None]
+        total += evidence
+    return total
+
+
+def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
+    """Log p(propensity rows | H) per draw for latents whose drift depends on H: one forward filter per draw."""
+    from beliefs.inference.engines.filter import ForwardFilter
+
+    out = np.zeros((pair.shape[0], len(spec.hypotheses)))
+    for n in range(pair.shape[0]):
+        table = dataclasses.replace(spec.table, latent_yes=pair[n, :, :, 0], latent_no=pair[n, :, :, 1])
+        filtered = ForwardFilter(dataclasses.replace(spec, table=table, states=[]), grid_points=BAND_GRID, draws=1, chains=1)
+        filtered._filter_to(weights, step)
+        out[n] = filtered._log_evidence[step].sum(axis=1)
+    return out
+
+
+def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 1000, seed: int = 0) -> dict:
+    """Everything `beliefs sensitivity --json` prints (see the README for the shape)."""
+    reference = final_probabilities(workspace)
+    hypotheses = workspace.scenario.hypothesis_names
+    priors, dynamics = one_at_a_time(workspace, reference)
+    return {
+        "final": {"date": workspace.steps[-1].date.isoformat(), "hypotheses": {h: round(float(p), 6) for h, p in zip(hypotheses, reference, strict=True)}},
+        "leave_one_out": leave_one_out(workspace, reference),
+        "groups": leave_group_out(workspace, reference),
+        "band": judgment_band(workspace, judgment_sd, draws, seed),
+        "priors": priors,
+        "dynamics": dynamics,
+        "settings": {"judgment_sd": judgment_sd, "draws": draws, "seed": seed},
+    }
