@@ -310,8 +310,15 @@ def report(
             result = update_history(ws, engine=engine, seed=seed, horizon_days=horizon_days,
                                     on_step=lambda done, total: progress.update(task, completed=done),
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+            progress.update(task, description="Robustness", completed=0)
+            from beliefs.inference.sensitivity import sensitivity
+            from beliefs.inference.watch import watch
+            from beliefs.inputs.indicators import load_indicators
+
+            robustness = sensitivity(ws, seed=seed)
+            watched = watch(ws, result.history, load_indicators(ws))
             progress.update(task, description="Drawing", completed=0)
-            folder = write_report(ws, result.history, out_dir,
+            folder = write_report(ws, result.history, out_dir, robustness=robustness, watch=watched,
                                   on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     except WorkspaceError as error:
         _fail(error)

@@ -187,6 +187,15 @@ def no_op(case: Case, repeats: int) -> Row:
                note=f"median of {repeats} runs ({', '.join(f'{s:.2f}' for s in seconds)} s); {computed_note(runs[-1])}")
 
 
+def sensitivity(case: Case) -> Row:
+    """`beliefs sensitivity` with the default band (S = 0.5, N = 1000 draws) and every leave-one-out, as a process."""
+    argv = [*processes.beliefs_command(), "sensitivity", str(case.root), "--json"]
+    run = processes.run_process(argv, case.envs["exact"])
+    log(f"{case.name}: sensitivity: {run.seconds:.2f} s")
+    return Row("robustness: judgment band (N = 1000) + leave-one-out + priors/dynamics", "`beliefs sensitivity`", str(case.n_steps), run,
+               run.seconds, note="" if run.ok else f"failed with exit code {run.returncode}")
+
+
 def measure_case(case: Case, args, scratch: Path) -> None:
     """Every row of the table for one workspace, in a fixed order (see the README)."""
     for engine in ("exact", "nuts"):
@@ -199,6 +208,7 @@ def measure_case(case: Case, args, scratch: Path) -> None:
     case.rows.insert(0, naive(case, scratch))
     case.rows += new_files(case, args.repeats, args.seed)
     case.rows.append(no_op(case, args.repeats))
+    case.rows.append(sensitivity(case))
     for row in case.rows:
         if row.speedup is None and row.seconds and case.naive_total and row.steps == str(case.n_steps):
             row.speedup = case.naive_total / row.seconds

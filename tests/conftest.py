@@ -70,6 +70,7 @@ def default_copy(tmp_path) -> Path:
     target.mkdir()
     shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
     shutil.copytree(REPO / "evidence", target / "evidence")
+    shutil.copy(REPO / "indicators.csv", target / "indicators.csv")
     return target
 
 

@@ -154,3 +154,45 @@ def test_a_bad_indicators_file_is_located(workspace):
     result = run_beliefs("watch", workspace.root)
     assert result.returncode == 2
     assert "indicators.csv:5:7: p_b: '1.5' is outside [0, 1]" in result.stderr
+
+
+def test_the_report_shows_robustness_and_what_to_watch(workspace, tmp_path):
+    from beliefs.outputs.report import write_report
+
+    history = beliefs.compute_history(workspace, engine="exact")
+    robustness = sensitivity(workspace, draws=100)
+    ranked = watch(workspace, history, load_indicators(workspace))
+    folder = write_report(workspace, history, tmp_path / "report", robustness=robustness, watch=ranked)
+    html = (folder / "index.html").read_text()
+    assert "How robust is this" in html and (folder / "figures" / "robustness-band.png").is_file()
+    linchpins = [e["id"] for e in robustness["leave_one_out"] if e["leader_changes"]]
+    if linchpins:  # every row that flips the leader is named as a linchpin
+        assert all(f">{row}</a>" in html.split("How robust is this")[1].split("</p>")[0] for row in linchpins)
+    else:
+        assert "No single row and no single group, left out, changes the leading answer" in html
+    assert "What to watch" in html and all(f"<code>{e['id']}</code>" in html for e in ranked["indicators"])
+    markdown = (folder / "report.md").read_text()
+    assert "## How robust is this" in markdown and "## What to watch" in markdown
+
+
+@pytest.mark.slow
+def test_the_default_report_names_every_row_that_flips_the_leader(default_workspace, default_history_exact, tmp_path):
+    """The shipped analysis: no row flips the leading option without being named as a linchpin.
+    A row can flip it only if its largest change exceeds half the leader's margin; those rows are
+    recomputed with the engine, the others cannot flip it."""
+    from beliefs.outputs.report import write_report
+
+    result = sensitivity(default_workspace, draws=20)
+    folder = write_report(default_workspace, default_history_exact, tmp_path / "report", robustness=result)
+    note = (folder / "index.html").read_text().split('<section id="robustness">')[1].split("</p>")[0]
+    answer = np.sort(default_history_exact.hypothesis_probability.isel(step=-1).values)
+    half_margin = (answer[-1] - answer[-2]) / 2
+    for entry in result["leave_one_out"]:
+        if entry["change"] > half_margin:
+            recomputed = final(dataclasses.replace(default_workspace, rows=tuple(r for r in default_workspace.rows if r.id != entry["id"])))
+            flips = bool(np.argmax(recomputed) != np.argmax(final(default_workspace)))
+        else:
+            flips = False
+        assert entry["leader_changes"] == flips
+        assert (f">{entry['id']}</a>" in note) == flips, entry["id"]
+    assert len(load_indicators(default_workspace)) >= 8

@@ -129,3 +129,41 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         handles.append(Patch(facecolor=colour(0), alpha=0.3, hatch="///", label=f"forecast to {history.forecast_dates[-1]} (90%)"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False, fontsize=9)
     return fig
+
+
+def plot_band(history: PosteriorHistory, band: list[dict]) -> Figure:
+    """Each hypothesis's path with the judgment band around it: the 5% to 95% range of P(H) when
+    every likelihood the analyst wrote is off by the band's noise (`beliefs sensitivity`).
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+    band : list of dict
+        The `band` entry of `beliefs sensitivity --json`, one per step.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    labels = history.labels
+    _, extended = step_dates(history)
+    hypotheses = history.hypotheses
+    fig = Figure(figsize=(9.5, 1.2 + 1.7 * len(hypotheses)), layout="constrained")
+    axes = fig.subplots(len(hypotheses), 1, sharex=True, squeeze=False)[:, 0]
+    for i, (ax, h) in enumerate(zip(axes, hypotheses, strict=True)):
+        low = np.array([entry["hypotheses"][h]["q05"] for entry in band])
+        high = np.array([entry["hypotheses"][h]["q95"] for entry in band])
+        p = history.hypothesis_probability.sel(hypothesis=h).values
+        ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=colour(i), alpha=0.25, linewidth=0)
+        ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.0)
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0, 0.5, 1])
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_title(wrap(labels[h], 90) + f"  ({h})", fontsize=9.5, loc="left")
+        ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[-1].set_xlim(extended[0] - (extended[-1] - extended[0]) // 60, extended[-1])
+    date_axis(axes[-1])
+    fig.suptitle("Each hypothesis's path with its judgment band (5% to 95%)", fontsize=11, x=0.01, ha="left")
+    return fig

@@ -5,40 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from beliefs.outputs.report.alt_text import influence_alt, latent_step_alt, latents_alt, step_alt, timeline_alt
-from beliefs.outputs.report.markup import MdRaw, md_escape, row_anchors, safe_url
+from beliefs.outputs.report.markup import FigureRef, row_anchors, safe_url
 from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, percent
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 from beliefs.results.history import PosteriorHistory
 from beliefs.results.influence import rows_of_step, strongest_effect
 from beliefs.results.scoring import score_history
-
-
-@dataclass
-class FigureRef:
-    """One figure: its file stem under figures/, its alt text and caption."""
-
-    stem: str
-    alt: str
-    caption: str = ""
-
-    @property
-    def png(self) -> str:
-        """The PNG's path inside the report folder."""
-        return f"figures/{self.stem}.png"
-
-    @property
-    def svg(self) -> str:
-        """The SVG's path inside the report folder."""
-        return f"figures/{self.stem}.svg"
-
-    def md_image(self) -> MdRaw:
-        """The figure as a Markdown image with its alt text."""
-        return MdRaw(f"![{md_escape(self.alt)}]({self.png})")
 
 
 def effect_sentence(kind: str, name: str, value: float, labels: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ only when the whole cell is an http or https URL.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 
@@ -67,3 +68,26 @@ def row_anchors(ids: list[str]) -> dict[str, str]:
         used.add(anchor)
         anchors[row_id] = anchor
     return anchors
+
+
+@dataclass
+class FigureRef:
+    """One figure: its file stem under figures/, its alt text and caption."""
+
+    stem: str
+    alt: str
+    caption: str = ""
+
+    @property
+    def png(self) -> str:
+        """The PNG's path inside the report folder."""
+        return f"figures/{self.stem}.png"
+
+    @property
+    def svg(self) -> str:
+        """The SVG's path inside the report folder."""
+        return f"figures/{self.stem}.svg"
+
+    def md_image(self) -> MdRaw:
+        """The figure as a Markdown image with its alt text."""
+        return MdRaw(f"![{md_escape(self.alt)}]({self.png})")

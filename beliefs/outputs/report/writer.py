@@ -20,6 +20,7 @@ from beliefs.inputs.workspace import Workspace
 from beliefs.outputs.report.context import build_context
 from beliefs.outputs.report.folder import MARKER, check_replaceable, git_state, package_versions, remove_stale, swap_in, umask
 from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
+from beliefs.outputs.report.robustness import robustness_context, watch_context
 from beliefs.results.history import PosteriorHistory
 
 REPORT_DIR = "reports"
@@ -54,7 +55,7 @@ def _figure_jobs(history: PosteriorHistory, context: dict) -> list[tuple[str, Ca
     from beliefs.outputs import plots
 
     figures = context["figures"]
-    jobs: list[tuple[str, Callable]] = [
+    jobs: list[tuple[str, Callable]] = [(f.stem, draw) for f, draw in _robustness_figures(history, context)] + [
         (figures["timeline"].stem, lambda: plots.plot_timeline(history)),
         (figures["influence"].stem, lambda: plots.plot_influence(history)),
     ]
@@ -80,6 +81,8 @@ def write_report(
     history: PosteriorHistory,
     out_dir: str | Path | None = None,
     *,
+    robustness: dict | None = None,
+    watch: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the report folder (default `WORKSPACE/reports/`) atomically; return its path.
@@ -94,6 +97,10 @@ def write_report(
         timeline ends with its fan.
     out_dir : path, optional
         The folder to write (replaced whole); default `WORKSPACE/reports`.
+    robustness : dict, optional
+        `beliefs.inference.sensitivity.sensitivity(...)`: the "How robust is this" section.
+    watch : dict, optional
+        `beliefs.inference.watch.watch(...)`: the "What to watch" table.
     on_progress : callable, optional
         `on_progress(done, total)` after each figure.
 
@@ -117,6 +124,8 @@ def write_report(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     context = build_context(history, _provenance(workspace, history), now)
     context["forecast"] = _forecast_rows(history) if history.has_forecast and history.latents else None
+    context["robustness"] = robustness_context(history, robustness) if robustness else None
+    context["watch"] = watch_context(history, watch) if watch and watch["indicators"] else None
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     building.chmod(0o777 & ~umask())  # mkdtemp makes it private; a report is meant to be shared
     try:
@@ -138,6 +147,13 @@ def write_report(
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def _robustness_figures(history: PosteriorHistory, context: dict) -> list[tuple]:
+    from beliefs.outputs import plots
+
+    robustness = context.get("robustness")
+    return [(robustness["figure"], lambda: plots.plot_band(history, robustness["band"]))] if robustness else []
 
 
 def _forecast_rows(history: PosteriorHistory) -> dict:

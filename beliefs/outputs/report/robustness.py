@@ -1,0 +1,51 @@
+"""The report's "How robust is this" and "What to watch" sections, from the results of
+`beliefs sensitivity` and `beliefs watch` (nothing is recomputed here)."""
+
+from __future__ import annotations
+
+from beliefs.outputs.report.markup import FigureRef
+from beliefs.outputs.wording import percent
+from beliefs.results.history import PosteriorHistory
+
+
+def _hypotheses(history: PosteriorHistory, values: dict) -> str:
+    return ", ".join(f"{h} {percent(p)}" for h, p in values.items())
+
+
+def robustness_context(history: PosteriorHistory, result: dict, top: int = 5) -> dict:
+    """Linchpin rows and groups, the most influential ones, the band at the last step, and the
+    priors' and dynamics' largest effects, as the templates render them."""
+    leader = max(result["final"]["hypotheses"], key=result["final"]["hypotheses"].get)
+
+    def items(entries: list[dict], key: str) -> list[dict]:
+        return [{"name": e[key] if key != "parameter" else f"{e['parameter']} ×{e['factor']:g}", "change": f"{100 * e['change']:.1f}",
+                 "leader_changes": e["leader_changes"], "answer": _hypotheses(history, e["hypotheses"])} for e in entries[:top]]
+
+    band = result["band"]
+    last = band[-1]["hypotheses"]
+    settings = result["settings"]
+    return {
+        "leader": history.labels[leader],
+        "linchpins": [e["id"] for e in result["leave_one_out"] if e["leader_changes"]],
+        "linchpin_groups": [e["group"] for e in result["groups"] if e["leader_changes"]],
+        "rows": items(result["leave_one_out"], "id"),
+        "groups": items(result["groups"], "group"),
+        "band": band,
+        "band_last": [{"label": history.labels[h], "q05": percent(q["q05"]), "q50": percent(q["q50"]), "q95": percent(q["q95"])} for h, q in last.items()],
+        "judgment_sd": f"{settings['judgment_sd']:g}", "draws": settings["draws"], "seed": settings["seed"],
+        "priors": items(result["priors"], "parameter"),
+        "dynamics": items(result["dynamics"], "parameter"),
+        "figure": FigureRef("robustness-band", "Line chart of each hypothesis's probability after every step with its judgment band: at the last step "
+                            + "; ".join(f"{history.labels[h]} {percent(q['q05'])} to {percent(q['q95'])}" for h, q in last.items()) + ".",
+                            f"The path with the 5% to 95% range of each probability when every likelihood's log-odds is off by noise of sd "
+                            f"{settings['judgment_sd']:g} ({settings['draws']} draws)."),
+    }
+
+
+def watch_context(history: PosteriorHistory, result: dict, top: int = 10) -> dict:
+    """The indicators, most informative first, with what seeing each (or not) would do."""
+    return {"date": result["date"], "indicators": [
+        {"id": e["id"], "summary": e["summary"], "probability": percent(e["probability"]), "bits": f"{e['information_bits']:.3f}",
+         "if_observed": _hypotheses(history, e["if_observed"]["hypotheses"]) if e["if_observed"]["hypotheses"] else "—",
+         "if_not": _hypotheses(history, e["if_not"]["hypotheses"]) if e["if_not"]["hypotheses"] else "—"}
+        for e in result["indicators"][:top]]}
