@@ -2,6 +2,8 @@
 #   make report     update the default workspace (this folder) and write reports/
 #   make test       the whole test suite (installs Debian's chromium for the browser test)
 #   make test-fast  the development loop: lint and every test not marked slow
+#   make lab        JupyterLab on notebooks/ (works as root too, e.g. in a container)
+#   make chromium   Debian's chromium for the browser test (make test runs it)
 #   make benchmark  the speed and accuracy table of benchmarks/README.md
 
 PYTHON_VERSION := $(shell cat .python-version)
@@ -10,10 +12,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= .
 
-.PHONY: report test test-fast benchmark lint chromium
+.PHONY: report test test-fast benchmark lint chromium lab
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found: install it (e.g. pyenv install $(PYTHON_VERSION))"; exit 1; }
+	@echo "Installing beliefs and its dependencies into $(VENV) (about a minute the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
@@ -23,6 +26,9 @@ $(BIN)/.installed: pyproject.toml
 report: $(BIN)/.installed
 	$(BIN)/beliefs update $(WORKSPACE)
 	$(BIN)/beliefs report $(WORKSPACE)
+
+lab: $(BIN)/.installed
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

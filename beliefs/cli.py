@@ -31,7 +31,8 @@ WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scen
 def _fail(error: WorkspaceError) -> None:
     for problem in error.problems:
         err.print(f"[bold red]error[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
-    err.print(f"{len(error.problems)} problem(s); nothing was computed or written.", highlight=False)
+    count = len(error.problems)
+    err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was computed or written.", highlight=False)
     raise typer.Exit(2)
 
 
@@ -273,9 +274,21 @@ _options = {"debug": False}
 
 
 @app.callback()
-def _global_options(debug: Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an unexpected error.")] = False) -> None:
+def _global_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the Python traceback of an unexpected error.")] = False,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=lambda value: _print_version(value),
+                                          help="Print the version of beliefs and exit.")] = False,
+) -> None:
     """Bayesian belief updating from dated evidence."""
     _options["debug"] = debug
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from beliefs import __version__
+
+        out.print(f"beliefs {__version__}", highlight=False)
+        raise typer.Exit(0)
 
 
 @app.command()

@@ -581,7 +581,8 @@ def test_cli_rejects_bad_workspace_cleanly(case: Case, command: list[str], tmp_p
     assert result.stdout == ""  # in particular, no JSON
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert lines == [f"error {line}" for line in case.expected] + [f"{len(case.expected)} problem(s); nothing was computed or written."]
+    plural = "s" if len(case.expected) != 1 else ""
+    assert lines == [f"error {line}" for line in case.expected] + [f"{len(case.expected)} problem{plural}; nothing was computed or written."]
     assert tree_digest(tmp_path, folders=True) == before
 
 

@@ -120,7 +120,8 @@ no  = {{ prior = 0.5, label = "It does not happen" }}
 
 
 def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
-    """Create a new, valid, empty workspace: a commented `scenario.toml` and `evidence/`.
+    """Create a new, valid, empty workspace: a commented `scenario.toml`, `evidence/` and a
+    `.gitignore` for the cache and the report (an existing `.gitignore` is left alone).
 
     Parameters
     ----------
@@ -145,5 +146,8 @@ def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
         raise WorkspaceError([Problem(scenario_path, "already exists; `beliefs init` never overwrites a scenario (choose an empty folder)")])
     (root / EVIDENCE_DIR).mkdir(parents=True, exist_ok=True)
     (root / EVIDENCE_DIR / ".gitkeep").touch()
+    ignore = root / ".gitignore"
+    if not ignore.exists():  # the cache and the report are rebuilt from the files: keep them out of git
+        ignore.write_text("# Written by `beliefs init`: rebuilt by `beliefs update` and `beliefs report`.\n.beliefs/\nreports/\n", encoding="utf-8")
     scenario_path.write_text(TEMPLATE.format(today=(today or dt.date.today()).isoformat()), encoding="utf-8")
     return root

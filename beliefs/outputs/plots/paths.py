@@ -112,7 +112,7 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         ax.set_ylabel("P(it holds)" if state else "value (0 to 1)")
         if state:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_title(wrap(labels.get(name, name), 90) + f"  ({name})", fontsize=10, loc="left")
+        ax.set_title(wrap(labels.get(name, name), 90) + f" ({name})", fontsize=10, loc="left")
         ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
@@ -159,7 +159,7 @@ def plot_band(history: PosteriorHistory, band: list[dict]) -> Figure:
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 0.5, 1])
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_title(wrap(labels[h], 90) + f"  ({h})", fontsize=9.5, loc="left")
+        ax.set_title(wrap(labels[h], 90) + f" ({h})", fontsize=9.5, loc="left")
         ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
