@@ -17,9 +17,13 @@ from beliefs.results.influence import rows_of_step, strongest_effect
 from beliefs.results.scoring import score_history
 
 
-def effect_sentence(kind: str, name: str, value: float, labels: dict[str, str]) -> str:
-    """One row's strongest push in words, e.g. "favours Raise the cost to Moscow (2.3 times as likely as under the others)"."""
-    label = labels.get(name, name)
+def effect_sentence(kind: str, name: str, value: float, labels: dict[str, str], states: frozenset[str] = frozenset()) -> str:
+    """One row's strongest push in words, e.g. "favours “Raise the cost to Moscow” (2.30 times as likely under it as under the others)".
+
+    A state latent's push reads "makes “...” likelier" (its odds times the ratio); a propensity's
+    "raises “...”". Labels are quoted, so a capitalised label reads well mid-sentence.
+    """
+    label = f"“{labels.get(name, name)}”"
     if math.isinf(value):
         if kind == "hypothesis":
             return f"{'favours' if value > 0 else 'rules out'} {label} (impossible under {'the others' if value > 0 else 'it'})"
@@ -29,6 +33,10 @@ def effect_sentence(kind: str, name: str, value: float, labels: dict[str, str]) 
         if value >= 0:
             return f"favours {label} ({ratio:.2f} times as likely under it as under the others)"
         return f"counts against {label} ({1 / ratio:.2f} times as likely under the others as under it)"
+    if name in states:
+        if value >= 0:
+            return f"makes {label} likelier (its odds times {ratio:.2f})"
+        return f"makes {label} less likely (its odds divided by {1 / ratio:.2f})"
     direction = "raises" if value >= 0 else "lowers"
     return f"{direction} {label} (likelihood ratio high : low = {ratio:.2f})"
 
@@ -107,7 +115,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
                 "id": row_id, "anchor": anchors[row_id], "summary": str(one["row_summary"].values), "source": source, "url": safe_url(source),
                 "reliability": f"{float(one['row_reliability']):g}", "rationale": str(one["row_rationale"].values),
                 "file": str(one["row_file"].values), "effects": effects(row_id), "group": group_of(i),
-                "strongest": effect_sentence(*strongest, labels) if strongest else "moves nothing",
+                "strongest": effect_sentence(*strongest, labels, frozenset(history.states)) if strongest else "moves nothing",
             })
         return rows
 
