@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 from scipy.special import expit, logit, logsumexp
 
-from beliefs.inference.engines.states import StateFilter
+from beliefs.inference.engines.states import StateFilter, forward
 from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec
 from beliefs.inputs.scenario import Scenario
@@ -188,30 +188,9 @@ def _reliable(values: np.ndarray, reliability: np.ndarray, axis: int) -> np.ndar
 
 
 def _states_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
-    """Log p(state rows | H) per draw, shape (draw, hypothesis): the forward algorithm vectorised over draws."""
-    draws, H = pair.shape[0], len(spec.hypotheses)
-    total = np.zeros((draws, H))
-    row_step = spec.table.row_step
+    """Log p(state rows | H) per draw, shape (draw, hypothesis): the forward algorithm over the batch of draws."""
     with np.errstate(divide="ignore"):
-        log_no, log_yes = np.log(pair[..., 1]), np.log(pair[..., 0])  # (draw, row, state)
-    for k, prior in enumerate(spec.state_prior):
-        alpha = np.broadcast_to(np.array([1 - prior, prior]), (draws, H, 2)).copy()
-        evidence = np.zeros((draws, H))
-        for t in range(step + 1):
-            if t > 0:
-                alpha = np.einsum("nhi,hij->nhj", alpha, spec.state_transition[t, :, k])
-            rows = np.flatnonzero((row_step == t) & (weights > 0))
-            if rows.size:
-                with np.errstate(invalid="ignore"):
-                    emission = np.stack([(weights[rows] * log_no[:, rows, k]).sum(axis=1), (weights[rows] * log_yes[:, rows, k]).sum(axis=1)], axis=-1)
-                peak = emission.max(axis=-1, keepdims=True)
-                alpha = alpha * np.exp(emission - peak)[:, None, :]
-                evidence += peak
-            mass = alpha.sum(axis=-1)
-            evidence += np.log(mass)
-            alpha = alpha / mass[..., None]
-        total += evidence
-    return total
+        return forward(spec, np.log(pair[..., 0]), np.log(pair[..., 1]), weights, step)[0]
 
 
 def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:

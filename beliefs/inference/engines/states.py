@@ -29,29 +29,51 @@ class StateFilter:
     def run(self, weights: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         """Log p(state rows up to `step` | H), shape (hypothesis,), summed over the states, and
         P(state holds at `step` | H, rows), shape (hypothesis, state)."""
-        spec = self.spec
-        H, S = len(spec.hypotheses), len(spec.states)
-        log_evidence, probability = np.zeros(H), np.zeros((H, S))
-        row_step = spec.table.row_step
-        for k in range(S):
-            alpha = np.tile([1.0 - spec.state_prior[k], spec.state_prior[k]], (H, 1))
-            total = np.zeros(H)
-            for t in range(step + 1):
-                if t > 0:
-                    alpha = np.einsum("hi,hij->hj", alpha, spec.state_transition[t, :, k])
-                rows = np.flatnonzero((row_step == t) & (weights > 0))
-                if rows.size:
-                    with np.errstate(invalid="ignore"):
-                        emission = np.array([np.sum(weights[rows] * self._log_no[rows, k]), np.sum(weights[rows] * self._log_yes[rows, k])])
-                    peak = np.max(emission)
-                    alpha = alpha * np.exp(emission - peak)
-                    total += peak
-                mass = alpha.sum(axis=1)
-                total += np.log(mass)
-                alpha = alpha / mass[:, None]
-            log_evidence += total
-            probability[:, k] = alpha[:, 1]
-        return log_evidence, probability
+        return forward(self.spec, self._log_yes, self._log_no, weights, step)
+
+
+def forward(spec: ModelSpec, log_yes: np.ndarray, log_no: np.ndarray, weights: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """The forward algorithm for every state latent, for one table of row log-likelihoods or a
+    batch of them (the judgment band's draws).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The states' priors and transition matrices, and each row's step.
+    log_yes, log_no : ndarray, shape (..., row, state)
+        Each row's log-likelihood if the state holds and if it does not.
+    weights : ndarray, shape (row,)
+        The rows' weights at `step` (0 for rows after it).
+    step : int
+
+    Returns
+    -------
+    log_evidence : ndarray, shape (..., hypothesis)
+        Log p(state rows up to `step` | H), summed over the states.
+    probability : ndarray, shape (..., hypothesis, state)
+        P(state holds at `step` | H, rows).
+    """
+    batch = log_yes.shape[:-2]
+    H, S = len(spec.hypotheses), len(spec.states)
+    log_evidence, probability = np.zeros((*batch, H)), np.zeros((*batch, H, S))
+    row_step = spec.table.row_step
+    for k in range(S):
+        alpha = np.broadcast_to(np.array([1.0 - spec.state_prior[k], spec.state_prior[k]]), (*batch, H, 2)).copy()
+        for t in range(step + 1):
+            if t > 0:
+                alpha = np.einsum("...hi,hij->...hj", alpha, spec.state_transition[t, :, k])
+            rows = np.flatnonzero((row_step == t) & (weights > 0))
+            if rows.size:
+                with np.errstate(invalid="ignore"):
+                    emission = np.stack([(weights[rows] * log_no[..., rows, k]).sum(axis=-1), (weights[rows] * log_yes[..., rows, k]).sum(axis=-1)], axis=-1)
+                peak = emission.max(axis=-1, keepdims=True)
+                alpha = alpha * np.exp(emission - peak)[..., None, :]
+                log_evidence += peak
+            mass = alpha.sum(axis=-1)
+            log_evidence += np.log(mass)
+            alpha = alpha / mass[..., None]
+        probability[..., k] = alpha[..., 1]
+    return log_evidence, probability
 
 
 def add_states(posterior: StepPosterior, states: StateFilter, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
