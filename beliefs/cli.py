@@ -144,31 +144,62 @@ RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scena
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
 
 
-def _row_flags(p: list[str] | None, latent: list[str] | None):
-    """--p and --latent as the API's dicts, with a problem for each malformed flag."""
-    from beliefs.errors import Problem
+def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, required: dict[str, str] | None = None):
+    """--p and --latent as the API's dicts, the problems of the flags themselves (a malformed
+    flag, an unknown name with its likely typo, a missing required flag), each located at the
+    flag, and the names those problems stand for (so that their knock-on effects on the row,
+    such as "p_x is blank", are not reported again)."""
+    from beliefs.errors import Problem, did_you_mean
 
-    problems, hypotheses, latents = [], {}, {}
+    try:
+        scenario = load_workspace(workspace).scenario
+    except WorkspaceError as error:
+        _fail(error)
+    problems, hypotheses, latents, covered = [], {}, {}, set()
+    examples = {"--date": "2025-12-01", "--id": "talks-resume", "--summary": '"What was seen, in a sentence"'}
+    for flag, value in (required or {}).items():
+        if not value.strip():
+            problems.append(Problem(Path(flag), f"missing; every row needs it, e.g. {flag} {examples[flag]}"))
+            covered.add(f"{flag[2:]} is blank")
     for text in p or []:
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip():
-            problems.append(Problem(Path("--p"), f"{text!r} is not HYPOTHESIS=P; write e.g. --p pressure=0.6"))
-        elif name.strip() in hypotheses:
-            problems.append(Problem(Path("--p"), f"hypothesis {name.strip()!r} is given twice"))
+        name, sep, value = (part.strip() for part in text.partition("="))
+        if not sep or not name:
+            problems.append(Problem(Path("--p"), f"{text!r} is not HYPOTHESIS=P; write e.g. --p {scenario.hypothesis_names[0]}=0.6"))
+        elif name not in scenario.hypotheses:
+            problems.append(Problem(Path(f"--p {name}"), f"unknown hypothesis{did_you_mean(name, scenario.hypothesis_names)}; "
+                                                         f"the hypotheses are {', '.join(scenario.hypothesis_names)}"))
+            covered.update(f"p_{h} is blank while" for h in scenario.hypothesis_names)
+        elif name in hypotheses:
+            problems.append(Problem(Path(f"--p {name}"), "given twice; give each hypothesis once"))
         else:
-            hypotheses[name.strip()] = value.strip()
+            hypotheses[name] = value
     for text in latent or []:
-        name, sep, values = text.partition("=")
+        name, sep, values = (part.strip() for part in text.partition("="))
         pair = [v.strip() for v in values.split(",")]
-        if not sep or not name.strip() or len(pair) != 2:
+        if not sep or not name or len(pair) != 2:
             problems.append(Problem(Path("--latent"), f"{text!r} is not NAME=YES,NO; write e.g. --latent willingness=0.6,0.3 (both values)"))
-        elif name.strip() in latents:
-            problems.append(Problem(Path("--latent"), f"latent {name.strip()!r} is given twice"))
+        elif name not in scenario.latents:
+            known = ", ".join(scenario.latent_names) or "none"
+            problems.append(Problem(Path(f"--latent {name}"), f"unknown latent{did_you_mean(name, scenario.latent_names)}; the latents are {known}"))
+            covered.add("row bears on nothing")
+        elif name in latents:
+            problems.append(Problem(Path(f"--latent {name}"), "given twice; give each latent once"))
         else:
-            latents[name.strip()] = (pair[0], pair[1])
+            latents[name] = (pair[0], pair[1])
+    return hypotheses or None, latents or None, problems, covered
+
+
+def _check_row(workspace: Path, row, date: str | None, file_words: str | None, problems: list, covered: set[str]) -> None:
+    """Validate the row as `add` would write it, and exit 2 with the flags' problems and the row's
+    own, the knock-on effects of a flag's mistake left out."""
+    from beliefs.inputs.authoring import preview_workspace
+
+    try:
+        preview_workspace(load_workspace(workspace), row, date=date, file_words=file_words)
+    except WorkspaceError as error:
+        problems = problems + [pr for pr in error.problems if not any(pr.message.startswith(knock_on) for knock_on in covered)]
     if problems:
         _fail(WorkspaceError(problems))
-    return hypotheses or None, latents or None
 
 
 @app.command()
@@ -188,15 +219,19 @@ def add(
                                                                                "indicators.csv (seen on --date); other flags override them.")] = None,
 ) -> None:
     """Append one evidence row to evidence/DATE.csv (created with its header if new); never changes existing lines."""
-    from beliefs.inputs.authoring import add_evidence
+    from beliefs.inputs.authoring import NewRow, add_evidence
 
-    hypotheses, latents = _row_flags(p, latent)
+    required = {"--date": date} if from_indicator is not None else {"--date": date, "--id": id, "--summary": summary}
+    hypotheses, latents, problems, covered = _row_flags(p, latent, workspace, required)
     if from_indicator is not None:
         seen = _indicator(workspace, from_indicator)
         id, summary, rationale, group = id or seen.id, summary or seen.summary, rationale or seen.rationale, group or (seen.group or "")
         reliability = reliability if reliability is not None else f"{seen.reliability:g}"
         hypotheses = hypotheses or seen.hypotheses
         latents = {**seen.latents, **(latents or {})} or None
+    row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
+                 group=group)
+    _check_row(workspace, row, date if date.strip() else None, file_words, problems, covered)
     try:
         path = add_evidence(workspace, date=date, id=id, summary=summary, source=source, reliability=reliability, rationale=rationale,
                             hypotheses=hypotheses, latents=latents, group=group, file_words=file_words,
@@ -248,9 +283,10 @@ def what_if(
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
-    hypotheses, latents = _row_flags(p, latent)
+    hypotheses, latents, problems, covered = _row_flags(p, latent, workspace)
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
                  group=group)
+    _check_row(workspace, row, date, file_words, problems, covered)
     try:
         ws = load_workspace(workspace)
         preview = preview_workspace(ws, row, date=date, file_words=file_words)

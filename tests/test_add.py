@@ -171,8 +171,10 @@ def test_cli_add_writes_a_row_and_reports_every_problem_with_exit_2(make_workspa
     before = tree_digest(root, skip=('.beliefs',))
     bad = runner.invoke(app, ["add", str(root), "--date", "2025-03-01", "--id", "cli-row", "--p", "a=0.5", "--p", "zz=0.1", "--latent", "w=1.5,0.2"])
     assert bad.exit_code == 2
-    for piece in ("unknown hypothesis 'zz'", "summary is blank", "p_b is blank while p_a is filled", "p_w_yes: '1.5' is outside [0, 1]", "4 problems"):
+    # flag mistakes are reported against the flag, once: the unknown hypothesis is not reported again as blank p_ cells
+    for piece in ("--p zz: unknown hypothesis; the hypotheses are a, b, c", "--summary: missing", "p_w_yes: '1.5' is outside [0, 1]", "3 problems"):
         assert piece in bad.stderr, bad.stderr
+    assert "is blank while" not in bad.stderr
     malformed = runner.invoke(app, ["add", str(root), "--date", "2025-03-02", "--id", "x", "--summary", "s", "--p", "a0.5", "--latent", "w=0.5"])
     assert malformed.exit_code == 2
     assert "--p: 'a0.5' is not HYPOTHESIS=P" in malformed.stderr and "--latent: 'w=0.5' is not NAME=YES,NO" in malformed.stderr

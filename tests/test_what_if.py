@@ -9,7 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
-from helpers import tree_digest
+from helpers import run_beliefs, tree_digest
 from typer.testing import CliRunner
 
 import beliefs
@@ -124,3 +124,12 @@ def test_cli_what_if_prints_now_and_the_preview_and_writes_nothing(make_workspac
     bad = runner.invoke(app, ["what-if", str(root), "--p", "a=0.9", "--date", "2024-01-01"])
     assert bad.exit_code == 2 and "on or before the prior date" in bad.stderr
     assert tree_digest(root) == before
+
+
+def test_a_mistyped_flag_is_reported_against_the_flag_once_with_a_suggestion(default_copy):
+    result = run_beliefs("what-if", default_copy, "--p", "pressur=0.5", "--p", "concede=0.3", "--p", "walk_away=0.2", "--latent", "willingnes=0.5,0.2")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert lines == ["error --p pressur: unknown hypothesis (did you mean 'pressure'?); the hypotheses are pressure, concede, walk_away",
+                     "error --latent willingnes: unknown latent (did you mean 'willingness'?); the latents are willingness"]
+    assert "2 problems; nothing was computed or written." in result.stderr
