@@ -125,7 +125,7 @@ def test_messages_are_those_of_beliefs_check_for_the_same_row_written_by_hand(ma
     with pytest.raises(beliefs.WorkspaceError) as checked:
         beliefs.load_workspace(root)
     assert [str(p) for p in raised.value.problems] == [str(p) for p in checked.value.problems]
-    assert len(raised.value.problems) == 2  # blank summary, p_a out of range (an invalid row is not checked for duplicates)
+    assert len(raised.value.problems) == 3  # blank summary, p_a out of range, and the id already taken (a refused row's id still counts)
 
 
 def test_several_problems_are_reported_at_once(make_workspace):
@@ -172,7 +172,8 @@ def test_cli_add_writes_a_row_and_reports_every_problem_with_exit_2(make_workspa
     bad = runner.invoke(app, ["add", str(root), "--date", "2025-03-01", "--id", "cli-row", "--p", "a=0.5", "--p", "zz=0.1", "--latent", "w=1.5,0.2"])
     assert bad.exit_code == 2
     # flag mistakes are reported against the flag, once: the unknown hypothesis is not reported again as blank p_ cells
-    for piece in ("--p zz: unknown hypothesis; the hypotheses are a, b, c", "--summary: missing", "p_w_yes: '1.5' is outside [0, 1]", "3 problems"):
+    for piece in ("--p zz: unknown hypothesis; the hypotheses are a, b, c", "--summary: missing", "p_w_yes: '1.5' is outside [0, 1]",
+                  "duplicate id 'cli-row'", "4 problems"):
         assert piece in bad.stderr, bad.stderr
     assert "is blank while" not in bad.stderr
     malformed = runner.invoke(app, ["add", str(root), "--date", "2025-03-02", "--id", "x", "--summary", "s", "--p", "a0.5", "--latent", "w=0.5"])

@@ -519,6 +519,7 @@ CASES = [
             "ws/evidence/2025-02-31.csv: 2025-02-31 in the file name is not a real date (day is out of range for month); "
             "name the file YYYY-MM-DD.csv or YYYY-MM-DD-some-words.csv with a real date",
             "ws/evidence/2025-03-01.csv:2:6: p_a: '0.2.2' is not a number; write a probability as a decimal between 0 and 1, e.g. 0.35",
+            "ws/evidence/2025-03-01.csv:2:1: duplicate id 'r2', already used at 2025-02-01.csv:3; ids must be unique across the workspace",
         ],
         cli=True,
     ),

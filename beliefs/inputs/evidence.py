@@ -118,6 +118,7 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
     except OSError as error:
         return rows, [Problem(directory, f"cannot be read ({error.strerror or error})")]
     folded: dict[str, str] = {}
+    refused: list[EvidenceRow] = []
     for path in entries:
         name = path.name
         if name.startswith((".", "~$")):
@@ -135,11 +136,12 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
             other = printable(folded[name.casefold()])[:60]
             problems.append(Problem(path, f"name differs from {other} only in letter case; on macOS and Windows they are one file: merge or rename them"))
         folded.setdefault(name.casefold(), name)
-        file_rows, file_problems = parse_evidence_file(path, scenario)
+        file_rows, file_problems, file_refused = _parse_file(path, scenario)
         rows += file_rows
+        refused += file_refused
         problems += file_problems
     rows.sort(key=lambda r: (r.date, str(r.path), r.line or 0))
-    problems += _duplicate_ids(rows)
+    problems += _duplicate_ids(rows + refused)
     if not problems:
         problems += _contradiction(rows, scenario)
     return rows, problems
@@ -192,9 +194,15 @@ def _contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]
 
 def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
     """The rows of one evidence file and the problems found in it (never raises for bad content)."""
+    rows, problems, _ = _parse_file(path, scenario)
+    return rows, problems
+
+
+def _parse_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem], list[EvidenceRow]]:
+    """`parse_evidence_file`, and the ids of the rows it refused (with their lines)."""
     naming = file_name_problem(path.name)
     if naming:
-        return [], [Problem(path, naming)]
+        return [], [Problem(path, naming)], []
     date = date_of_file(path)
     assert date is not None  # a name without a problem has a date
     problems = []
@@ -204,9 +212,10 @@ def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRo
         )
     text, problem = read_csv_text(path)
     if problem:
-        return [], [*problems, problem]
-    rows, file_problems = _FileParser(path, date, scenario).parse(text)
-    return rows, problems + file_problems
+        return [], [*problems, problem], []
+    parser = _FileParser(path, date, scenario)
+    rows, file_problems = parser.parse(text)
+    return rows, problems + file_problems, parser.refused
 
 
 def parse_rows(path: Path, text: str, date: dt.date, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
@@ -229,6 +238,7 @@ class _FileParser:
     def __init__(self, path: Path, date: dt.date, scenario: Scenario):
         self.path, self.date, self.scenario = path, date, scenario
         self.problems: list[Problem] = []
+        self.refused: list[EvidenceRow] = []  # rows with problems, kept for the duplicate-id check
 
     def problem(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.problems.append(Problem(self.path, message, line, column))
@@ -354,6 +364,8 @@ class _FileParser:
             else:
                 self.problem("row bears on nothing: the file has no p_ columns; add p_ columns for the hypotheses or a latent", *first_p)
         if len(self.problems) > before:
+            if row_id:  # refused, but its id still counts: a duplicate is one more problem to report now
+                self.refused.append(EvidenceRow(id=row_id, date=self.date, summary="", path=self.path, line=record.line))
             return None
         return EvidenceRow(
             id=row_id,
