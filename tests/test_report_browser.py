@@ -72,6 +72,11 @@ def test_default_report_renders_with_every_image_and_no_errors(browser, default_
     page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
     assert screenshot.stat().st_size > 20_000
     shutil.copyfile(screenshot, SCREENSHOT_COPY)
+    ids = page.evaluate("Array.from(document.querySelectorAll('main > section')).map(s => s.id)")
+    assert ids.index("priors") < ids.index("path") < ids.index("steps")  # the priors near the top, the folded steps last
+    assert page.locator("details.step[open]").count() == 0 and page.locator("details.step").count() == default_history_exact.n_steps - 1
+    page.set_viewport_size({"width": 400, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400  # a phone's width: wide tables scroll inside themselves
     page.close()
 
 
@@ -84,6 +89,7 @@ def test_hostile_text_stays_text_in_the_browser(browser, make_workspace, tmp_pat
     folder = write_report(workspace, history, tmp_path / "reports")
     page, events = open_page(browser, folder / "index.html")
     assert events["dialogs"] == []
+    page.locator("details.step > summary").first.click()  # steps are folded: open the one with the row, as a reader would
     summary = page.locator("#row-xss p.summary").inner_text()
     assert summary == "<script>alert('summary')</script><img src=x onerror=alert('img')>"
     assert page.locator("#row-xss dd.source a").count() == 0
