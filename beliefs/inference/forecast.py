@@ -95,14 +95,14 @@ def with_forecast(history, horizon_days: int):
     """`history` with its latents' forecast `horizon_days` past the last step attached
     (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`); a history
     without latents has nothing to forecast and is returned as it is."""
-    from beliefs.results.history import PosteriorHistory
+    from beliefs.results.history import FORECAST_VARIABLES, PosteriorHistory
 
     if not history.latents:
         return history
 
     ahead = forecast(history, horizon_days)
     dims = ("forecast_date", "latent")
-    dataset = history.dataset.drop_vars(["forecast_mean", "forecast_q05", "forecast_q95", "forecast_date"], errors="ignore").assign(
+    dataset = history.dataset.drop_vars([*FORECAST_VARIABLES, "forecast_date"], errors="ignore").assign(
         forecast_mean=(dims, ahead.mean), forecast_q05=(dims, ahead.q05), forecast_q95=(dims, ahead.q95),
     ).assign_coords(forecast_date=np.array(ahead.dates, dtype="datetime64[D]"))
     dataset.attrs["forecast_horizon_days"] = horizon_days

@@ -22,7 +22,6 @@ def compute_history(
     chains: int = 4,
     horizon_days: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
-    reuse=None,
 ):
     """The posterior after every step of `workspace`.
 
@@ -38,9 +37,6 @@ def compute_history(
         Attach a forecast of the latents this many days past the last step.
     on_step : callable, optional
         `on_step(done, total)` after each computed step.
-    reuse : PosteriorHistory, optional
-        A cached history whose leading steps are still valid; pass with `reuse_steps`
-        through `update_history` rather than directly.
 
     Returns
     -------
@@ -50,7 +46,7 @@ def compute_history(
     --------
     >>> history = beliefs.compute_history(beliefs.load_workspace("."), seed=1)  # doctest: +SKIP
     """
-    history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reuse)
+    history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step)
     if horizon_days is not None:
         from beliefs.inference.forecast import with_forecast
 

@@ -201,8 +201,7 @@ def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray
     for n in range(pair.shape[0]):
         table = dataclasses.replace(spec.table, latent_yes=pair[n, :, :, 0], latent_no=pair[n, :, :, 1])
         filtered = ForwardFilter(dataclasses.replace(spec, table=table, states=[]), grid_points=BAND_GRID, draws=1, chains=1)
-        filtered._filter_to(weights, step)
-        out[n] = filtered._log_evidence[step].sum(axis=1)
+        out[n] = filtered.latent_log_evidence(weights, step)
     return out
 
 

@@ -161,10 +161,6 @@ class PosteriorHistory:
         draws = self.dataset["latent_draws"].sel(step=step)
         return xr.Dataset({name: draws.sel(latent=name, drop=True) for name in self.propensities})
 
-    def step_tree(self, step: int) -> xr.DataTree:
-        """Step `step` as an ArviZ DataTree: its posterior, with step 0 as the prior."""
-        return xr.DataTree.from_dict({"posterior": self.latent_posterior(step), "prior": self.latent_posterior(0)})
-
     # -- groups --------------------------------------------------------------------------
     @property
     def ungrouped_probability(self) -> dict[str, float] | None:

@@ -88,12 +88,7 @@ class Engine(ABC):
         """
 
 
-METHODS = {
-    "grid": "a grid over each latent's log-odds of the PyMC model's own compiled log-density",
-    "filter": "a forward filter over a grid of each latent's log-odds, built from the same model specification as the PyMC model",
-    "nuts": "NUTS (nutpie) sampling of the PyMC model",
-    "closed form": "the PyMC model's hypothesis probabilities, which need no sampling when there is no latent",
-}
+METHODS = ("grid", "filter", "nuts", "closed form")  # what `Engine.method` may be; the report words each
 
 
 def summarise_draws(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

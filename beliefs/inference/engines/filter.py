@@ -118,9 +118,13 @@ class ForwardFilter:
     def log_joint(self, weights: np.ndarray, step: int) -> np.ndarray:
         """Log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
         with the hypothesis rows. Its logsumexp is the log marginal likelihood of the rows."""
-        self._filter_to(weights, step)
-        joint = self.spec.log_prior + self.spec.hypothesis_loglik(weights) + self._log_evidence[step].sum(axis=1)
+        joint = self.spec.log_prior + self.spec.hypothesis_loglik(weights) + self.latent_log_evidence(weights, step)
         return joint + self._states.run(weights, step)[0] if self.spec.states else joint
+
+    def latent_log_evidence(self, weights: np.ndarray, step: int) -> np.ndarray:
+        """Log p(propensity rows up to `step` | H), per hypothesis, summed over the latents."""
+        self._filter_to(weights, step)
+        return self._log_evidence[step].sum(axis=1)
 
     def _component(self, step: int, h: int, j: int) -> _Component:
         z = self.grids[j] + self.drift[h, j] * self.table.months[step]
