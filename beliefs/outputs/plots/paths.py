@@ -120,13 +120,15 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         ax.set_xlim(extended[0] - (x_end - extended[0]) // 60, x_end)
         date_axis(ax)
     handles = [
-        Line2D([], [], color=colour(0), linewidth=2.2, label="posterior mean"),
-        Patch(color=colour(0), alpha=0.22, label="90% interval (5% to 95%)"),
-        Line2D([], [], color=PRIOR_GREY, linestyle="--", label="prior mean"),
+        Line2D([], [], color=colour(0), linewidth=2.2, label="posterior mean" if history.propensities else "probability that it holds"),
+        *([Patch(color=colour(0), alpha=0.22, label="90% interval (5% to 95%)")] if history.propensities else []),
+        Line2D([], [], color=PRIOR_GREY, linestyle="--", label="prior"),
         Line2D([], [], color=EVIDENCE_GREY, linewidth=1.5, label="date of new evidence"),
     ]
     if history.has_forecast:
-        handles.append(Patch(facecolor=colour(0), alpha=0.3, hatch="///", label=f"forecast to {history.forecast_dates[-1]} (90%)"))
+        until = history.forecast_dates[-1]
+        handles.append(Patch(facecolor=colour(0), alpha=0.3, hatch="///", label=f"forecast to {until} (90%)") if history.propensities
+                       else Line2D([], [], color=colour(0), linestyle=":", linewidth=1.6, label=f"forecast to {until}"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False, fontsize=9)
     return fig
 
