@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from beliefs.errors import WorkspaceError
@@ -24,6 +25,19 @@ from beliefs.results.diagnostics import THRESHOLDS_TEXT
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bayesian belief updating from dated evidence.")
 out = Console()
 err = Console(stderr=True)
+
+def show(table) -> None:
+    """Print a table whole: up to 120 columns when piped (not rich's 80), and never narrower than
+    its unbreakable cells in a narrow terminal (the terminal wraps the lines; no header is cut)."""
+    minimum = Measurement.get(out, out.options.update_width(10_000), table).minimum
+    piped = not out.is_terminal and "COLUMNS" not in os.environ
+    width = max(120 if piped else out.width, minimum)
+    saved, out.width = out.width, width
+    try:
+        out.print(table)
+    finally:
+        out.width = saved
+
 
 WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scenario.toml and evidence/).")]
 
@@ -116,7 +130,7 @@ def update(
     else:
         from beliefs.outputs.tables import summary_table
 
-        out.print(summary_table(summary, ws.scenario))
+        show(summary_table(summary, ws.scenario))
     _check_convergence(summary, allow_unconverged)
 
 
@@ -262,15 +276,14 @@ def _indicator(workspace: Path, name: str):
 def what_if(
     workspace: WorkspaceArg = Path("."),
     date: Annotated[str | None, typer.Option("--date", help="The day of the hypothetical row (default: the day after the last step).")] = None,
-    id: RowId = "what-if",
-    summary: RowSummary = "hypothetical observation",
+    id: Annotated[str, typer.Option("--id", help="An id for the hypothetical row; it must not be taken.")] = "what-if",
+    summary: Annotated[str, typer.Option("--summary", help="What the hypothetical observation is, in a sentence.")] = "hypothetical observation",
     source: RowSource = "",
     reliability: RowReliability = None,
     rationale: RowRationale = "",
     p: RowP = None,
     latent: RowLatent = None,
     group: RowGroup = "",
-    file_words: RowFileWords = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the previewed history as JSON instead of a table.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
@@ -286,10 +299,10 @@ def what_if(
     hypotheses, latents, problems, covered = _row_flags(p, latent, workspace)
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
                  group=group)
-    _check_row(workspace, row, date, file_words, problems, covered)
+    _check_row(workspace, row, date, None, problems, covered)
     try:
         ws = load_workspace(workspace)
-        preview = preview_workspace(ws, row, date=date, file_words=file_words)
+        preview = preview_workspace(ws, row, date=date)
     except WorkspaceError as error:
         _fail(error)
     after = compute_history(preview, engine=engine, seed=seed).summary()
@@ -303,7 +316,7 @@ def what_if(
     when = next(r.date for r in preview.rows if r.id == id)
     from beliefs.outputs.tables import what_if_table
 
-    out.print(what_if_table(now, after, ws.scenario, f"{summary} ({when})"))
+    show(what_if_table(now, after, ws.scenario, f"{summary} ({when})"))
 
 
 _options = {"debug": False}

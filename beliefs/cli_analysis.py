@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from beliefs.cli import WorkspaceArg, _fail, app, err, out
+from beliefs.cli import WorkspaceArg, _fail, app, err, show
 from beliefs.errors import WorkspaceError
 from beliefs.inputs.workspace import load_workspace
 
@@ -55,9 +55,9 @@ def score(
         return
     from beliefs.outputs.tables import calibration_table, scores_table
 
-    out.print(scores_table(report))
+    show(scores_table(report))
     if report["portfolio"]["resolved"]:
-        out.print(calibration_table(report["portfolio"]))
+        show(calibration_table(report["portfolio"]))
 
 
 @app.command()
@@ -84,7 +84,7 @@ def sensitivity(
     from beliefs.outputs.tables import sensitivity_tables
 
     for table in sensitivity_tables(result, ws.scenario):
-        out.print(table)
+        show(table)
 
 
 @app.command()
@@ -113,4 +113,4 @@ def watch(
         return
     from beliefs.outputs.tables import watch_table
 
-    out.print(watch_table(result, ws.scenario))
+    show(watch_table(result, ws.scenario))

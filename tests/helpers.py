@@ -26,7 +26,9 @@ def tree_digest(root: Path, *, skip: tuple[str, ...] = (), folders: bool = False
     return digest
 
 
-def run_beliefs(*args, cwd: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run the installed `beliefs` command with plain, 100-column output."""
-    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+def run_beliefs(*args, cwd: Path | None = None, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the installed `beliefs` command with plain output, 100 columns wide unless `env` is
+    given (then COLUMNS is whatever `env` says, or unset: output piped as to a file)."""
+    base = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    env = {**base, "NO_COLOR": "1", **(env if env is not None else {"COLUMNS": "100"})}
     return subprocess.run([str(BELIEFS), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)

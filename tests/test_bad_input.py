@@ -79,6 +79,17 @@ CASES = [
         cli=True,
     ),
     Case(
+        "semicolon-header-with-a-comma-inside",
+        {"2025-02-01.csv": "id;summary,p_a;p_b;p_c\nr1;Talks;0.5;0.4;0.1\n"},
+        ["ws/evidence/2025-02-01.csv:1:1: header is separated by semicolons; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)"],
+    ),
+    Case(
+        "semicolon-row-under-a-comma-header",
+        {"2025-02-01.csv": ROW + "r2;Talks, again;;;;0.5;0.4;0.3;0.2;0.1\n"},
+        ["ws/evidence/2025-02-01.csv:3:1: row has 2 cells but the header has 10; this row seems to use ';' between cells: separate them with commas"],
+        cli=True,
+    ),
+    Case(
         "tab-export",
         {"2025-02-01.csv": "id\tsummary\tp_a\tp_b\tp_c\nr1\tTalks\t0.5\t0.4\t0.1\n"},
         ["ws/evidence/2025-02-01.csv:1:1: header is separated by tabs; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)"],
@@ -496,7 +507,7 @@ CASES = [
     Case(
         "scenario-missing",
         {"2025-02-01.csv": ROW},
-        ["ws/scenario.toml: file not found; every workspace needs a scenario.toml (create one with `beliefs init`)"],
+        ["ws/scenario.toml: file not found in ws; give the folder that holds it, or create one with `beliefs init`"],
         scenario=MISSING,
         cli=True,
     ),
@@ -581,7 +592,7 @@ def test_cli_rejects_bad_workspace_cleanly(case: Case, command: list[str], tmp_p
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""  # in particular, no JSON
     assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
+    lines = result.stderr.replace(f"{tmp_path}{os.sep}", "").splitlines()
     plural = "s" if len(case.expected) != 1 else ""
     assert lines == [f"error {line}" for line in case.expected] + [f"{len(case.expected)} problem{plural}; nothing was computed or written."]
     assert tree_digest(tmp_path, folders=True) == before

@@ -7,6 +7,8 @@ import json
 import pytest
 from helpers import run_beliefs
 
+import beliefs
+
 
 def test_update_json_has_the_contract_shape(default_copy, default_workspace):
     result = run_beliefs("update", default_copy, "--json")
@@ -77,3 +79,26 @@ def test_bad_workspace_exits_2_and_writes_nothing(make_workspace):
 def test_a_file_given_as_the_workspace_is_named_as_a_file(default_copy):
     result = run_beliefs("check", default_copy / "scenario.toml")
     assert result.returncode == 2 and "is a file, not a workspace folder" in result.stderr
+
+
+def test_version_prints_the_package_version():
+    result = run_beliefs("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"beliefs {beliefs.__version__}"
+
+
+def test_what_if_help_promises_only_what_it_does():
+    text = run_beliefs("what-if", "--help").stdout
+    assert "(required)" not in text  # --id and --summary have defaults in a preview
+    assert "--file-words" not in text  # a preview names no file
+    assert "[default: what-if]" in text
+
+
+@pytest.mark.parametrize("columns", ["40", None], ids=["narrow-terminal", "piped"])
+def test_tables_never_cut_a_header_or_a_number(default_copy, columns):
+    env = {"COLUMNS": columns} if columns else {}
+    result = run_beliefs("update", default_copy, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "step" in line and "date" in line)
+    assert all(name in header for name in ("pressure", "concede", "walk_away", "willingness"))
+    assert "2025-11-24" in result.stdout and "%" in result.stdout

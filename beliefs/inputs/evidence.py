@@ -277,6 +277,12 @@ class _FileParser:
                 record.line,
                 expected + 1,
             )
+        elif any(";" in cell for cell in record.cells):
+            self.problem(
+                f"row has {count} cells but the header has {expected}; this row seems to use ';' between cells: separate them with commas",
+                record.line,
+                1,
+            )
         else:
             self.problem(f"row has {count} cells but the header has {expected}; add the missing cells (they may be empty: ,,)", record.line, count + 1)
 
@@ -284,7 +290,7 @@ class _FileParser:
         columns = [c.strip() for c in header.cells]
         line = header.line
         for separator, name in ((";", "semicolons"), ("\t", "tabs")):
-            if len(columns) == 1 and separator in columns[0]:
+            if separator in columns[0]:
                 self.problem(f"header is separated by {name}; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)", line, 1)
                 return None
         full = [*header_for(self.scenario), *(["group"] if not self.scenario.groups else [])]

@@ -65,7 +65,9 @@ def load_scenario(path: Path) -> Scenario:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise WorkspaceError([Problem(path, f"file not found; every workspace needs a {SCENARIO_FILE} (create one with `beliefs init`)")]) from None
+        folder = path.parent.resolve()
+        message = f"file not found in {folder}; give the folder that holds it, or create one with `beliefs init`"
+        raise WorkspaceError([Problem(path, message)]) from None
     except OSError as error:
         raise WorkspaceError([Problem(path, f"cannot be read ({error.strerror or error})")]) from None
     except UnicodeDecodeError as error:
