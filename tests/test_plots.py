@@ -19,8 +19,8 @@ import beliefs
 from beliefs import plots
 from beliefs.inference.influence import hypothesis_llr
 from beliefs.inference.likelihoods import with_reliability
-from beliefs.outputs.plots.style import EVIDENCE_GREY
-from beliefs.outputs.wording import SCALE, describe, estimative_word, percent, scale_text
+from beliefs.outputs.plots.style import EVIDENCE_GREY, colour
+from beliefs.outputs.wording import SCALE, describe, estimative_word, format_llr, move_percents, percent, point_change, scale_text, signed
 from beliefs.results.influence import rows_of_step, strongest_effect
 
 
@@ -50,6 +50,17 @@ def test_estimative_scale_covers_zero_to_one_without_gaps():
     assert "roughly even chance 45–55%" in scale_text()
     with pytest.raises(ValueError):
         estimative_word(1.2)
+
+
+def test_moves_read_without_rounding_puzzles_and_with_true_minus_signs():
+    assert move_percents(0.123, 0.116) == ("12.3%", "11.6%")  # not "12% → 12%" for a −0.7 pt move
+    assert move_percents(0.42, 0.46) == ("42%", "46%")
+    assert point_change(0.123, 0.116) == "−0.7"
+    assert point_change(0.4600, 0.4604) == "+0.04"  # a small move is not printed as none
+    assert point_change(0.5, 0.5) == "0.00"
+    assert signed(-0.0001, 1) == "0.0" and signed(0.25, 2) == "+0.25"
+    assert format_llr(-1.03) == "−1.03" and format_llr(0.001) == "0.00" and format_llr(-math.inf) == "−∞"
+    assert "-" not in point_change(0.9, 0.1) + signed(-3.0) + format_llr(-0.5)
 
 
 def test_percent_and_describe():
@@ -170,6 +181,10 @@ def test_step_plot_shows_before_after_and_the_step_rows(default_history_exact, d
         assert f"{100 * float(probs.sel(step=step, hypothesis=h)):.0f}%" in texts
     row_labels = [t.get_text() for t in right.get_yticklabels()]
     assert sorted(row_labels) == sorted(default_workspace.steps[step].evidence_ids)
+    legend = left.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["before the step", "after it"]
+    swatches = {to_hex(p.get_facecolor()) for p in legend.findobj(matplotlib.patches.Rectangle) if p.get_visible() and p.get_alpha() is None}
+    assert {to_hex(colour(i)) for i in range(3)} <= swatches  # the swatches carry the bars' colours, not grey
     prior_fig = plots.plot_step(default_history_exact, 0)
     assert "priors" in prior_fig._suptitle.get_text()
     with pytest.raises(ValueError, match="out of range"):

@@ -102,13 +102,18 @@ def test_html_numbers_match_the_history(default_report, default_history_exact):
     assert "ICD 203" in text and "roughly even chance 45–55%" in text
 
 
-def test_answer_comes_first_sorted_by_probability(default_report, default_history_exact):
+def test_answer_comes_first_in_the_scenario_order_with_the_leader_marked(default_report, default_history_exact):
     html = (default_report / "index.html").read_text(encoding="utf-8")
     assert html.index('id="answer"') < html.index('id="latest"') < html.index('id="path"') < html.index('id="steps"')
     page = Page(html)
-    answer = [c for c in page.probs if int(c["data-step"]) == default_history_exact.n_steps - 1][: len(default_history_exact.hypotheses)]
-    values = [float(c["data-value"]) for c in answer]
-    assert values == sorted(values, reverse=True)
+    last = default_history_exact.n_steps - 1
+    answer = [c for c in page.probs if int(c["data-step"]) == last][: len(default_history_exact.hypotheses)]
+    assert [c["data-hypothesis"] for c in answer] == default_history_exact.hypotheses  # as in every other table and figure
+    answer_html = html[html.index('id="answer"'):html.index('id="latest"')]
+    leader = str(default_history_exact.hypothesis_probability.sel(step=last).idxmax().values)
+    assert answer_html.count('class="leading"') == 1
+    marked = answer_html[answer_html.index('class="top"'):]
+    assert f'data-hypothesis="{leader}"' in marked[:marked.index("</tr>")]
 
 
 def test_markdown_has_the_same_numbers_and_figures(default_report, default_history_exact):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from beliefs.outputs.wording import point_change, signed
+
 
 def _number(value, digits: int = 3) -> str:
     return "∞" if value is None else f"{value:.{digits}f}"
@@ -38,7 +40,7 @@ def scores_table(report: dict) -> Table:
 
 
 def _signed(value) -> str:
-    return "∞" if value is None else f"{value:+.2f}"
+    return "∞" if value is None else signed(value, 2)
 
 
 def calibration_table(portfolio: dict) -> Table:
@@ -100,10 +102,10 @@ def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
     table.add_column("change", justify="right", no_wrap=True)
     for name in scenario.hypothesis_names:
         a, b = now["hypotheses"][name], then["hypotheses"][name]
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{100 * (b - a):+.1f} pts")
+        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{point_change(a, b)} pts")
     for name in scenario.latent_names:
         a, b = now["latents"][name], then["latents"][name]
-        change = f"{100 * (b['probability'] - a['probability']):+.1f} pts" if "probability" in a else f"{b['mean'] - a['mean']:+.3f}"
+        change = f"{point_change(a['probability'], b['probability'])} pts" if "probability" in a else signed(b['mean'] - a['mean'], 3)
         table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
     return table
 

@@ -58,6 +58,29 @@ def percent(probability: float) -> str:
     return f"{p:.0f}%"
 
 
+def move_percents(before: float, after: float) -> tuple[str, str]:
+    """Two probabilities as percentages fine enough to show their difference: "12.3%", "11.6%"
+    rather than "12%", "12%" when the move is under a point."""
+    if abs(after - before) < 0.01 and percent(before) == percent(after):
+        return f"{100 * before:.1f}%", f"{100 * after:.1f}%"
+    return percent(before), percent(after)
+
+
+def point_change(before: float, after: float) -> str:
+    """The change between two probabilities in percentage points, signed: "+3.6", "−0.7", and
+    with two decimals under a tenth of a point ("+0.04") so that a small move does not read as none."""
+    change = 100 * (after - before)
+    return signed(change, 2 if abs(change) < 0.1 else 1)
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """A signed number with a true minus sign: "+3.6", "−0.7", "0.0" (no sign when it rounds to zero)."""
+    text = f"{value:+.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}"
+    return text.replace("-", "−")
+
+
 def describe(probability: float) -> str:
     """A probability in numbers and words, e.g. "27% (unlikely)"."""
     return f"{percent(probability)} ({estimative_word(probability)})"
@@ -72,6 +95,4 @@ def format_llr(value: float) -> str:
     """A log likelihood ratio as the plots and the report print it: "+0.27", "−1.03", "0.00", "+∞"."""
     if math.isinf(value):
         return "+∞" if value > 0 else "−∞"
-    if abs(value) < 0.005:
-        return "0.00"
-    return f"{value:+.2f}".replace("-", "−")
+    return signed(value, 2)

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from beliefs.outputs.plots.style import LLR_CMAP, NOT_BEARING, PRIOR_GREY, colour, wrap
-from beliefs.outputs.wording import format_llr
+from beliefs.outputs.plots.style import LLR_CMAP, NOT_BEARING, colour, wrap
+from beliefs.outputs.wording import format_llr, move_percents, point_change
 from beliefs.results.influence import rows_of_step
 
 if TYPE_CHECKING:
@@ -162,8 +163,8 @@ def _before_after(ax, history: PosteriorHistory, step: int) -> None:
         if step > 0:
             ax.barh(y[i] + height / 2, before[i], height=height, color=colour(i), alpha=0.3)
             ax.barh(y[i] - height / 2, after[i], height=height, color=colour(i))
-            change = 100 * (after[i] - before[i])
-            text = f"{100 * before[i]:.0f}% → {100 * after[i]:.0f}% ({change:+.1f} pts)".replace("-", "−")
+            was, now = move_percents(before[i], after[i])
+            text = f"{was} → {now} ({point_change(before[i], after[i])} pts)"
             ax.text(max(before[i], after[i]) + 0.015, y[i], text, va="center", fontsize=8.5)
         else:
             ax.barh(y[i], after[i], height=0.6, color=colour(i))
@@ -178,5 +179,8 @@ def _before_after(ax, history: PosteriorHistory, step: int) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if step > 0:
-        ax.legend(handles=[Patch(color=PRIOR_GREY, alpha=0.35, label="before"), Patch(color=PRIOR_GREY, label="after")],
-                  loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)
+        # Each swatch shows every hypothesis's colour, pale for before and solid for after, as the bars are drawn.
+        pale = tuple(Patch(color=colour(i), alpha=0.3) for i in range(len(hyps)))
+        solid = tuple(Patch(color=colour(i)) for i in range(len(hyps)))
+        ax.legend([pale, solid], ["before the step", "after it"], handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
+                  handlelength=0.8 * len(hyps), loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)

@@ -10,7 +10,7 @@ import numpy as np
 
 from beliefs.outputs.report.alt_text import influence_alt, latent_step_alt, latents_alt, step_alt, timeline_alt
 from beliefs.outputs.report.markup import FigureRef, row_anchors, safe_url
-from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, percent
+from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, move_percents, percent, point_change, signed
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 from beliefs.results.history import PosteriorHistory
 from beliefs.results.influence import rows_of_step, strongest_effect
@@ -68,9 +68,10 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         for h in history.hypotheses:
             p = float(probs.sel(step=step, hypothesis=h))
             before = float(probs.sel(step=max(step - 1, 0), hypothesis=h))
+            was, now = move_percents(before, p)
             items.append({
                 "name": h, "label": labels[h], "value": p, "value_text": f"{p:.6f}", "percent": percent(p), "word": estimative_word(p),
-                "before": before, "before_percent": percent(before), "change": f"{100 * (p - before):+.1f}".replace("-", "−"),
+                "before": before, "before_percent": was, "after_percent": now, "change": point_change(before, p),
                 "prior_percent": percent(prior[h]),
             })
         return items
@@ -105,10 +106,14 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         return {"name": name, "label": groups[name].label or name, "correlation": f"{groups[name].correlation:g}",
                 "weight_then": f"{weights[row_step[i]]:.2f}", "weight_now": f"{weights[-1]:.2f}"}
 
+    position = {row_id: i for i, row_id in enumerate(row_ids)}
+
     def evidence(k: int) -> list[dict]:
+        """The rows of step k, strongest first: the order of the step's figure."""
         rows = []
-        for i in np.flatnonzero(row_step == k):
-            row_id, one = row_ids[i], ds.isel(row=i)
+        for row_id in map(str, rows_of_step(influence, k)["row"].values):
+            i = position[row_id]
+            one = ds.isel(row=i)
             strongest = strongest_effect(influence, row_id)
             source = str(one["row_source"].values)
             rows.append({
@@ -138,7 +143,10 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "index": last, "date": history.dates[last], "hypotheses": hypotheses_at(last), "latents": latents_at(last),
         "rows": [next(r for r in step_items[-1]["rows"] if r["id"] == str(rid)) for rid in latest_rows["row"].values] if last else [],
     }
-    answer = sorted(hypotheses_at(last), key=lambda item: -item["value"])
+    answer = hypotheses_at(last)  # the scenario's order, as in every table and figure; the leader is marked
+    leader = max(answer, key=lambda item: item["value"])
+    for item in answer:
+        item["leading"] = item is leader
     figures = {
         "timeline": FigureRef("timeline", timeline_alt(history), "Probability of each hypothesis after every step. Grey lines mark the dates "
                               "of new evidence; the right-hand axis names the estimative band."),
@@ -238,10 +246,11 @@ def _grouping(history: PosteriorHistory) -> dict | None:
 def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q95: float, before: float) -> dict:
     """A latent at a step as the tables show it: a state as a percentage, a propensity as a value with its interval."""
     if state:
-        return {"name": name, "label": label, "state": True, "mean": percent(mean), "interval": "— (holds or not)", "before": percent(before),
-                "change": f"{100 * (mean - before):+.1f} pts".replace("-", "−"), "mean_value": mean}
+        was, now = move_percents(before, mean)
+        return {"name": name, "label": label, "state": True, "mean": now, "interval": "— (holds or not)", "before": was,
+                "change": f"{point_change(before, mean)} pts", "mean_value": mean}
     return {"name": name, "label": label, "state": False, "mean": f"{mean:.3f}", "interval": f"{q05:.3f} to {q95:.3f}", "before": f"{before:.3f}",
-            "change": f"{mean - before:+.3f}".replace("-", "−"), "mean_value": mean}
+            "change": signed(mean - before, 3), "mean_value": mean}
 
 
 def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
@@ -257,7 +266,7 @@ def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
             dynamics = f"starts holding at a monthly rate of {on}; stops at {off}"
         return {"name": name, "label": labels[name], "distribution": f"holds with P = {latent.prior:g}", "mean": percent(latent.prior),
                 "interval": "—", "dynamics": dynamics, "moves": latent.time_varying}
-    drift = ", ".join(f"{h} {d:+g}".replace("-", "−") for h, d in latent.drift.items() if d)
+    drift = ", ".join(f"{h} {signed(d, 2)}" for h, d in latent.drift.items() if d)
     dynamics = (f"monthly sd {latent.volatility:g} of logit(w)" if latent.volatility else "") + (f"; drift {drift}" if drift else "")
     return {"name": name, "label": labels[name], "distribution": f"Beta({latent.prior.alpha:g}, {latent.prior.beta:g})",
             "mean": f"{latent.prior.mean:.3f}",
@@ -323,7 +332,7 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
                 f"{getattr(latent, 'volatility', 0.0):g}")
         drift = {h: d for h, d in getattr(latent, "drift", {}).items() if d}
         if drift:
-            text += (", drifting by " + ", ".join(f"{d:+g} a month under “{scenario.label(h)}”".replace("-", "−") for h, d in drift.items())
+            text += (", drifting by " + ", ".join(f"{signed(d, 2)} a month under “{scenario.label(h)}”" for h, d in drift.items())
                      + ". Because the drift depends on the hypothesis, evidence about this latent also tells the hypotheses apart: "
                      "a latent that moves the way one answer predicts raises that answer's probability. The row-by-row pushes in this "
                      "report show each row's direct effect; this indirect effect comes on top")
