@@ -9,7 +9,7 @@ import json
 import numpy as np
 import xarray as xr
 
-from beliefs.inference.engines.base import Engine, StepPosterior
+from beliefs.inference.engines.base import DENSITY_POINTS, Engine, StepPosterior
 from beliefs.inference.influence import row_influence
 from beliefs.inference.likelihoods import LikelihoodTable
 from beliefs.inputs.workspace import Workspace
@@ -102,12 +102,16 @@ def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds
         "latent_q95": (("step", "latent"), np.stack([merged(p.latent_q95, np.nan) for p in posteriors])),
         "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
     }
+    if propensity and all(p.latent_density is not None for p in posteriors):  # exact engines: the density itself, for the plots
+        density = np.full((len(posteriors), len(kinds), DENSITY_POINTS.size), np.nan)
+        density[:, propensity] = np.stack([p.latent_density for p in posteriors])
+        data["latent_density"] = (("step", "latent", "w"), density)
     if has_diagnostics:
         for name in DIAGNOSTICS:
             values = np.stack([p.diagnostics[name] for p in posteriors])
             data[name] = (("step", "latent"), np.stack([merged(p.diagnostics[name], np.nan) for p in posteriors])) if values.ndim == 2 \
                 else (("step",), values)
-    return xr.Dataset(data)
+    return xr.Dataset(data, coords={"w": DENSITY_POINTS} if "latent_density" in data else None)
 
 
 def _state_draws(posterior: StepPosterior) -> np.ndarray:

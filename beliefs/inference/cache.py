@@ -24,7 +24,7 @@ from beliefs.atomic import atomic_path
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 4  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights
+FORMAT = 5  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities
 
 
 @dataclass(frozen=True)

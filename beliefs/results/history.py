@@ -161,6 +161,18 @@ class PosteriorHistory:
         draws = self.dataset["latent_draws"].sel(step=step)
         return xr.Dataset({name: draws.sel(latent=name, drop=True) for name in self.propensities})
 
+    @property
+    def has_density(self) -> bool:
+        """Whether the engine gave each propensity's exact density (exact engines do; samplers give draws)."""
+        return "latent_density" in self.dataset
+
+    def latent_density(self, step: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A propensity's exact posterior density at one step, as (w, density) on a grid of (0, 1)."""
+        if not self.has_density:
+            raise ValueError(f"the {self.engine!r} engine gives draws, not densities; use latent_posterior() for the draws")
+        density = self.dataset["latent_density"].sel(step=step, latent=name)
+        return self.dataset["w"].values, density.values
+
     # -- groups --------------------------------------------------------------------------
     @property
     def ungrouped_probability(self) -> dict[str, float] | None:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from beliefs.inputs.workspace import Workspace
 
 QUANTILES = (0.05, 0.95)
+# Where exact engines report each propensity's density: midpoints of 500 equal bins of (0, 1),
+# so a density that is infinite at 0 or 1 (a Beta with alpha or beta below 1) stays finite.
+DENSITY_POINTS = (np.arange(500) + 0.5) / 500
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class StepPosterior:
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
     state_probability: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (state,) P(it holds)
     state_draws: np.ndarray | None = None  # (chain, draw, state) 0 or 1, paired with draw_hypothesis
+    latent_density: np.ndarray | None = None  # (latent, DENSITY_POINTS) exact density of w; None from a sampler
 
 
 class Engine(ABC):
@@ -120,6 +124,12 @@ def sample_hypotheses(probabilities: np.ndarray, rng: np.random.Generator) -> np
 def step_seed(seed: int, step: int) -> int:
     """An independent, reproducible seed for each step from the run's seed."""
     return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
+
+
+def density_of_w(w: np.ndarray, z: np.ndarray, density_of_z: np.ndarray) -> np.ndarray:
+    """The density of w = expit(z) at `w`, from a density of z tabulated on the increasing grid
+    `z` (zero outside it): p(w) = p(logit w) / (w (1 - w))."""
+    return np.interp(np.log(w) - np.log1p(-w), z, density_of_z, left=0.0, right=0.0) / (w * (1.0 - w))
 
 
 def increasing_cdf(cdf: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,15 @@ from scipy.optimize import brentq
 from scipy.special import expit, logsumexp
 from scipy.stats import beta as beta_distribution
 
-from beliefs.inference.engines.base import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
+from beliefs.inference.engines.base import (
+    DENSITY_POINTS,
+    QUANTILES,
+    StepPosterior,
+    density_of_w,
+    increasing_cdf,
+    sample_hypotheses,
+    step_seed,
+)
 from beliefs.inference.engines.states import StateFilter
 from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 
@@ -105,15 +113,17 @@ class ForwardFilter:
         chosen = sample_hypotheses(np.broadcast_to(probability, (chains, draws, probability.size)), rng)
         J = len(self.spec.latents)
         mean, q05, q95, samples = np.zeros(J), np.zeros(J), np.zeros(J), np.zeros((chains, draws, J))
+        density_w = np.zeros((J, DENSITY_POINTS.size))
         for j in range(J):
             components = [self._component(step, h, j) for h in range(len(self.hypotheses))]
+            density_w[j] = sum(p * density_of_w(DENSITY_POINTS, c.z, c.density) for p, c in zip(probability, components, strict=True))
             mean[j] = sum(p * c.mean for p, c in zip(probability, components, strict=True))
             q05[j], q95[j] = (_mixture_quantile(probability, components, q) for q in QUANTILES)
             uniform = rng.uniform(size=(chains, draws))
             for h, component in enumerate(components):
                 picked = chosen == h
                 samples[picked, j] = component.quantile(uniform[picked])
-        return StepPosterior(probability, samples, mean, q05, q95, chosen)
+        return StepPosterior(probability, samples, mean, q05, q95, chosen, latent_density=density_w)
 
     def log_joint(self, weights: np.ndarray, step: int) -> np.ndarray:
         """Log P(H) + log p(rows so far | H), per hypothesis: the filter's normalising constants
@@ -135,6 +145,7 @@ class _Component:
     """One hypothesis's filtered density of a latent, as a distribution over w = expit(z)."""
 
     def __init__(self, z: np.ndarray, density: np.ndarray):
+        self.z, self.density = z, density  # density of z, normalised on the filter's grid
         w = expit(z)
         self.mean = np.trapezoid(w * density, z) / np.trapezoid(density, z)
         cdf = cumulative_simpson(density, x=z, initial=0.0)

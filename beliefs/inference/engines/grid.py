@@ -20,7 +20,15 @@ from scipy.integrate import cumulative_simpson
 from scipy.interpolate import PchipInterpolator
 from scipy.special import expit
 
-from beliefs.inference.engines.base import QUANTILES, StepPosterior, increasing_cdf, sample_hypotheses, step_seed
+from beliefs.inference.engines.base import (
+    DENSITY_POINTS,
+    QUANTILES,
+    StepPosterior,
+    density_of_w,
+    increasing_cdf,
+    sample_hypotheses,
+    step_seed,
+)
 from beliefs.inference.model import HYPOTHESIS_PROBABILITY, LATENT_VALUE, ROW_WEIGHT, build_model
 from beliefs.inference.spec import ModelSpec
 
@@ -55,17 +63,18 @@ class GridPosterior:
         rng = np.random.default_rng(step_seed(seed, step))
         J = self._n_latents
         mean, q05, q95 = np.zeros(J), np.zeros(J), np.zeros(J)
-        samples = np.zeros((chains, draws, J))
+        samples, density_w = np.zeros((chains, draws, J)), np.zeros((J, DENSITY_POINTS.size))
         for j in range(J):
             grid = self._grid(j)
             w, density = expit(grid), np.exp(self._log_density(j, grid))
+            density_w[j] = density_of_w(DENSITY_POINTS, grid, density / np.trapezoid(density, grid))
             cdf = cumulative_simpson(density, x=grid, initial=0.0)
             mean[j] = np.trapezoid(w * density, grid) / np.trapezoid(density, grid)
             quantile = PchipInterpolator(*increasing_cdf(cdf, w))
             q05[j], q95[j] = quantile(QUANTILES)
             samples[:, :, j] = quantile(rng.uniform(size=(chains, draws)))
         chosen = sample_hypotheses(np.broadcast_to(hypotheses, (chains, draws, hypotheses.size)), rng)
-        return StepPosterior(hypotheses, samples, mean, q05, q95, chosen)
+        return StepPosterior(hypotheses, samples, mean, q05, q95, chosen, latent_density=density_w)
 
     def _log_density(self, j: int, grid: np.ndarray) -> np.ndarray:
         """Log-density of logit(w_j) along `grid`, the other latents held fixed (independent)."""

@@ -2,9 +2,9 @@
 
 Every function reads a `PosteriorHistory` alone and draws; none computes a posterior. The
 matplotlib figures are built with `matplotlib.figure.Figure` directly, not through pyplot,
-so they never pile up in pyplot's registry and show once in a notebook. The ArviZ plots
-(`plot_latent_step`, `plot_diagnostics`) return ArviZ's `PlotCollection`; `figure_of` gives
-the matplotlib figure behind either kind.
+so they never pile up in pyplot's registry and show once in a notebook. `plot_diagnostics`
+returns ArviZ's `PlotCollection` (`plot_latent_step` uses ArviZ for a sampler's draws and
+returns its Figure); `figure_of` gives the matplotlib figure behind either kind.
 """
 
 from beliefs.outputs.plots.evidence import plot_influence, plot_step

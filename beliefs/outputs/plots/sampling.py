@@ -1,5 +1,6 @@
-"""ArviZ figures of the latents' draws: prior against posterior at a step, and the sampler's
-diagnostics (rank and ESS plots at a step, R-hat, ESS and divergences across steps)."""
+"""Figures of the latents at a step and of the sampler: each latent's density before and after a
+step (exact, or ArviZ's from draws), and the sampler's diagnostics (ArviZ rank and ESS plots at
+a step; R-hat, ESS and divergences across steps)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY, colour, date_axis, figure_of, marker, wrap
@@ -36,42 +38,103 @@ def _labeller(history: PosteriorHistory):
     return MapLabeller(var_name_map={name: wrap(labels.get(name, name), 60) for name in history.propensities})
 
 
-def plot_latent_step(history: PosteriorHistory, step: int):
-    """Each latent's prior (grey) and its posterior after `step` (blue): ArviZ's `plot_prior_posterior`.
+def plot_latent_step(history: PosteriorHistory, step: int) -> Figure:
+    """Each propensity latent's density just before `step` (grey, dashed) and after it (blue).
 
-    Returns the ArviZ PlotCollection (`.savefig(path)`; `figure_of(pc)` for the Figure).
+    It compares the same two moments as `plot_step`'s bars. Exact engines draw the density
+    they computed; a sampler's draws are drawn by ArviZ's `plot_prior_posterior` (a kernel
+    density estimate), with the draws of step - 1 in the role of the prior. Step 0 shows the prior.
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+    step : int
+        0 to `history.n_steps - 1`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    import arviz_plots as azp
-
     if not history.propensities:
         raise ValueError("this scenario has no propensity latents to plot (a state's probability is in plot_latent_timeline)")
     if not 0 <= step < history.n_steps:
         raise ValueError(f"step {step} is out of range; this history has steps 0 to {history.n_steps - 1}")
+    fig = _exact_densities(history, step) if history.has_density else _sampled_densities(history, step)
+    what = "the latents' prior" if step == 0 else f"each latent before the step (as of {history.dates[step - 1]}) and after it"
+    fig.suptitle(f"Step {step}, {history.dates[step]}: {what}", fontsize=10, x=0.01, ha="left")
+    return fig
+
+
+def _exact_densities(history: PosteriorHistory, step: int) -> Figure:
     n = len(history.propensities)
+    fig = Figure(figsize=(6.0, 0.5 + 1.9 * n), layout="constrained")
+    means = history.dataset["latent_mean"]
+    for ax, name in zip(np.atleast_1d(fig.subplots(n, 1, squeeze=False)[:, 0]), history.propensities, strict=True):
+        w, after = history.latent_density(step, name)
+        before = history.latent_density(step - 1, name)[1] if step else None
+        for density, style in ((before, {"color": PRIOR_GREY, "linestyle": "--"}), (after, {"color": OKABE_ITO[0]})):
+            if density is None:
+                continue
+            ax.fill_between(w, density, color=style["color"], alpha=0.15, linewidth=0)
+            ax.plot(w, density, linewidth=1.6, **style)
+        mean_after = float(means.sel(step=step, latent=name))
+        text = f"mean {mean_after:.3f}" if not step else f"mean {float(means.sel(step=step - 1, latent=name)):.3f} → {mean_after:.3f}"
+        ax.text(0.99, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
+        ax.set_xlim(*_mass_range(w, [d for d in (before, after) if d is not None]))
+        ax.set_ylim(bottom=0)
+        ax.set_title(wrap(history.labels.get(name, name), 60) + f" ({name})", fontsize=9, loc="left")
+        ax.set_ylabel("density", fontsize=8)
+        ax.set_xlabel("value (0 to 1)", fontsize=8)
+        ax.tick_params(labelsize=8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if step:
+        fig.legend(handles=[Line2D([], [], color=PRIOR_GREY, linestyle="--", label=f"before step {step}"),
+                            Line2D([], [], color=OKABE_ITO[0], label=f"after step {step}")],
+                   loc="outside lower left", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+def _mass_range(w: np.ndarray, densities: list[np.ndarray]) -> tuple[float, float]:
+    """An x range holding 99.8% of every density, padded, so narrow peaks are not squeezed."""
+    low, high = 1.0, 0.0
+    for density in densities:
+        cdf = np.cumsum(density)
+        cdf /= cdf[-1]
+        low, high = min(low, w[np.searchsorted(cdf, 0.001)]), max(high, w[min(np.searchsorted(cdf, 0.999), w.size - 1)])
+    pad = 0.1 * (high - low) + 0.01
+    low = 0.0 if low - pad < 0.2 * (high - low) else low - pad
+    return low, min(1.0, high + pad)
+
+
+def _sampled_densities(history: PosteriorHistory, step: int) -> Figure:
+    """ArviZ's prior-posterior plot, with the draws just before `step` as the "prior"."""
+    import arviz_plots as azp
+
+    tree = xr.DataTree.from_dict({"posterior": _with_sample_coords(history.latent_posterior(step)),
+                                  "prior": _with_sample_coords(history.latent_posterior(max(step - 1, 0)))})
     pc = azp.plot_prior_posterior(
-        arviz_tree(history, step),
+        tree,
         backend="matplotlib",
         labeller=_labeller(history),
         aes={"color": ["group"]},
         color=[PRIOR_GREY, OKABE_ITO[0]],
         col_wrap=1,
-        figure_kwargs={"figsize": (6.0, 0.4 + 1.8 * n), "layout": "constrained"},
+        figure_kwargs={"figsize": (6.0, 0.4 + 1.8 * len(history.propensities)), "layout": "constrained"},
     )
     fig = figure_of(pc)
-    fig.suptitle(f"Step {step}, {history.dates[step]}: prior and posterior", fontsize=10, x=0.01, ha="left")
+    names = {"prior": f"before step {step}" if step else "prior", "posterior": f"after step {step}" if step else "prior"}
     for ax in fig.axes:
         ax.tick_params(labelsize=8)
         ax.set_xlim(left=0)
-    names = {"prior": "prior", "posterior": f"after step {step}"}
+        if ax.has_data():
+            ax.set_xlabel("value (0 to 1)", fontsize=8)
     for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
         legend.set_title(None)
         legend.set_frame_on(False)
         for text in legend.get_texts():
             text.set_text(names.get(text.get_text(), text.get_text()))
-    for ax in fig.axes:
-        if ax.has_data():
-            ax.set_xlabel("value (0 to 1)", fontsize=8)
-    return pc
+    return fig
 
 
 def _palette():

@@ -9,12 +9,17 @@ from beliefs.results.history import PosteriorHistory
 
 
 def timeline_alt(history: PosteriorHistory) -> str:
-    """The hypotheses' path: where each started and ended."""
+    """The hypotheses' path: where each started and ended, and which late steps a lower panel spreads out."""
+    from beliefs.outputs.plots.paths import late_steps  # the figure's own rule; matplotlib only when a report is written
+
     probs = history.hypothesis_probability
     labels = history.labels
     parts = [f"{labels[h]} from {percent(float(probs.isel(step=0).sel(hypothesis=h)))} to {percent(float(probs.isel(step=-1).sel(hypothesis=h)))}"
              for h in history.hypotheses]
-    return f"Line chart of each hypothesis's probability from {history.dates[0]} to {history.dates[-1]}: " + "; ".join(parts) + "."
+    start = late_steps(history)
+    late = "" if start is None else (f" A lower panel spreads out steps {start} to {history.n_steps - 1} ({history.dates[start]} to "
+                                     f"{history.dates[-1]}), one evenly spaced slot per step.")
+    return f"Line chart of each hypothesis's probability from {history.dates[0]} to {history.dates[-1]}: " + "; ".join(parts) + "." + late
 
 
 def latents_alt(history: PosteriorHistory) -> str:
@@ -55,9 +60,10 @@ def step_alt(history: PosteriorHistory, step: int) -> str:
 
 
 def latent_step_alt(history: PosteriorHistory, step: int) -> str:
-    """One step's latent densities: posterior mean and interval against the prior mean."""
+    """One step's latent densities: the mean and interval after the step against the mean before it."""
     ds = history.dataset
-    parts = [f"{history.labels[n]}: posterior mean {float(ds['latent_mean'].sel(step=step, latent=n)):.3f} "
+    before = max(step - 1, 0)
+    parts = [f"{history.labels[n]}: mean {float(ds['latent_mean'].sel(step=step, latent=n)):.3f} after the step "
              f"(90% interval {float(ds['latent_q05'].sel(step=step, latent=n)):.3f} to {float(ds['latent_q95'].sel(step=step, latent=n)):.3f}), "
-             f"prior mean {float(ds['latent_mean'].sel(step=0, latent=n)):.3f}" for n in history.propensities]
-    return f"Density curves of each latent's prior and its posterior after step {step}. " + "; ".join(parts) + "."
+             f"{float(ds['latent_mean'].sel(step=before, latent=n)):.3f} before it" for n in history.propensities]
+    return f"Density curves of each latent just before step {step} and after it. " + "; ".join(parts) + "."
