@@ -201,17 +201,40 @@ def test_influence_plot_has_a_row_per_evidence_row_and_marks_infinities(small_wo
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "w ↑"]
 
 
-def test_latent_step_is_an_arviz_prior_posterior_plot(default_propensity_history, default_history_exact, tmp_path):
+def test_latent_step_draws_the_exact_density_before_and_after_the_step(make_workspace, default_history_exact, tmp_path):
+    from scipy.stats import beta as beta_distribution
+
     with pytest.raises(ValueError, match="no propensity latents"):
         plots.plot_latent_step(default_history_exact, 5)  # the default's only latent is a state
-    pc = plots.plot_latent_step(default_propensity_history, 5)
-    assert type(pc).__name__ == "PlotCollection"
-    fig = plots.figure_of(pc)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert any(default_history_exact.labels["willingness"] in t for t in titles)
-    pc.savefig(tmp_path / "latent.png")
+    root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.5,0.4,0.3,,\n", "2025-03-01.csv": "r2,two,,,,,,,0.9,0.2\n"})
+    history = beliefs.compute_history(beliefs.load_workspace(root), engine="exact", draws=50, chains=2)
+    w, prior = history.latent_density(0, "w")
+    exact_prior = beta_distribution.pdf(w, 2.0, 5.0)  # w ~ Beta(2, 5) in SCENARIO
+    exact_after = exact_prior * (0.9 * w + 0.2 * (1 - w))
+    exact_after /= np.trapezoid(exact_after, w) / np.trapezoid(exact_prior, w)  # the same grid's normalisation
+    assert np.max(np.abs(prior - exact_prior)) < 1e-4 * exact_prior.max()
+    assert np.allclose(history.latent_density(1, "w")[1], prior, rtol=1e-9, atol=1e-12)  # step 1 bears on no latent
+    assert np.max(np.abs(history.latent_density(2, "w")[1] - exact_after)) < 1e-3 * exact_after.max()
+
+    fig = plots.plot_latent_step(history, 2)
+    ax = fig.axes[0]
+    before, after = (line.get_ydata() for line in ax.get_lines())
+    assert np.array_equal(before, history.latent_density(1, "w")[1]) and np.array_equal(after, history.latent_density(2, "w")[1])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["before step 2", "after step 2"]
+    assert "Willingness" in ax.get_title(loc="left") and "mean 0.286 → " in " ".join(t.get_text() for t in ax.texts)
+    fig.savefig(tmp_path / "latent.png")
     assert (tmp_path / "latent.png").stat().st_size > 5_000
-    matplotlib.pyplot.close(fig)
+    assert len(plots.plot_latent_step(history, 0).axes[0].get_lines()) == 1  # step 0: the prior alone
+
+
+@pytest.mark.slow
+def test_latent_step_of_a_sampler_compares_the_draws_before_and_after_with_arviz(default_history_nuts):
+    assert not default_history_nuts.has_density
+    fig = plots.plot_latent_step(default_history_nuts, 5)
+    legend_texts = {t.get_text() for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+                    for t in legend.get_texts()}
+    assert {"before step 5", "after step 5"} <= legend_texts
+    assert any(default_history_nuts.labels["willingness"] in ax.get_title() for ax in fig.axes)
 
 
 def test_diagnostics_need_nuts(default_history_exact):
@@ -226,6 +249,12 @@ def test_diagnostics_for_nuts(default_history_nuts, tmp_path):
     pc = plots.plot_diagnostics(default_history_nuts, 3)
     fig = plots.figure_of(pc)
     assert "R-hat" in fig._suptitle.get_text()
+    rank, ess = fig.axes[:2]
+    assert rank.collections, "the rank plot draws its 99% band"
+    assert rank.get_ylabel() and rank.yaxis.get_visible()
+    assert [t.get_text() for t in fig.legends[-1].get_texts()] == ["chain 0", "chain 1", "chain 2", "chain 3"]
+    assert any("worry below" in t.get_text() for t in ess.texts)
+    assert not any(t.get_text().startswith("p=") for ax in fig.axes for t in ax.texts)
     pc.savefig(tmp_path / "diagnostics.png")
     matplotlib.pyplot.close(fig)
     timeline = plots.plot_diagnostics_timeline(default_history_nuts)
@@ -284,3 +313,119 @@ def test_every_latent_panel_draws_its_own_band_up_to_the_last_step(make_workspac
         np.testing.assert_allclose(np.sort(np.unique(y.round(12))), np.sort(np.unique(np.concatenate([q05, q95]).round(12))))
         fan = [c for c in ax.collections if isinstance(c, PolyCollection)][1]
         assert fan.get_paths()[0].vertices[:, 0].max() == pytest.approx(mdates.date2num(np.datetime64(history.forecast_dates[-1])))
+
+
+# -- the timeline's evidence rug and its late steps spread out --------------------------------
+def _panels(fig) -> list:
+    """The timeline's panels, without their right-hand estimative twins: the date panel first."""
+    return [ax for ax in fig.axes if ax.get_ylabel() == "probability"]
+
+
+def _in_axes_fraction(ax, x) -> np.ndarray:
+    """Data x (numbers or dates) as a fraction of the axis's width."""
+    x = mdates.date2num(np.asarray(x, dtype="datetime64[D]")) if np.issubdtype(np.asarray(x).dtype, np.datetime64) else np.asarray(x, float)
+    left, right = ax.get_xlim()
+    return (x - left) / (right - left)
+
+
+def test_timeline_spreads_the_squeezed_late_steps_over_a_panel_of_their_own(default_history_exact):
+    from beliefs.outputs.plots.paths import late_steps
+    from beliefs.outputs.report.alt_text import timeline_alt
+
+    history = default_history_exact
+    start = late_steps(history)
+    assert start is not None and start <= history.n_steps - 4  # the late-November steps are among them
+    dates = np.asarray(history.dates, dtype="datetime64[D]")
+    fig = plots.plot_timeline(history)
+    panels = _panels(fig)
+    assert len(panels) == 2
+    main, late = panels
+    # on the date axis the last four steps (20 to 24 November) share a few pixels
+    assert np.ptp(_in_axes_fraction(main, dates[-4:])) < 0.05
+    # every panel reads the history: the lower one holds steps `start` to the last, with their markers and values
+    for i, h in enumerate(history.hypotheses):
+        p = history.hypothesis_probability.sel(hypothesis=h).values
+        markers = [line for line in late.get_lines() if line.get_linestyle() == "None" and line.get_color() == colour(i)]
+        assert len(markers) == 1
+        np.testing.assert_allclose(np.asarray(markers[0].get_ydata(), dtype=float), p[start:])
+        x = _in_axes_fraction(late, markers[0].get_xdata())
+        assert x.min() >= 0 and x.max() <= 1
+        assert np.diff(x).min() > 0.05  # one evenly spaced slot per step, each well apart
+        assert np.ptp(x[-4:]) > 0.2  # the decisive late moves take a fair share of the width
+        assert to_hex(markers[0].get_color()).upper() == plots.OKABE_ITO[i].upper()
+    labels = [t.get_text().replace("\n", " ") for t in late.get_xticklabels()]
+    assert labels[-4:] == ["20 Nov", "21 Nov", "23 Nov", "24 Nov"] and labels[0].endswith("2025")
+    assert f"Steps {start} to {history.n_steps - 1}" in late.get_title(loc="left")
+    # the date panel shades the span it spreads out, and the legend says so
+    legend_text = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert f"steps {start} to {history.n_steps - 1}, spread out below" in legend_text
+    assert f"spreads out steps {start} to {history.n_steps - 1}" in timeline_alt(history)
+
+
+def test_timeline_marks_each_evidence_date_once_with_a_short_tick(default_history_exact):
+    history = default_history_exact
+    main = _panels(plots.plot_timeline(history))[0]
+    rug = [line for line in main.get_lines() if to_hex(line.get_color()).upper() == EVIDENCE_GREY.upper()]
+    marked = sorted(mdates.num2date(main.convert_xunits(line.get_xdata()[0])).date().isoformat() for line in rug)
+    assert marked == sorted(set(history.dates[1:]))  # once per distinct date after the prior
+    for line in rug:  # a tick along the date axis (y in axes fraction), not a line across the whole plot
+        assert max(line.get_ydata()) <= 0.06 and min(line.get_ydata()) == 0
+
+
+def test_timeline_draws_one_step_two_steps_and_years_of_steps(make_workspace, tmp_path):
+    from beliefs.outputs.plots.paths import late_steps
+
+    row = "r{0},s{0},,1.0,,{1},0.4,0.3,,\n"
+    monthly = {f"{2025 + m // 12}-{m % 12 + 1:02d}-15.csv": row.format(m, 0.7 if m % 3 == 0 else 0.3) for m in range(30)}
+    burst = {**{f"{2025 + m // 12}-{m % 12 + 1:02d}-15.csv": row.format(m, 0.5) for m in range(0, 30, 3)},
+             **{f"2027-07-{d:02d}.csv": row.format(100 + d, 0.7 if d % 2 else 0.3) for d in range(16, 22)}}
+    cases = {"prior": ({}, 1, False), "two": ({"2025-02-01.csv": row.format(1, 0.7)}, 2, False),
+             "monthly": (monthly, 31, False), "burst": (burst, 17, True)}
+    for name, (files, steps, spread) in cases.items():
+        history = beliefs.compute_history(beliefs.load_workspace(make_workspace(files, name=name)), engine="exact", draws=50)
+        assert history.n_steps == steps
+        fig = plots.plot_timeline(history)
+        assert (late_steps(history) is not None) == spread, name
+        assert len(_panels(fig)) == (2 if spread else 1), name
+        legend_text = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+        assert ("date of new evidence" in legend_text) == (steps > 1), name  # no evidence, no key for it
+        fig.savefig(tmp_path / f"{name}.png")
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    late = _panels(fig)[1]  # the burst: six steps in a week after two and a half years of quarterly ones
+    assert [t.get_text() for t in late.get_xticklabels()][-6:] == [f"{d} Jul" for d in range(16, 22)]
+    prior_only = plots.plot_timeline(beliefs.compute_history(beliefs.load_workspace(make_workspace({}, name="again")), engine="exact", draws=50))
+    assert isinstance(prior_only.axes[0].xaxis.get_major_locator(), mdates.DayLocator)  # whole days, not hours
+
+
+RESOLVED = """\
+title = "Resolved"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = { prior = 0.5 }
+b = { prior = 0.5 }
+
+[resolution]
+by = 2025-06-01
+outcome = "a"
+resolved_on = 2025-05-20
+
+[resolution.criteria]
+a = "A happens"
+b = "A does not happen"
+"""
+
+
+def test_the_late_panel_ends_with_the_resolution(make_workspace):
+    body = "id,summary,p_a,p_b\n"
+    files = {"2025-02-01.csv": body + "r1,x,0.6,0.4\n", **{f"2025-04-{d:02d}.csv": body + f"r{d},y,{0.5 + d / 100},0.5\n" for d in range(20, 25)}}
+    history = beliefs.compute_history(beliefs.load_workspace(make_workspace(files, scenario=RESOLVED)), engine="exact", draws=50)
+    fig = plots.plot_timeline(history)
+    panels = _panels(fig)
+    assert len(panels) == 2
+    late = panels[1]
+    labels = [t.get_text() for t in late.get_xticklabels()]
+    assert labels[-1] == "resolved\n20 May"
+    star = next(line for line in late.get_lines() if line.get_marker() == "*")
+    assert star.get_ydata()[0] == 1.0 and to_hex(star.get_color()).upper() == colour(0).upper()
+    assert star.get_xdata()[0] == pytest.approx(late.get_xticks()[-1])

@@ -394,3 +394,14 @@ def test_report_shows_the_latents_forecast(default_report, default_history_exact
     shown = re.search(r'class="forecast-mean" data-latent="willingness">([0-9.]+)%<', html)  # a state: P(it holds)
     assert shown and float(shown[1]) == pytest.approx(100 * ahead.mean[-1, 0], abs=0.5)
     assert "Forecast for" in (default_report / "report.md").read_text()
+
+
+def test_forecast_of_a_constant_latent_says_it_does_not_move(make_workspace, tmp_path):
+    root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.6,0.3,0.2,0.8,0.3\n"})  # SCENARIO's latent w has no dynamics
+    ws = beliefs.load_workspace(root)
+    history = beliefs.compute_history(ws, engine="exact", draws=100, chains=2, horizon_days=30)
+    out = write_report(ws, history, tmp_path / "out")
+    html = (out / "index.html").read_text()
+    assert "No latent changes over time in this model" in html
+    assert "follows each moving latent" not in html
+    assert "No latent changes over time in this model" in (out / "report.md").read_text()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -15,22 +17,145 @@ from beliefs.outputs.plots.style import EVIDENCE_GREY, PRIOR_GREY, colour, date_
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
 
+
+# The late steps, spread out in a lower panel when they are squeezed on the date axis: the last
+# quarter of the evidence steps or those of the last 30 days, whichever are more, at most 40.
+LATE_SHARE = 0.25
+LATE_DAYS = 30
+LATE_MAX_STEPS = 40
+SQUEEZED = 1 / 40  # two steps closer than this share of the date axis merge into one jump
+SPREAD_GREY = "#F5F5F5"
+
+
+def _timeline_dates(history: PosteriorHistory) -> tuple[np.ndarray, np.ndarray]:
+    """`step_dates`, with the extension running on to the resolution date once resolved."""
+    dates, extended = step_dates(history)
+    resolution = history.scenario.resolution
+    if resolution is not None and resolution.resolved:
+        extended[-1] = max(extended[-1], np.datetime64(resolution.judged_on, "D"))
+    return dates, extended
+
+
+def late_steps(history: PosteriorHistory) -> int | None:
+    """The first step of the timeline's lower panel, which spreads the late steps out evenly; None
+    when the late steps already read on the date axis, or there are fewer than two of them.
+
+    The late steps are the last quarter of the evidence steps or those of the last 30 days up to
+    the last step, whichever are more (at most 40). They are spread out when two of them (or the
+    first of them and the step before it) are closer than 1/40 of the date axis. The panel starts
+    at the step before the first late step, so that the first move shows where it came from.
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+
+    Returns
+    -------
+    int or None
+        The index of the panel's first step.
+    """
+    dates, extended = _timeline_dates(history)
+    evidence = dates.size - 1
+    if evidence < 2:
+        return None
+    recent = int(np.count_nonzero(dates[1:] >= dates[-1] - np.timedelta64(LATE_DAYS, "D")))
+    count = min(max(math.ceil(LATE_SHARE * evidence), recent, 2), LATE_MAX_STEPS, evidence)
+    start = dates.size - 1 - count
+    span = int((extended[-1] - dates[0]).astype(int))
+    gaps = np.diff(dates[start:]).astype(int)
+    return start if gaps.min() < SQUEEZED * span else None
+
+
+def _evidence_rug(ax, dates: np.ndarray) -> None:
+    """A short grey tick along the bottom of the axis at each distinct evidence date, so that a
+    run of close steps reads as a denser comb instead of a grey block."""
+    for date in np.unique(dates[1:]):
+        ax.axvline(date, ymin=0, ymax=0.045, color=EVIDENCE_GREY, linewidth=1.1, zorder=0.5, solid_capstyle="butt")
+
+
+def _slot_label(date: np.datetime64, with_year: bool) -> str:
+    """A step's date as "24 Nov", with the year under it when asked."""
+    day = date.astype(object)
+    return f"{day.day} {day:%b}" + (f"\n{day.year}" if with_year else "")
+
+
+def _plot_late_steps(ax, history: PosteriorHistory, start: int) -> None:
+    """Steps `start` to the last, one evenly spaced slot each, labelled with their dates."""
+    dates = step_dates(history)[0][start:]
+    slots = np.arange(dates.size, dtype=float)
+    end = slots[-1] + 0.6
+    resolution = history.scenario.resolution
+    when = np.datetime64(resolution.judged_on, "D") if resolution is not None and resolution.resolved else None
+    if when is not None and when >= dates[0]:  # the resolution between two steps' slots, or one slot after the last
+        days = (dates - dates[0]).astype(int)
+        at = float(np.interp(int((when - dates[0]).astype(int)), days, slots)) if when <= dates[-1] else slots[-1] + 1
+        end = max(end, at)
+    else:
+        when = None
+    for i, h in enumerate(history.hypotheses):
+        p = history.hypothesis_probability.sel(hypothesis=h).values[start:]
+        ax.step(np.append(slots, end), np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.2)
+        ax.plot(slots, p, linestyle="none", marker=marker(i), markersize=5.5, color=colour(i))
+    ticks, labels = list(slots), []
+    every = math.ceil(dates.size / 16)
+    years = [int(str(d)[:4]) for d in dates]
+    for k, date in enumerate(dates):
+        shown = (dates.size - 1 - k) % every == 0
+        labels.append(_slot_label(date, with_year=k == 0 or years[k] != years[k - 1]) if shown else "")
+    if when is not None:
+        outcome = history.hypotheses.index(resolution.outcome)
+        ax.axvline(at, color="#333333", linestyle="--", linewidth=1)
+        ax.plot([at], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
+        if at > slots[-1]:
+            ticks.append(at)
+            labels.append("resolved\n" + _slot_label(when, with_year=int(str(when)[:4]) != years[-1]))
+    ax.set_xticks(ticks, labels, fontsize=8)
+    ax.tick_params(axis="x", length=3)
+    ax.grid(axis="x", color="#EEEEEE", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.set_xlim(-0.45, end + 0.45)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("probability")
+    estimative_axis(ax)
+    last = history.n_steps - 1
+    ax.set_title(f"Steps {start} to {last} ({_slot_label(dates[0], True).replace(chr(10), ' ')} to "
+                 f"{_slot_label(dates[-1], True).replace(chr(10), ' ')}) spread out: one slot per step, evenly spaced, not to time scale",
+                 fontsize=9.5, loc="left", color="#333333")
+
+
 def plot_timeline(history: PosteriorHistory) -> Figure:
     """Each hypothesis's probability after every step, against the date; evidence dates marked.
 
-    The lines are steps: a probability holds until the next dated evidence changes it. The
-    right-hand axis shows the estimative words of the ICD 203 scale. Once the question has
-    resolved, the path runs on to the resolution date, where a star marks the outcome at 100%.
+    The lines are steps: a probability holds until the next dated evidence changes it. A short
+    grey tick on the date axis marks each date of new evidence. The right-hand axis shows the
+    estimative words of the ICD 203 scale. Once the question has resolved, the path runs on to
+    the resolution date, where a star marks the outcome at 100%. When the late steps are too
+    close together to read on the date axis (`late_steps`), a lower panel spreads them out, one
+    evenly spaced slot per step labelled with its date, and the upper panel shades their span.
+
+    Parameters
+    ----------
+    history : PosteriorHistory
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The date panel is `fig.axes[0]`; the late steps' panel, when drawn, is the next
+        axis that is not a right-hand twin.
     """
     labels = history.labels
-    dates, extended = step_dates(history)
+    dates, extended = _timeline_dates(history)
     resolution = history.scenario.resolution
     resolved = resolution is not None and resolution.resolved
-    if resolved:
-        extended[-1] = max(extended[-1], np.datetime64(resolution.judged_on, "D"))
-    fig = Figure(figsize=(9.5, 5.0), layout="constrained")
-    ax = fig.add_subplot()
-    evidence_lines(ax, dates)
+    start = late_steps(history)
+    if start is None:
+        fig = Figure(figsize=(9.5, 5.0), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = Figure(figsize=(9.5, 7.8), layout="constrained")
+        ax, late = fig.subplots(2, 1, height_ratios=[3, 2.1])
+    _evidence_rug(ax, dates)
     for i, h in enumerate(history.hypotheses):
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.2)
@@ -41,17 +166,29 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         ax.axvline(when, color="#333333", linestyle="--", linewidth=1)
         ax.plot([when], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
     ax.set_ylim(0, 1)
-    ax.set_xlim(extended[0] - (extended[-1] - extended[0]) // 60, extended[-1] + (extended[-1] - extended[0]) // 60)
+    days = int((extended[-1] - extended[0]).astype(int))
+    margin = np.timedelta64(max(1, days // 60), "D")  # a day at least, so that the prior's markers are not cut in half
+    ax.set_xlim(extended[0] - margin, extended[-1] + margin)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylabel("probability")
     date_axis(ax)
+    if days < 7:  # the prior alone, or steps days apart: whole days, not hours
+        ax.xaxis.set_major_locator(locator := mdates.DayLocator())
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     estimative_axis(ax)
     ax.set_title(wrap(history.title, 90), fontsize=11, loc="left")
+    if start is not None:
+        ax.axvspan(dates[start], extended[-1] + margin, color=SPREAD_GREY, linewidth=0, zorder=-1)
+        _plot_late_steps(late, history, start)
     handles = [
         Line2D([], [], color=colour(i), marker=marker(i), linewidth=2.2, label=wrap(labels[h], 38))
         for i, h in enumerate(history.hypotheses)
     ]
-    handles.append(Line2D([], [], color=EVIDENCE_GREY, linewidth=1.5, label="date of new evidence"))
+    if dates.size > 1:
+        handles.append(Line2D([], [], color=EVIDENCE_GREY, marker="|", linestyle="none", markersize=11, markeredgewidth=1.5,
+                              label="date of new evidence"))
+    if start is not None:
+        handles.append(Patch(facecolor=SPREAD_GREY, edgecolor="#D9D9D9", linewidth=0.8, label=f"steps {start} to {history.n_steps - 1}, spread out below"))
     if resolved:
         handles.append(Line2D([], [], color="#333333", linestyle="--", marker="*", markersize=10, markerfacecolor=colour(outcome),
                               markeredgecolor=colour(outcome), label=wrap(f"resolved {resolution.judged_on}: {labels[resolution.outcome]}", 38)))

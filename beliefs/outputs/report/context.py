@@ -148,8 +148,9 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     for item in answer:
         item["leading"] = item is leader
     figures = {
-        "timeline": FigureRef("timeline", timeline_alt(history), "Probability of each hypothesis after every step. Grey lines mark the dates "
-                              "of new evidence; the right-hand axis names the estimative band."),
+        "timeline": FigureRef("timeline", timeline_alt(history), "Probability of each hypothesis after every step. Grey ticks along the date "
+                              "axis mark the dates of new evidence; when the late steps fall close together, a lower panel spreads them "
+                              "out one slot per step (evenly spaced, not to time scale). The right-hand axis names the estimative band."),
         "latents": FigureRef("latents", latents_alt(history), "Mean of each latent with its 90% interval after every step; the dashed line "
                              "is the prior mean.") if history.latents else None,
         "influence": FigureRef("influence", influence_alt(history), "Each row's log likelihood ratio for each hypothesis (against the "

@@ -21,6 +21,7 @@ from beliefs.outputs.report.context import build_context
 from beliefs.outputs.report.folder import MARKER, check_replaceable, git_state, package_versions, remove_stale, swap_in, umask
 from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
 from beliefs.outputs.report.robustness import robustness_context, watch_context
+from beliefs.outputs.wording import percent
 from beliefs.results.history import PosteriorHistory
 
 REPORT_DIR = "reports"
@@ -161,11 +162,13 @@ def _forecast_rows(history: PosteriorHistory) -> dict:
     at = history.forecast_summary()
     latents = []
     for name, numbers in at["latents"].items():
+        entry = {"name": name, "label": history.labels.get(name, name), "moves": history.scenario.latents[name].time_varying}
         if "probability" in numbers:
-            latents.append({"name": name, "label": history.labels.get(name, name), "state": True, "mean": f"{100 * numbers['probability']:.0f}%"})
+            latents.append({**entry, "state": True, "mean": percent(numbers["probability"])})
         else:
-            latents.append({"name": name, "label": history.labels.get(name, name), "state": False, **{q: f"{v:.3f}" for q, v in numbers.items()}})
-    return {"date": at["date"], "latents": latents}
+            latents.append({**entry, "state": False, **{q: f"{v:.3f}" for q, v in numbers.items()}})
+    fixed = [item["label"] for item in latents if not item["moves"]]
+    return {"date": at["date"], "latents": latents, "any_moves": len(fixed) < len(latents), "fixed": fixed}
 
 
 def _provenance(workspace: Workspace, history: PosteriorHistory) -> dict:
