@@ -429,3 +429,14 @@ def test_the_late_panel_ends_with_the_resolution(make_workspace):
     star = next(line for line in late.get_lines() if line.get_marker() == "*")
     assert star.get_ydata()[0] == 1.0 and to_hex(star.get_color()).upper() == colour(0).upper()
     assert star.get_xdata()[0] == pytest.approx(late.get_xticks()[-1])
+
+
+def test_a_constant_latent_gets_no_forecast_fan(make_workspace):
+    root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.6,0.3,0.2,0.8,0.3\n"})  # SCENARIO's w has no drift or volatility
+    history = beliefs.compute_history(beliefs.load_workspace(root), engine="exact", draws=100, chains=2, horizon_days=30)
+    fig = plots.plot_latent_timeline(history)
+    ax = fig.axes[0]
+    assert not any(collection.get_hatch() for collection in ax.collections)  # no hatched fan of sampling noise
+    assert not any(line.get_linestyle() == ":" for line in ax.get_lines())
+    assert any("fixed over time" in t.get_text() for t in ax.texts)
+    assert not any("forecast" in t.get_text() for t in fig.legends[0].get_texts())

@@ -405,3 +405,13 @@ def test_forecast_of_a_constant_latent_says_it_does_not_move(make_workspace, tmp
     assert "No latent changes over time in this model" in html
     assert "follows each moving latent" not in html
     assert "No latent changes over time in this model" in (out / "report.md").read_text()
+
+
+def test_figures_are_drawn_at_twice_the_pixel_density_they_are_shown_at(default_report):
+    import matplotlib.image
+
+    page = Page((default_report / "index.html").read_text(encoding="utf-8"))
+    assert page.images
+    for image in page.images:
+        height, width = matplotlib.image.imread(default_report / image["src"]).shape[:2]
+        assert (width, height) == (2 * int(image["width"]), 2 * int(image["height"])), image["src"]

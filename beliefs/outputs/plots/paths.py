@@ -228,6 +228,7 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         return fig
     axes = fig.subplots(len(latents), 1, sharex=True, squeeze=False)[:, 0]
     kinds = history.latent_kinds
+    moves = {name: history.scenario.latents[name].time_varying for name in latents}
     for j, (ax, name) in enumerate(zip(axes, latents, strict=True)):
         mean, low, high = (ds[f"latent_{q}"].sel(latent=name).values for q in ("mean", "q05", "q95"))
         state = kinds[name] == "state"
@@ -239,7 +240,14 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         ax.plot(dates, mean, linestyle="none", marker="o", markersize=3.5, color=c)
         ax.axhline(mean[0], color=PRIOR_GREY, linestyle="--", linewidth=1)
         top = 1.0 if state else float(np.max(high))
-        if history.has_forecast:
+        if history.has_forecast and not moves[name]:  # nothing to forecast: the latest posterior holds, drawn on flat
+            span = [dates[-1], x_end]
+            if not state:
+                ax.fill_between(span, low[-1], high[-1], color=c, alpha=0.22, linewidth=0)
+            ax.plot(span, [mean[-1]] * 2, color=c, linewidth=2.2)
+            ax.text(0.99, 0.97, "fixed over time in this model: no forecast fan", transform=ax.transAxes, ha="right", va="top",
+                    fontsize=8, color="#444444")
+        elif history.has_forecast:
             band = ds.sel(latent=name)
             if not state:
                 ax.fill_between(ahead, band["forecast_q05"], band["forecast_q95"], color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
@@ -262,9 +270,10 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         Line2D([], [], color=PRIOR_GREY, linestyle="--", label="prior"),
         Line2D([], [], color=EVIDENCE_GREY, linewidth=1.5, label="date of new evidence"),
     ]
-    if history.has_forecast:
+    if history.has_forecast and any(moves.values()):
         until = history.forecast_dates[-1]
-        handles.append(Patch(facecolor=colour(0), alpha=0.3, hatch="///", label=f"forecast to {until} (90%)") if history.propensities
+        fans = any(moves[name] for name in history.propensities)
+        handles.append(Patch(facecolor=colour(0), alpha=0.3, hatch="///", label=f"forecast to {until} (90%)") if fans
                        else Line2D([], [], color=colour(0), linestyle=":", linewidth=1.6, label=f"forecast to {until}"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False, fontsize=9)
     return fig

@@ -25,20 +25,24 @@ from beliefs.outputs.wording import percent
 from beliefs.results.history import PosteriorHistory
 
 REPORT_DIR = "reports"
-FIGURE_DPI = 110
+FIGURE_DPI = 110  # CSS pixels per inch of figure: the size a figure is shown at
+PIXEL_DENSITY = 2  # PNG pixels per CSS pixel, sharp on high-density screens
 
 
-def _save(figure, folder: Path, stem: str) -> None:
-    """Save a Figure or an ArviZ PlotCollection as PNG and SVG, then release it."""
+def _save(figure, folder: Path, stem: str) -> tuple[int, int]:
+    """Save a Figure or an ArviZ PlotCollection as PNG and SVG, then release it; return the size
+    (CSS pixels) to show the PNG at."""
     import matplotlib.pyplot as plt
 
     from beliefs.outputs.plots import figure_of
 
     fig = figure_of(figure)
-    fig.savefig(folder / f"{stem}.png", dpi=FIGURE_DPI, metadata={"Software": None})
+    width, height = (round(inches * FIGURE_DPI) for inches in fig.get_size_inches())
+    fig.savefig(folder / f"{stem}.png", dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
     fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
     fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
     plt.close(fig)  # ArviZ figures are registered with pyplot; ours are not, which this ignores
+    return width, height
 
 
 def _environment() -> tuple[jinja2.Environment, jinja2.Environment]:
@@ -133,9 +137,10 @@ def write_report(
         figures_dir = building / "figures"
         figures_dir.mkdir()
         jobs = _figure_jobs(history, context)
+        context["figure_sizes"] = {}
         with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "beliefs"}):
             for done, (stem, draw) in enumerate(jobs, start=1):
-                _save(draw(), figures_dir, stem)
+                context["figure_sizes"][stem] = _save(draw(), figures_dir, stem)
                 if on_progress:
                     on_progress(done, len(jobs))
         html, md = _environment()
