@@ -394,6 +394,7 @@ def test_report_shows_the_latents_forecast(default_report, default_history_exact
     shown = re.search(r'class="forecast-mean" data-latent="willingness">([0-9.]+)%<', html)  # a state: P(it holds)
     assert shown and float(shown[1]) == pytest.approx(100 * ahead.mean[-1, 0], abs=0.5)
     assert "Forecast for" in (default_report / "report.md").read_text()
+    assert re.search(r"</span>\.\s+It follows each moving latent", html)  # a space between the sentences
 
 
 def test_forecast_of_a_constant_latent_says_it_does_not_move(make_workspace, tmp_path):

@@ -183,8 +183,10 @@ def test_json_of_a_state_is_its_probability_and_the_forecast_follows_the_chain(m
     expected = sum(p * (q * transition_matrix(ws.scenario.latents["ready"], h, months)[1, 1]
                         + (1 - q) * transition_matrix(ws.scenario.latents["ready"], h, months)[0, 1])
                    for p, q, h in zip(p_h, by_h, history.hypotheses, strict=True))
-    assert summary["forecast"]["latents"]["ready"]["probability"] == pytest.approx(expected, abs=0.04)  # the CLI's 1000 draws a chain
-    assert history.forecast_summary()["latents"]["ready"]["probability"] == pytest.approx(expected, abs=0.03)
+    assert summary["forecast"]["latents"]["ready"]["probability"] == pytest.approx(expected, abs=1e-6)  # exact, not sampled
+    assert history.forecast_summary()["latents"]["ready"]["probability"] == pytest.approx(expected, abs=1e-6)  # rounded as in the JSON
+    now = float(history.dataset["latent_mean"].isel(step=-1).sel(latent="ready"))
+    assert float(history.dataset["forecast_mean"].isel(forecast_date=0).sel(latent="ready")) == pytest.approx(now, abs=1e-12)
     assert history.forecast_dates[-1] == (dt.date.fromisoformat(history.dates[-1]) + dt.timedelta(days=60)).isoformat()
     assert ready == pytest.approx(float(history.dataset["latent_mean"].isel(step=-1).sel(latent="ready")), abs=1e-9)
 

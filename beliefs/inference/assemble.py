@@ -102,6 +102,10 @@ def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds
         "latent_q95": (("step", "latent"), np.stack([merged(p.latent_q95, np.nan) for p in posteriors])),
         "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
     }
+    if states:  # P(holds | H): with P(H) it gives the states' forecast exactly, without sampling noise
+        given = np.full((len(posteriors), len(kinds), posteriors[0].hypothesis_probability.size), np.nan)
+        given[:, states] = np.stack([p.state_given_hypothesis.T for p in posteriors])
+        data["state_given_hypothesis"] = (("step", "latent", "hypothesis"), given)
     if propensity and all(p.latent_density is not None for p in posteriors):  # exact engines: the density itself, for the plots
         density = np.full((len(posteriors), len(kinds), DENSITY_POINTS.size), np.nan)
         density[:, propensity] = np.stack([p.latent_density for p in posteriors])

@@ -24,7 +24,7 @@ from beliefs.atomic import atomic_path
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 5  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities
+FORMAT = 6  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H)
 
 
 @dataclass(frozen=True)

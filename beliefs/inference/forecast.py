@@ -3,8 +3,9 @@
 The posterior predictive of a latent that moves over time: from each joint draw (w, H) of
 the latest step, logit(w) walks on with H's drift and the latent's volatility, the dynamics
 of `beliefs.inference.spec`. A constant latent's forecast is its current posterior. A state
-latent's forecast is P(it holds) at each date: from each joint draw (state, H), the chance of
-holding after the interval under H's switching rates (`transition_matrix`), averaged. Dates
+latent's forecast is P(it holds) at each date, exactly: sum over H of P(H) times the chance,
+under H's switching rates (`transition_matrix`), of holding after the interval from P(it holds | H)
+now. Dates
 after the last step carry no evidence, so the hypotheses' probabilities stay as they are.
 """
 
@@ -78,6 +79,8 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     scenario = history.scenario
     continuous = [j for j, name in enumerate(latents) if not scenario.latents[name].is_state]
     drift, volatility = latent_dynamics(scenario)
+    p_h = history.hypothesis_probability.sel(step=last).values
+    given = history.dataset["state_given_hypothesis"].sel(step=last) if history.states else None
     mean, q05, q95 = (np.full((days.size, len(latents)), np.nan) for _ in range(3))
     for i, day in enumerate(days):
         months = day / DAYS_PER_MONTH
@@ -87,7 +90,8 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
         for j, name in enumerate(latents):
             if j not in continuous:
                 moves = np.array([transition_matrix(scenario.latents[name], h, months) for h in history.hypotheses])  # (hypothesis, 2, 2)
-                mean[i, j] = moves[chosen, draws[:, j].astype(int), 1].mean()
+                holds = given.sel(latent=name).values
+                mean[i, j] = float(p_h @ (holds * moves[:, 1, 1] + (1.0 - holds) * moves[:, 0, 1]))
     return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents)
 
 

@@ -41,6 +41,7 @@ class StepPosterior:
     diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
     state_probability: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (state,) P(it holds)
     state_draws: np.ndarray | None = None  # (chain, draw, state) 0 or 1, paired with draw_hypothesis
+    state_given_hypothesis: np.ndarray | None = None  # (hypothesis, state) P(it holds | H, rows): exact forecasts
     latent_density: np.ndarray | None = None  # (latent, DENSITY_POINTS) exact density of w; None from a sampler
 
 

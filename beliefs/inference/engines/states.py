@@ -87,4 +87,4 @@ def add_states(posterior: StepPosterior, states: StateFilter, weights: np.ndarra
     probability = posterior.hypothesis_probability @ by_hypothesis
     chosen = posterior.draw_hypothesis
     draws = (rng.uniform(size=(*chosen.shape, by_hypothesis.shape[1])) < by_hypothesis[chosen]).astype(float)
-    return dataclasses.replace(posterior, state_probability=probability, state_draws=draws)
+    return dataclasses.replace(posterior, state_probability=probability, state_draws=draws, state_given_hypothesis=by_hypothesis)

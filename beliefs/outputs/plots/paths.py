@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from beliefs.outputs.plots.style import EVIDENCE_GREY, PRIOR_GREY, colour, date_axis, estimative_axis, evidence_lines, marker, step_dates, wrap
+from beliefs.outputs.plots.style import PRIOR_GREY, colour, date_axis, estimative_axis, evidence_rug, evidence_tick, marker, step_dates, wrap
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
@@ -64,13 +64,6 @@ def late_steps(history: PosteriorHistory) -> int | None:
     span = int((extended[-1] - dates[0]).astype(int))
     gaps = np.diff(dates[start:]).astype(int)
     return start if gaps.min() < SQUEEZED * span else None
-
-
-def _evidence_rug(ax, dates: np.ndarray) -> None:
-    """A short grey tick along the bottom of the axis at each distinct evidence date, so that a
-    run of close steps reads as a denser comb instead of a grey block."""
-    for date in np.unique(dates[1:]):
-        ax.axvline(date, ymin=0, ymax=0.045, color=EVIDENCE_GREY, linewidth=1.1, zorder=0.5, solid_capstyle="butt")
 
 
 def _slot_label(date: np.datetime64, with_year: bool) -> str:
@@ -155,7 +148,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
     else:
         fig = Figure(figsize=(9.5, 7.8), layout="constrained")
         ax, late = fig.subplots(2, 1, height_ratios=[3, 2.1])
-    _evidence_rug(ax, dates)
+    evidence_rug(ax, dates)
     for i, h in enumerate(history.hypotheses):
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.2)
@@ -185,8 +178,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         for i, h in enumerate(history.hypotheses)
     ]
     if dates.size > 1:
-        handles.append(Line2D([], [], color=EVIDENCE_GREY, marker="|", linestyle="none", markersize=11, markeredgewidth=1.5,
-                              label="date of new evidence"))
+        handles.append(evidence_tick())
     if start is not None:
         handles.append(Patch(facecolor=SPREAD_GREY, edgecolor="#D9D9D9", linewidth=0.8, label=f"steps {start} to {history.n_steps - 1}, spread out below"))
     if resolved:
@@ -233,13 +225,13 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         mean, low, high = (ds[f"latent_{q}"].sel(latent=name).values for q in ("mean", "q05", "q95"))
         state = kinds[name] == "state"
         c = colour(j)
-        evidence_lines(ax, dates)
+        evidence_rug(ax, dates)
         if not state:  # a state's probability is the whole answer: no interval to draw
             ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=c, alpha=0.22, linewidth=0)
         ax.step(extended, np.append(mean, mean[-1]), where="post", color=c, linewidth=2.2)
         ax.plot(dates, mean, linestyle="none", marker="o", markersize=3.5, color=c)
         ax.axhline(mean[0], color=PRIOR_GREY, linestyle="--", linewidth=1)
-        top = 1.0 if state else float(np.max(high))
+        top = float(np.max(mean if state else high))  # the axis zooms to the path; its labels say how far
         if history.has_forecast and not moves[name]:  # nothing to forecast: the latest posterior holds, drawn on flat
             span = [dates[-1], x_end]
             if not state:
@@ -253,6 +245,7 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
                 ax.fill_between(ahead, band["forecast_q05"], band["forecast_q95"], color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
                 top = max(top, float(band["forecast_q95"].max()))
             ax.plot(ahead, band["forecast_mean"], color=c, linewidth=1.6, linestyle=":")
+            top = max(top, float(band["forecast_mean"].max()))
         ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
         ax.set_ylabel("P(it holds)" if state else "value (0 to 1)")
         if state:
@@ -268,7 +261,7 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
         Line2D([], [], color=colour(0), linewidth=2.2, label="posterior mean" if history.propensities else "probability that it holds"),
         *([Patch(color=colour(0), alpha=0.22, label="90% interval (5% to 95%)")] if history.propensities else []),
         Line2D([], [], color=PRIOR_GREY, linestyle="--", label="prior"),
-        Line2D([], [], color=EVIDENCE_GREY, linewidth=1.5, label="date of new evidence"),
+        *([evidence_tick()] if dates.size > 1 else []),
     ]
     if history.has_forecast and any(moves.values()):
         until = history.forecast_dates[-1]

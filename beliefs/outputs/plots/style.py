@@ -12,6 +12,7 @@ import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from beliefs.outputs.wording import SCALE
 
@@ -68,12 +69,16 @@ def step_dates(history: PosteriorHistory) -> tuple[np.ndarray, np.ndarray]:
     return dates, extended
 
 
-def evidence_lines(ax, dates: np.ndarray) -> None:
-    """A thin grey vertical line at each evidence date (every step after the prior)."""
-    for date in dates[1:]:
-        ax.axvline(date, color=EVIDENCE_GREY, linewidth=0.7, zorder=0)
+def evidence_rug(ax, dates: np.ndarray) -> None:
+    """A short grey tick along the bottom of the axis at each distinct evidence date, so that a
+    run of close steps reads as a denser comb instead of a grey block."""
+    for date in np.unique(dates[1:]):
+        ax.axvline(date, ymin=0, ymax=0.045, color=EVIDENCE_GREY, linewidth=1.1, zorder=0.5, solid_capstyle="butt")
 
 
+def evidence_tick() -> Line2D:
+    """The legend entry of `evidence_rug`."""
+    return Line2D([], [], color=EVIDENCE_GREY, marker="|", linestyle="none", markersize=11, markeredgewidth=1.5, label="date of new evidence")
 
 
 def estimative_axis(ax) -> None:
