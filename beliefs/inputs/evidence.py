@@ -270,21 +270,13 @@ class _FileParser:
 
     def ragged(self, record: Record, expected: int) -> None:
         count = len(record.cells)
+        cells = f"row has {count} cells but the header has {expected}"
         if count > expected:
-            self.problem(
-                f"row has {count} cells but the header has {expected}; quote cells that contain commas (\"like, this\") "
-                "and write decimals with a point",
-                record.line,
-                expected + 1,
-            )
+            self.problem(f'{cells}; quote cells that contain commas ("like, this") and write decimals with a point', record.line, expected + 1)
         elif any(";" in cell for cell in record.cells):
-            self.problem(
-                f"row has {count} cells but the header has {expected}; this row seems to use ';' between cells: separate them with commas",
-                record.line,
-                1,
-            )
+            self.problem(f"{cells}; this row seems to use ';' between cells: separate them with commas", record.line, 1)
         else:
-            self.problem(f"row has {count} cells but the header has {expected}; add the missing cells (they may be empty: ,,)", record.line, count + 1)
+            self.problem(f"{cells}; add the missing cells (they may be empty: ,,)", record.line, count + 1)
 
     def check_header(self, header: Record) -> list[str] | None:
         columns = [c.strip() for c in header.cells]
