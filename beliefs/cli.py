@@ -173,7 +173,8 @@ def report(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/reports); replaced whole, atomically.")] = None,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
-    horizon: Annotated[str, typer.Option(help="How far past the last step the latents' forecast fan reaches: 30d, 6w or 3m.")] = "30d",
+    horizon: Annotated[str, typer.Option(help="How far past the last step the latents' forecast fan reaches: 30d, 6w or 3m "
+                                                "(none once the question has resolved).")] = "30d",
 ) -> None:
     """Write a self-contained report folder: index.html, report.md, figures (PNG, SVG), history.nc, summary.json."""
     import matplotlib
@@ -193,10 +194,11 @@ def report(
         raise typer.Exit(2) from None
     try:
         ws = load_workspace(workspace)
+        resolved = ws.scenario.resolution is not None and ws.scenario.resolution.resolved  # no forecast or signposts: it is settled
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("Updating", total=len(ws.steps))
-            result = update_history(ws, engine=engine, seed=seed, horizon_days=horizon_days,
+            result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days,
                                     on_step=lambda done, total: progress.update(task, completed=done),
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
             progress.update(task, description="Robustness", completed=0)
@@ -205,7 +207,7 @@ def report(
             from beliefs.inputs.indicators import load_indicators
 
             robustness = sensitivity(ws, seed=seed)
-            watched = watch(ws, result.history, load_indicators(ws))
+            watched = None if resolved else watch(ws, result.history, load_indicators(ws))
             progress.update(task, description="Drawing", completed=0)
             folder = write_report(ws, result.history, out_dir, robustness=robustness, watch=watched,
                                   on_progress=lambda done, total: progress.update(task, completed=done, total=total))

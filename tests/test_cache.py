@@ -37,7 +37,7 @@ def test_cached_history_equals_a_fresh_computation(default_copy):
 
 def test_a_new_dated_file_computes_only_the_new_step(default_copy):
     first = update(default_copy)
-    (default_copy / "evidence" / "2025-12-01-late.csv").write_text(NEW_FILE)
+    (default_copy / "evidence" / "2026-01-15-late.csv").write_text(NEW_FILE)
     second = update(default_copy)
     n = len(first.summary["steps"])
     assert second.computed_steps == [n]

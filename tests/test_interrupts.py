@@ -30,7 +30,7 @@ def finish(process) -> dict:
 @pytest.mark.parametrize("delay", [0.5, 1.5, 2.5, 3.5, 5.0])
 def test_killed_update_leaves_a_usable_cache(default_copy, delay):
     reference = finish(start_update(default_copy))
-    (default_copy / "evidence" / "2025-12-01-late.csv").write_text(LATE)
+    (default_copy / "evidence" / "2026-01-15-late.csv").write_text(LATE)
     process = start_update(default_copy)
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
@@ -71,7 +71,7 @@ def test_a_kill_during_the_cache_write_leaves_the_previous_cache(default_copy):
     reference = finish(start_update(default_copy))
     history_path, manifest_path = cache_paths(default_copy, "exact")
     before = manifest_path.read_bytes(), history_path.read_bytes()
-    (default_copy / "evidence" / "2025-12-01-late.csv").write_text(LATE)
+    (default_copy / "evidence" / "2026-01-15-late.csv").write_text(LATE)
     process = start_update(default_copy)
     deadline, caught = time.monotonic() + 300, []
     while not caught and process.poll() is None and time.monotonic() < deadline:

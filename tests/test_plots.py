@@ -334,14 +334,15 @@ def test_timeline_spreads_the_squeezed_late_steps_over_a_panel_of_their_own(defa
 
     history = default_history_exact
     start = late_steps(history)
-    assert start is not None and start <= history.n_steps - 4  # the late-November steps are among them
+    assert start is not None and start <= history.n_steps - 4  # the last steps are among them
     dates = np.asarray(history.dates, dtype="datetime64[D]")
     fig = plots.plot_timeline(history)
     panels = _panels(fig)
     assert len(panels) == 2
     main, late = panels
-    # on the date axis the last four steps (20 to 24 November) share a few pixels
-    assert np.ptp(_in_axes_fraction(main, dates[-4:])) < 0.05
+    # on the date axis the last four steps share a few pixels
+    squeezed = np.ptp(_in_axes_fraction(main, dates[-4:]))
+    assert squeezed < 0.05
     # every panel reads the history: the lower one holds steps `start` to the last, with their markers and values
     for i, h in enumerate(history.hypotheses):
         p = history.hypothesis_probability.sel(hypothesis=h).values
@@ -351,10 +352,11 @@ def test_timeline_spreads_the_squeezed_late_steps_over_a_panel_of_their_own(defa
         x = _in_axes_fraction(late, markers[0].get_xdata())
         assert x.min() >= 0 and x.max() <= 1
         assert np.diff(x).min() > 0.05  # one evenly spaced slot per step, each well apart
-        assert np.ptp(x[-4:]) > 0.2  # the decisive late moves take a fair share of the width
+        assert np.ptp(x[-4:]) > 5 * squeezed and np.ptp(x[-4:]) > 0.1  # the decisive late moves take a fair share of the width
         assert to_hex(markers[0].get_color()).upper() == plots.OKABE_ITO[i].upper()
     labels = [t.get_text().replace("\n", " ") for t in late.get_xticklabels()]
-    assert labels[-4:] == ["20 Nov", "21 Nov", "23 Nov", "24 Nov"] and labels[0].endswith("2025")
+    day = [f"{d.astype(object).day} {d.astype(object):%b}" for d in dates[start:]]
+    assert labels[-4:] == day[-4:] and labels[0].endswith(str(dates[start])[:4])
     assert f"Steps {start} to {history.n_steps - 1}" in late.get_title(loc="left")
     # the date panel shades the span it spreads out, and the legend says so
     legend_text = " ".join(t.get_text() for t in fig.legends[0].get_texts())

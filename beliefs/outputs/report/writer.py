@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import struct
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -37,8 +38,10 @@ def _save(figure, folder: Path, stem: str) -> tuple[int, int]:
     from beliefs.outputs.plots import figure_of
 
     fig = figure_of(figure)
-    width, height = (round(inches * FIGURE_DPI) for inches in fig.get_size_inches())
-    fig.savefig(folder / f"{stem}.png", dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
+    png = folder / f"{stem}.png"
+    fig.savefig(png, dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
+    with png.open("rb") as file:  # the size from the PNG's header: matplotlib rounds inches x dpi its own way
+        width, height = (round(pixels / PIXEL_DENSITY) for pixels in struct.unpack(">II", file.read(24)[16:24]))
     fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
     fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
     plt.close(fig)  # ArviZ figures are registered with pyplot; ours are not, which this ignores
