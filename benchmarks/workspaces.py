@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 import shutil
 import tomllib
@@ -20,12 +21,51 @@ DEFAULT_WORKSPACE = REPO  # the default workspace's folder (run.py may point it 
 RELIABILITIES = (0.7, 0.8, 0.9, 0.95, 1.0)
 
 
+# The default's readiness is a state (it holds or not); the benchmark measures it as the moving
+# propensity it was first modelled as (the tests' `default_propensity_workspace`): a continuous
+# unknown that NUTS samples and the forward filter integrates, the costlier machinery to time.
+PROPENSITY = """
+[latents.{name}]
+label = {label}
+prior = {{ alpha = 1.5, beta = 13.5 }}
+volatility = 0.15
+
+[latents.{name}.drift]
+{drift}
+"""
+DRIFT = (0.2, -0.1, 0.0)  # per hypothesis, in the scenario's order
+
+
 def copy_default(target: Path) -> Path:
-    """A private copy of the repository's default workspace (scenario.toml + evidence/)."""
+    """A private copy of the repository's default workspace (scenario.toml + evidence/), its
+    state latents rewritten as moving propensities (`as_propensities`)."""
     target.mkdir(parents=True)
     shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
     shutil.copytree(DEFAULT_WORKSPACE / "evidence", target / "evidence")
-    return target
+    return as_propensities(target)
+
+
+def as_propensities(root: Path) -> Path:
+    """Rewrite `root`'s scenario.toml so that every state latent is a moving propensity (Beta(1.5,
+    13.5) prior, monthly volatility 0.15 of its log-odds, a drift per hypothesis); evidence rows
+    keep their p_<name>_yes / p_<name>_no columns, which mean the same for both kinds."""
+    path = root / "scenario.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    states = {name: spec for name, spec in data.get("latents", {}).items() if spec.get("kind") == "state"}
+    if not states:
+        return root
+    kept, skipping = [], False
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        stripped = line.split("#")[0].strip()
+        if stripped.startswith("["):
+            skipping = any(re.fullmatch(rf"\[latents\.{name}(\.switch)?\]", stripped) for name in states)
+        if not skipping:
+            kept.append(line)
+    hypotheses = list(data["hypotheses"])
+    drift = "\n".join(f"{h} = {DRIFT[i % len(DRIFT)]}" for i, h in enumerate(hypotheses))
+    blocks = [PROPENSITY.format(name=name, label=json.dumps(spec.get("label", name)), drift=drift) for name, spec in states.items()]
+    path.write_text("".join(kept) + "".join(blocks), encoding="utf-8")
+    return root
 
 
 def scenario_shape(root: Path) -> tuple[list[str], list[str], dt.date]:
@@ -55,6 +95,7 @@ def generate(target: Path, *, steps: int, rows_per_step: int, seed: int, days_be
     """
     target.mkdir(parents=True)
     shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
+    as_propensities(target)
     (target / "evidence").mkdir()
     hypotheses, latents, prior_date = scenario_shape(target)
     rng = np.random.default_rng(seed)
