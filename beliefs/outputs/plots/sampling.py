@@ -69,7 +69,7 @@ def _exact_densities(history: PosteriorHistory, step: int) -> Figure:
     n = len(history.propensities)
     fig = Figure(figsize=(6.0, 0.5 + 1.9 * n), layout="constrained")
     means = history.dataset["latent_mean"]
-    for ax, name in zip(np.atleast_1d(fig.subplots(n, 1, squeeze=False)[:, 0]), history.propensities, strict=True):
+    for ax, name in zip(fig.subplots(n, 1, squeeze=False)[:, 0], history.propensities, strict=True):
         w, after = history.latent_density(step, name)
         before = history.latent_density(step - 1, name)[1] if step else None
         for density, style in ((before, {"color": PRIOR_GREY, "linestyle": "--"}), (after, {"color": OKABE_ITO[0]})):
