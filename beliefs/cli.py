@@ -194,7 +194,7 @@ def report(
         raise typer.Exit(2) from None
     try:
         ws = load_workspace(workspace)
-        resolved = ws.scenario.resolution is not None and ws.scenario.resolution.resolved  # no forecast or signposts: it is settled
+        resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("Updating", total=len(ws.steps))

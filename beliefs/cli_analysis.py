@@ -108,7 +108,7 @@ def watch(
     if not indicators:
         err.print(f"note: {ws.root / INDICATORS_FILE} not found or empty: no indicators to rank", highlight=False)
     resolution = ws.scenario.resolution
-    if resolution is not None and resolution.resolved:
+    if ws.scenario.resolved:
         err.print(f"note: this question resolved on {resolution.judged_on} ({resolution.outcome}); the indicators are ranked as of its "
                   "last step, for the record", highlight=False)
     result = rank(ws, update_history(ws, seed=seed).history, indicators)

@@ -142,6 +142,11 @@ class Scenario(_Strict):
     groups: dict[Name, Group] = {}
     resolution: Resolution | None = None
 
+    @property
+    def resolved(self) -> bool:
+        """Whether the question's outcome is recorded (a `[resolution]` with an `outcome`)."""
+        return self.resolution is not None and self.resolution.resolved
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
         if len(self.hypotheses) < 2:

@@ -140,7 +140,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
     labels = history.labels
     dates, extended = _timeline_dates(history)
     resolution = history.scenario.resolution
-    resolved = resolution is not None and resolution.resolved
+    resolved = history.scenario.resolved
     start = late_steps(history)
     if start is None:
         fig = Figure(figsize=(9.5, 5.0), layout="constrained")

@@ -24,10 +24,11 @@ def _with_sample_coords(ds: xr.Dataset) -> xr.Dataset:
     return ds.assign_coords(chain=np.arange(ds.sizes["chain"]), draw=np.arange(ds.sizes["draw"])).drop_vars(["step", "date"], errors="ignore")
 
 
-def arviz_tree(history: PosteriorHistory, step: int) -> xr.DataTree:
-    """Step `step` as an ArviZ DataTree: its latents' draws as `posterior`, step 0's as `prior`."""
+def arviz_tree(history: PosteriorHistory, step: int, reference: int = 0) -> xr.DataTree:
+    """Step `step` as an ArviZ DataTree: its latents' draws as `posterior`, those of step
+    `reference` (the prior, step 0, by default) as `prior`."""
     return xr.DataTree.from_dict(
-        {"posterior": _with_sample_coords(history.latent_posterior(step)), "prior": _with_sample_coords(history.latent_posterior(0))}
+        {"posterior": _with_sample_coords(history.latent_posterior(step)), "prior": _with_sample_coords(history.latent_posterior(reference))}
     )
 
 
@@ -108,10 +109,8 @@ def _sampled_densities(history: PosteriorHistory, step: int) -> Figure:
     """ArviZ's prior-posterior plot, with the draws just before `step` as the "prior"."""
     import arviz_plots as azp
 
-    tree = xr.DataTree.from_dict({"posterior": _with_sample_coords(history.latent_posterior(step)),
-                                  "prior": _with_sample_coords(history.latent_posterior(max(step - 1, 0)))})
     pc = azp.plot_prior_posterior(
-        tree,
+        arviz_tree(history, step, reference=max(step - 1, 0)),
         backend="matplotlib",
         labeller=_labeller(history),
         aes={"color": ["group"], "linestyle": ["group"]},
