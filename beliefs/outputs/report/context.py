@@ -219,10 +219,15 @@ def _resolution(history: PosteriorHistory) -> dict | None:
             "brier": fmt(summary["time_weighted"]["brier"]), "log_score": fmt(summary["time_weighted"]["log_score"]),
             "prior": {k: fmt(v) for k, v in summary["baselines"]["prior"].items()},
             "uniform": {k: fmt(v) for k, v in summary["baselines"]["uniform"].items()},
-            "helped": [r for r in summary["rows"] if (r["contribution_bits"] or 0) > 0][:5],
-            "hurt": [r for r in reversed(summary["rows"]) if (r["contribution_bits"] or 0) < 0][:5],
+            "helped": [_with_bits(r) for r in summary["rows"] if (r["contribution_bits"] or 0) > 0][:5],
+            "hurt": [_with_bits(r) for r in reversed(summary["rows"]) if (r["contribution_bits"] or 0) < 0][:5],
         }
     return entry
+
+
+def _with_bits(row: dict) -> dict:
+    """A scored row with its contribution as the report prints it: "+0.61", "−0.66"."""
+    return {**row, "bits": signed(row["contribution_bits"], 2)}
 
 
 def fmt(value: float | None) -> str:
