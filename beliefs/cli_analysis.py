@@ -98,6 +98,7 @@ def watch(
     from beliefs.inference.pipeline import update_history
     from beliefs.inference.watch import watch as rank
     from beliefs.inputs.indicators import INDICATORS_FILE, load_indicators
+    from beliefs.outputs.wording import outcome_words
     from beliefs.results.summary import summary_json
 
     try:
@@ -109,7 +110,7 @@ def watch(
         err.print(f"note: {ws.root / INDICATORS_FILE} not found or empty: no indicators to rank", highlight=False)
     resolution = ws.scenario.resolution
     if ws.scenario.resolved:
-        err.print(f"note: this question resolved on {resolution.judged_on} ({resolution.outcome}); the indicators are ranked as of its "
+        err.print(f"note: this question resolved on {resolution.judged_on} ({outcome_words(resolution.outcome)}); the indicators are ranked as of its "
                   "last step, for the record", highlight=False)
     result = rank(ws, update_history(ws, seed=seed).history, indicators)
     if as_json:

@@ -110,13 +110,21 @@ class Group(_Strict):
     correlation: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
 
 
+OUTCOME_TOLERANCE = 1e-6  # how far from 1 the probabilities of an uncertain outcome may sum
+
+
 class Resolution(_Strict):
     """How and when the question is judged: an observable criterion per hypothesis, and, once
-    known, the outcome. Resolved questions can be scored (`beliefs score`)."""
+    known, the outcome. Resolved questions can be scored (`beliefs score`).
+
+    A close call is recorded as a table of probabilities over the hypotheses (summing to 1),
+    with `why` saying what made it close; scores are then their expectation over it.
+    """
 
     by: dt.date
     source: str = ""
-    outcome: Name | None = None
+    outcome: Name | dict[Name, float] | None = None
+    why: str = ""
     resolved_on: dt.date | None = None
     criteria: dict[Name, str]
 
@@ -124,6 +132,19 @@ class Resolution(_Strict):
     def resolved(self) -> bool:
         """Whether the outcome is known."""
         return self.outcome is not None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The outcome as probabilities by hypothesis: {name: 1.0} for a certain one (empty when unresolved)."""
+        if self.outcome is None:
+            return {}
+        return {self.outcome: 1.0} if isinstance(self.outcome, str) else {h: float(q) for h, q in self.outcome.items()}
+
+    @property
+    def likeliest(self) -> str | None:
+        """The outcome, or the most probable one of an uncertain outcome."""
+        weights = self.weights
+        return max(weights, key=weights.__getitem__) if weights else None
 
     @property
     def judged_on(self) -> dt.date:
@@ -226,9 +247,11 @@ class Scenario(_Strict):
             if not text.strip():
                 _inconsistent(f"resolution.criteria.{name}",
                               f"the criterion for '{shorten(name)}' is empty; say what observable fact would resolve the question to it")
-        if resolution.outcome is not None and resolution.outcome not in self.hypotheses:
+        if isinstance(resolution.outcome, str) and resolution.outcome not in self.hypotheses:
             _inconsistent("resolution.outcome", f"outcome '{shorten(resolution.outcome)}' is not a hypothesis{did_you_mean(resolution.outcome, names)}; "
                                                 f"write one of {shorten(', '.join(names), 60)}")
+        if isinstance(resolution.outcome, dict):
+            _check_uncertain_outcome(resolution.outcome, names)
         if resolution.judged_on <= self.prior_date:
             key = "resolved_on" if resolution.resolved_on else "by"
             _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is not after prior_date {self.prior_date}; "
@@ -259,6 +282,21 @@ class Scenario(_Strict):
         """The analyst's label of a hypothesis or latent, or its name when none was given."""
         item = self.hypotheses.get(name) or self.latents.get(name)
         return (item.label if item else "") or name
+
+
+def _check_uncertain_outcome(outcome: dict[str, float], names: list[str]) -> None:
+    """An outcome given as probabilities: known hypotheses, each in [0, 1], summing to 1."""
+    for name, q in outcome.items():
+        if name not in names:
+            _inconsistent(f"resolution.outcome.{name}", f"outcome names '{shorten(name)}', which is not a hypothesis{did_you_mean(name, names)}; "
+                                                        f"give probabilities for {shorten(', '.join(names), 60)}")
+        if not 0 <= q <= 1 or not math.isfinite(q):
+            _inconsistent(f"resolution.outcome.{name}", f"resolution.outcome.{shorten(name)} = {q!r} is outside [0, 1]; each is the "
+                                                        "probability that this hypothesis is what came true, e.g. 0.45")
+    total = math.fsum(outcome.values())
+    if abs(total - 1) > OUTCOME_TOLERANCE:
+        _inconsistent("resolution.outcome", f"the outcome's probabilities sum to {total:g}, not 1; for a close call give each hypothesis "
+                                            "its probability of being what came true, e.g. outcome = { pressure = 0.55, concede = 0.45 }")
 
 
 def _inconsistent(where: str, message: str):

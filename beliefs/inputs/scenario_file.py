@@ -34,7 +34,9 @@ _HINTS = {
     "resolution": 'a table: [resolution] then by = 2025-12-31 and a [resolution.criteria] table with a criterion per hypothesis',
     "by": "a TOML date without quotes, the day the question is judged, e.g. by = 2025-12-31",
     "resolved_on": "a TOML date without quotes, the day the outcome became known, e.g. resolved_on = 2026-01-05",
-    "outcome": 'the name of the hypothesis that came true, in quotes, e.g. outcome = "pressure"',
+    "outcome": ('the name of the hypothesis that came true, in quotes, e.g. outcome = "pressure", or for a close call a table of '
+                "probabilities summing to 1, e.g. outcome = { pressure = 0.55, concede = 0.45 }"),
+    "why": 'a string in quotes: what made the resolution a close call, e.g. why = "..."',
     "source": 'a string in quotes: where the outcome is read, e.g. source = "https://..."',
     "criteria": 'a table of one criterion per hypothesis: [resolution.criteria] then e.g. pressure = "..."',
     "kind": 'either "propensity" (a probability with a Beta prior) or "state" (a condition that holds or not), e.g. kind = "state"',
@@ -157,7 +159,7 @@ def _validation_problem(path: Path, text: str, error: dict) -> Problem:
 
 def _union_member(loc: list[str], i: int) -> bool:
     """Whether loc[i] names a member of a union type (a latent's prior, a switching rate), not a key of the file."""
-    return i > 0 and loc[i - 1] in ("prior", "on", "off") and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
+    return i > 0 and loc[i - 1] in ("prior", "on", "off", "outcome") and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
 
 
 def _allowed_keys(parent: list[str]) -> list[str]:
@@ -203,6 +205,8 @@ def _hint(keys: list[str]) -> str | None:
         return f'a table, e.g. [groups.{shorten(keys[1])}] then label = "..." and correlation = 0.8'
     if len(keys) == 3 and keys[0] == "latents" and keys[2] == "prior":
         return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
+    if len(keys) == 3 and keys[:2] == ["resolution", "outcome"]:
+        return f"a probability from 0 to 1, e.g. {shorten(keys[2])} = 0.45"
     if len(keys) == 4 and keys[2] == "drift":
         return f"a number, e.g. {shorten(keys[3])} = 0.1"
     return _HINTS.get(keys[-1]) if keys else None

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY
 from beliefs.outputs.report.folder import MARKER, check_replaceable, swap_in, umask
+from beliefs.outputs.wording import outcome_words
 from beliefs.results.summary import summary_json
 
 
@@ -95,7 +96,7 @@ def _number(value) -> str:
 
 def _row(entry: dict) -> dict:
     row = {"workspace": entry["workspace"], "title": entry["title"], "status": entry["status"], "by": entry.get("by"),
-           "outcome": entry["outcome"], "resolved_on": entry["resolved_on"]}
+           "outcome": outcome_words(entry["outcome"]), "resolved_on": entry["resolved_on"]}
     if entry["status"] == "resolved":
         base = entry["baselines"]
         row |= {"brier": _number(entry["time_weighted"]["brier"]), "log_score": _number(entry["time_weighted"]["log_score"]),

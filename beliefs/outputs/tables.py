@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from beliefs.outputs.wording import point_change, signed
+from beliefs.outputs.wording import outcome_words, point_change, signed
 
 
 def _number(value, digits: int = 3) -> str:
@@ -27,7 +27,7 @@ def scores_table(report: dict) -> Table:
             continue
         weighted, base, rows = entry["time_weighted"], entry["baselines"], entry["rows"]
         extremes = " · ".join(f"{row['id']} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
-        table.add_row(entry["workspace"], f"{entry['outcome']}, {entry['resolved_on']}",
+        table.add_row(entry["workspace"], f"{outcome_words(entry['outcome'])}, {entry['resolved_on']}",
                       f"{_number(weighted['brier'])}\n({_number(base['prior']['brier'])} · {_number(base['uniform']['brier'])})",
                       f"{_number(weighted['log_score'])}\n({_number(base['prior']['log_score'])} · {_number(base['uniform']['log_score'])})",
                       extremes)

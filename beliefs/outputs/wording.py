@@ -96,3 +96,13 @@ def format_llr(value: float) -> str:
     if math.isinf(value):
         return "+∞" if value > 0 else "−∞"
     return signed(value, 2)
+
+
+def outcome_words(outcome: str | dict[str, float] | None, labels: dict[str, str] | None = None) -> str:
+    """A resolution's outcome as text: "pressure", or a close call as "pressure 55%, concede 45%"
+    (likeliest first; hypotheses with no chance left out). `labels` replaces names, in quotes."""
+    name = (lambda h: f"“{labels.get(h, h)}”") if labels else str
+    if isinstance(outcome, dict):
+        split = sorted(((h, q) for h, q in outcome.items() if q > 0), key=lambda item: -item[1])
+        return ", ".join(f"{name(h)} {percent(q)}" for h, q in split)
+    return (labels.get(outcome, outcome) if labels else outcome) or ""

@@ -6,6 +6,8 @@ For a history whose scenario resolved to outcome o on date R, every step dated b
 
 * Brier = sum_h (P(h) - [h = o])^2, from 0 (certain and right) to 2 (certain and wrong);
 * log score = -log2 P(o), in bits, lower is better;
+* a close call recorded as probabilities q_o over the outcomes is scored in expectation:
+  Brier = sum_o q_o Brier_o, log score = -sum_o q_o log2 P(o);
 * the time-weighted means weight each step by the days until the next scored step (the last
   until R), as the Good Judgment Project scores a forecaster's updating: a belief held for a
   month counts thirty times a belief held for a day;
@@ -13,7 +15,8 @@ For a history whose scenario resolved to outcome o on date R, every step dated b
   with skill = 1 - score / baseline (above 0 beats the baseline).
 
 Over a portfolio, every step x hypothesis probability is one binary forecast of "h happens",
-weighted by its days: the calibration table bins them by tenths, and the Murphy decomposition
+weighted by its days, whose outcome is q_h (1 or 0 for a certain outcome; a close call counts
+as the outcome with weight q_h and its absence with weight 1 - q_h): the calibration table bins them by tenths, and the Murphy decomposition
 splits their mean binary Brier score into reliability - resolution + uncertainty (exact when
 the forecasts within a bin are equal; the per-bin mean is used otherwise, as is usual).
 """
@@ -38,8 +41,8 @@ class PathScore:
 
     Attributes
     ----------
-    outcome : str
-        The hypothesis that came true.
+    outcome : str or dict
+        The hypothesis that came true, or the probabilities of a close call, as written.
     resolved_on : datetime.date
     dates : list of str
         The scored steps' dates.
@@ -48,12 +51,14 @@ class PathScore:
     probabilities : ndarray, shape (scored step, hypothesis)
     hypotheses : list of str
     prior : ndarray, shape (hypothesis,)
+    weights : ndarray, shape (hypothesis,)
+        The probability that each hypothesis is the outcome (one 1 for a certain outcome).
     rows : list of dict
         Each row's contribution to the log score of the last scored step, in bits (positive:
         it raised P(outcome)), best first.
     """
 
-    outcome: str
+    outcome: str | dict[str, float]
     resolved_on: dt.date
     dates: list[str]
     brier: np.ndarray
@@ -62,6 +67,7 @@ class PathScore:
     probabilities: np.ndarray
     hypotheses: list[str]
     prior: np.ndarray
+    weights: np.ndarray
     rows: list[dict] = field(default_factory=list)
 
     def time_weighted(self, values: np.ndarray) -> float:
@@ -71,11 +77,10 @@ class PathScore:
     @property
     def baselines(self) -> dict[str, dict[str, float]]:
         """The prior held throughout and the uniform forecast, scored the same way."""
-        o = self.hypotheses.index(self.outcome)
         k = len(self.hypotheses)
-        truth = np.eye(k)[o]
+        brier, log_score = expected_scores(self.prior[None, :], self.weights)
         return {
-            "prior": {"brier": float(np.sum((self.prior - truth) ** 2)), "log_score": _bits(self.prior[o])},
+            "prior": {"brier": float(brier[0]), "log_score": float(log_score[0])},
             "uniform": {"brier": (k - 1) / k, "log_score": math.log2(k)},
         }
 
@@ -117,22 +122,33 @@ def score_history(history: PosteriorHistory) -> PathScore | None:
     ends = [dates[t] for t in scored[1:]] + [judged]
     days = np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
     hypotheses = history.hypotheses
-    o = hypotheses.index(resolution.outcome)
+    q = np.array([resolution.weights.get(h, 0.0) for h in hypotheses])
     probabilities = history.hypothesis_probability.isel(step=scored).transpose("step", "hypothesis").values
-    truth = np.eye(len(hypotheses))[o]
-    brier = np.sum((probabilities - truth) ** 2, axis=1)
-    log_score = np.array([_bits(p) for p in probabilities[:, o]])
+    brier, log_score = expected_scores(probabilities, q)
     prior = np.array([history.prior[h] for h in hypotheses])
     return PathScore(resolution.outcome, judged, [history.dates[t] for t in scored], brier, log_score, days, probabilities,
-                     hypotheses, prior, _row_contributions(history, resolution.outcome, scored[-1]))
+                     hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]))
 
 
-def _row_contributions(history: PosteriorHistory, outcome: str, last: int) -> list[dict]:
+def expected_scores(probabilities: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Brier and log scores (bits) of each row of `probabilities` (forecast x hypothesis), in
+    expectation over the outcome's probabilities `q`: sum_o q_o score(p, o)."""
+    k = probabilities.shape[1]
+    brier = np.zeros(len(probabilities))
+    log_score = np.zeros(len(probabilities))
+    for o in np.flatnonzero(q > 0):  # an outcome that cannot have happened adds nothing, even where P(o) = 0
+        brier += q[o] * np.sum((probabilities - np.eye(k)[o]) ** 2, axis=1)
+        log_score += q[o] * np.array([_bits(p) for p in probabilities[:, o]])
+    return brier, log_score
+
+
+def _row_contributions(history: PosteriorHistory, outcome: dict[str, float], last: int) -> list[dict]:
     """Each row seen by the last scored step: its weighted log likelihood ratio for the outcome
-    against the other hypotheses, in bits; positive rows lowered the log score (they helped)."""
+    against the other hypotheses, in bits (in expectation over an uncertain outcome); positive
+    rows lowered the log score (they helped)."""
     ds = history.dataset
     weights = ds["row_weight"].isel(step=last).values
-    llr = ds["hypothesis_llr"].sel(hypothesis=outcome).values
+    llr = sum(q * ds["hypothesis_llr"].sel(hypothesis=h).values for h, q in outcome.items() if q > 0)
     bears = ds["bears_on_hypotheses"].values.astype(bool)
     rows = []
     for i, row in enumerate(history.rows):
@@ -157,7 +173,7 @@ class Portfolio:
         """Pool the scored paths."""
         forecasts, outcomes, weights = [], [], []
         for score in scores:
-            truth = np.array([h == score.outcome for h in score.hypotheses], dtype=float)
+            truth = score.weights  # q_h: the binary outcome "h happened", in expectation for a close call
             forecasts.append(score.probabilities.ravel())
             outcomes.append(np.tile(truth, len(score.days)))
             weights.append(np.repeat(score.days, len(score.hypotheses)))
@@ -215,9 +231,9 @@ def score_report(histories: list[tuple[str, PosteriorHistory]]) -> dict:
         if score is None:
             resolution = history.scenario.resolution
             entry |= {"status": "unresolved", "outcome": None, "resolved_on": None, "by": resolution.by.isoformat() if resolution else None,
-                      "steps": [], "time_weighted": None, "baselines": None, "skill": None, "rows": []}
+                      "steps": [], "time_weighted": None, "baselines": None, "skill": None, "rows": [], "why": None}
         else:
-            entry |= score.summary()
+            entry |= score.summary() | {"why": history.scenario.resolution.why or None}
             scores.append(score)
         entries.append(entry)
     return {"workspaces": entries, "portfolio": Portfolio.of(scores).summary()}

@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from beliefs.outputs.plots.style import PRIOR_GREY, colour, date_axis, estimative_axis, evidence_rug, evidence_tick, marker, step_dates, wrap
+from beliefs.outputs.wording import outcome_words
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
@@ -96,7 +97,7 @@ def _plot_late_steps(ax, history: PosteriorHistory, start: int) -> None:
         shown = (dates.size - 1 - k) % every == 0
         labels.append(_slot_label(date, with_year=k == 0 or years[k] != years[k - 1]) if shown else "")
     if when is not None:
-        outcome = history.hypotheses.index(resolution.outcome)
+        outcome = history.hypotheses.index(resolution.likeliest)
         ax.axvline(at, color="#333333", linestyle="--", linewidth=1)
         ax.plot([at], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
         if at > slots[-1]:
@@ -154,7 +155,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.2)
         ax.plot(dates, p, linestyle="none", marker=marker(i), markersize=4.5, color=colour(i))
     if resolved:
-        outcome = history.hypotheses.index(resolution.outcome)
+        outcome = history.hypotheses.index(resolution.likeliest)
         when = np.datetime64(resolution.judged_on, "D")
         ax.axvline(when, color="#333333", linestyle="--", linewidth=1)
         ax.plot([when], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
@@ -183,7 +184,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         handles.append(Patch(facecolor=SPREAD_GREY, edgecolor="#D9D9D9", linewidth=0.8, label=f"steps {start} to {history.n_steps - 1}, spread out below"))
     if resolved:
         handles.append(Line2D([], [], color="#333333", linestyle="--", marker="*", markersize=10, markerfacecolor=colour(outcome),
-                              markeredgecolor=colour(outcome), label=wrap(f"resolved {resolution.judged_on}: {labels[resolution.outcome]}", 38)))
+                              markeredgecolor=colour(outcome), label=wrap(f"resolved {resolution.judged_on}: {outcome_words(resolution.outcome, labels)}", 38)))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return fig
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from beliefs.outputs.report.alt_text import influence_alt, latent_step_alt, latents_alt, step_alt, timeline_alt
 from beliefs.outputs.report.markup import FigureRef, row_anchors, safe_url
-from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, move_percents, percent, point_change, signed
+from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, move_percents, outcome_words, percent, point_change, signed
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 from beliefs.results.history import PosteriorHistory
 from beliefs.results.influence import rows_of_step, strongest_effect
@@ -215,7 +215,8 @@ def _resolution(history: PosteriorHistory) -> dict | None:
     if score is not None:
         summary = score.summary()
         entry["scores"] = {
-            "outcome": labels[score.outcome], "resolved_on": summary["resolved_on"], "steps": len(score.dates),
+            "outcome": outcome_words(score.outcome, labels), "uncertain": isinstance(score.outcome, dict), "why": resolution.why,
+            "resolved_on": summary["resolved_on"], "steps": len(score.dates),
             "brier": fmt(summary["time_weighted"]["brier"]), "log_score": fmt(summary["time_weighted"]["log_score"]),
             "prior": {k: fmt(v) for k, v in summary["baselines"]["prior"].items()},
             "uniform": {k: fmt(v) for k, v in summary["baselines"]["uniform"].items()},
