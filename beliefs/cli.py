@@ -90,6 +90,8 @@ def update(
     draws: Annotated[int, typer.Option(min=10, help="Posterior draws per chain.")] = 1000,
     horizon: Annotated[str | None, typer.Option(help="Also forecast each latent this far past the last step: 30d, 6w or 3m.")] = None,
     allow_unconverged: Annotated[bool, typer.Option(help="Exit 0 even when NUTS did not converge on some step.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The path as the workspace stood in git at the end of this day "
+                                                               "(UTC, YYYY-MM-DD): its steps up to that day.")] = None,
 ) -> None:
     """Compute the posterior after every dated step (only what changed since the last run).
 
@@ -107,6 +109,12 @@ def update(
     except ValueError as error:
         err.print(f"[bold red]error[/] --horizon: {error}")
         raise typer.Exit(2) from None
+    if as_of is not None:
+        from beliefs.cli_record import update_as_of
+
+        update_as_of(workspace, as_of, as_json=as_json, engine=engine, seed=seed, draws=draws, horizon_days=horizon_days,
+                     allow_unconverged=allow_unconverged)
+        return
     try:
         ws = load_workspace(workspace)
     except WorkspaceError as error:
@@ -221,6 +229,7 @@ def report(
 # The other commands register on `app` when imported, in the order `beliefs --help` lists them.
 from beliefs import cli_rows  # noqa: E402, F401, I001  (add, what-if)
 from beliefs import cli_analysis  # noqa: E402, F401  (score, sensitivity, watch)
+from beliefs import cli_record  # noqa: E402, F401  (diff)
 
 
 def main() -> None:

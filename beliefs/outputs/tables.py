@@ -163,3 +163,23 @@ def watch_table(result: dict, scenario) -> Table:
         t.add_row(f"{e['id']}\n[dim]{e['summary']}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}",
                   ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
     return t
+
+
+def diff_table(result: dict, details: list[str], rev: str, rev2: str) -> Table:
+    """A revision's changes, strongest first: each with its detail and its own shift of the final
+    answer in percentage points; the final answer before and after in the caption."""
+    hypotheses = list(result["after"])
+    table = Table(title=f"Changes from {rev} to {rev2}, each one's own effect on the final answer (points)", title_justify="left")
+    table.add_column("change")
+    table.add_column("row or key", overflow="fold")
+    table.add_column("detail", overflow="fold")
+    for name in hypotheses:
+        table.add_column(name, justify="right", no_wrap=True)
+    for change, detail in zip(result["changes"], details, strict=True):
+        shift = change["shift"]
+        cells = [point_change(0, shift[h]) if shift and h in shift else "" for h in hypotheses]
+        table.add_row(change["kind"], change.get("id") or change.get("key"), detail + (f" ({change['note']})" if shift is None else ""), *cells)
+    before, after = (", ".join(f"{h} {100 * p:.1f}%" for h, p in result[side].items()) for side in ("before", "after"))
+    table.caption = f"final answer at {rev}: {before}; at {rev2}: {after}"
+    table.caption_justify = "left"
+    return table

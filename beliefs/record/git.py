@@ -1,0 +1,146 @@
+"""What git knows about a workspace, through the `git` command (never by reading `.git`): the
+commit as of a date, a past version's files, and when each line was last changed.
+
+Every function answers None (or raises `WorkspaceError` where a command needs git) when git is
+missing or the folder is not in a repository, so git's absence changes nothing elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from beliefs.errors import Problem, WorkspaceError
+
+TIMEOUT = 60
+NOT_COMMITTED = "0" * 40  # git blame's commit for lines changed in the working tree
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A workspace inside a git repository: the repository's top folder and the workspace's
+    path inside it ("" at the top, else ending in "/")."""
+
+    top: Path
+    prefix: str
+
+    def run(self, *args: str, text: bool = True) -> subprocess.CompletedProcess:
+        """A git command run at the top of the repository (output captured, never raising on its exit code)."""
+        return subprocess.run(["git", "-C", str(self.top), *args], capture_output=True, text=text, timeout=TIMEOUT, check=False)
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit and its committer date (UTC)."""
+
+    sha: str
+    committed: dt.datetime
+
+    @property
+    def short(self) -> str:
+        """The first 12 hex digits, as messages name it."""
+        return self.sha[:12]
+
+
+def repository(root: Path) -> Repository | None:
+    """The repository holding the folder `root`, or None (not in git, or git is not installed)."""
+    try:
+        found = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix"],
+                               capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = found.stdout.splitlines()
+    if found.returncode != 0 or not lines:
+        return None
+    return Repository(Path(lines[0]), lines[1] if len(lines) > 1 else "")
+
+
+def require_repository(root: Path, what: str) -> Repository:
+    """`repository(root)`, or a `WorkspaceError` saying that `what` needs the workspace under git."""
+    repo = repository(root)
+    if repo is None:
+        raise WorkspaceError([Problem(root, f"is not in a git repository (or git is not installed): {what} reads the workspace's "
+                                            "history from git; commit the workspace (`git init`, `git add`, `git commit`) first")])
+    return repo
+
+
+def commits(repo: Repository) -> list[Commit]:
+    """Every commit reachable from HEAD, newest first by committer date (none before the first commit)."""
+    log = repo.run("log", "--format=%H %ct", "HEAD")
+    if log.returncode != 0:
+        return []
+    found = [Commit(sha, dt.datetime.fromtimestamp(int(seconds), dt.UTC)) for sha, seconds in (line.split() for line in log.stdout.splitlines())]
+    return sorted(found, key=lambda c: c.committed, reverse=True)
+
+
+def commit_as_of(repo: Repository, date: dt.date) -> Commit | None:
+    """The last commit (by committer date) on or before the end of `date`, UTC; None if there is none."""
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return next((c for c in commits(repo) if c.committed < end), None)
+
+
+def resolve(repo: Repository, rev: str, root: Path) -> Commit:
+    """The commit that `rev` names (a hash, tag, branch or `HEAD~2`), or a `WorkspaceError`."""
+    found = repo.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if found.returncode != 0 or not found.stdout.strip():
+        raise WorkspaceError([Problem(root, f"{rev!r} is not a commit of this repository; give a commit hash, a tag, a branch or e.g. HEAD~1")])
+    sha = found.stdout.strip()
+    seconds = repo.run("show", "-s", "--format=%ct", sha).stdout.strip()
+    return Commit(sha, dt.datetime.fromtimestamp(int(seconds), dt.UTC))
+
+
+def extract(repo: Repository, commit: Commit, destination: Path) -> bool:
+    """Write the workspace's files as they were at `commit` into `destination` (created); False
+    when the workspace's folder did not exist at that commit."""
+    listing = repo.run("ls-tree", "-r", "-z", "--full-tree", commit.sha, "--", repo.prefix or ".", text=False)
+    if listing.returncode != 0:
+        return False
+    blobs = []
+    for entry in listing.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, name = entry.split(b"\t", 1)
+        mode, kind, sha = meta.split()
+        if kind == b"blob" and mode in (b"100644", b"100755"):  # files; links and submodules are not a workspace's
+            blobs.append((sha.decode(), name.decode("utf-8", "surrogateescape")))
+    if not blobs:
+        return False
+    destination.mkdir(parents=True, exist_ok=True)
+    batch = subprocess.run(["git", "-C", str(repo.top), "cat-file", "--batch"], input=b"".join(f"{sha}\n".encode() for sha, _ in blobs),
+                           capture_output=True, timeout=TIMEOUT, check=True).stdout
+    at = 0
+    for _, name in blobs:
+        header_end = batch.index(b"\n", at)
+        size = int(batch[at:header_end].split()[2])
+        path = destination / name[len(repo.prefix):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(batch[header_end + 1: header_end + 1 + size])
+        at = header_end + 1 + size + 1  # the content, then a newline
+    return True
+
+
+def line_dates(repo: Repository, path: Path) -> list[dt.datetime] | None:
+    """When each line of the working-tree file `path` was last changed: its commit's committer
+    date, or now for a line not committed yet; None when git cannot blame the file."""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        relative = path.resolve().relative_to(repo.top.resolve())
+    except ValueError:
+        return None
+    blame = repo.run("blame", "--porcelain", "--", str(relative))
+    if blame.returncode != 0:
+        tracked = repo.run("ls-files", "--error-unmatch", "--", str(relative)).returncode == 0
+        return None if tracked or not path.is_file() else [now] * len(path.read_text(encoding="utf-8-sig", errors="replace").split("\n"))
+    times: dict[str, dt.datetime] = {}
+    lines: list[dt.datetime] = []
+    current = None
+    for line in blame.stdout.split("\n"):
+        if line.startswith("\t"):
+            lines.append(now if current == NOT_COMMITTED else times.get(current, now))
+        elif line.startswith("committer-time "):
+            times[current] = dt.datetime.fromtimestamp(int(line.split()[1]), dt.UTC)
+        elif line and len(line.split()[0]) == 40 and all(c in "0123456789abcdef" for c in line.split()[0]):
+            current = line.split()[0]
+    return lines
