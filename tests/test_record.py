@@ -1,0 +1,185 @@
+"""The record in git, on real repositories made here with set commit dates: vintages (`--as-of`)
+against an update of a checkout, revisions (`diff`) against one-at-a-time recomputations,
+hindcasts flagged from git blame, and resolution criteria written after the fact."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import run_beliefs, tree_digest
+
+SCENARIO = """\
+title = "Will the talks resume?"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = {{ prior = 0.5 }}
+b = {{ prior = {b} }}
+c = {{ prior = 0.2 }}
+{resolution}"""
+RESOLUTION = """
+[resolution]
+by = 2025-03-01
+{outcome}
+
+[resolution.criteria]
+a = "Talks resume by 1 March"
+b = "Talks are announced but do not resume"
+c = "Neither"
+"""
+HEADER = "id,summary,p_a,p_b,p_c\n"
+
+
+def git(repo: Path, *args: str, when: str | None = None, author: str | None = None) -> str:
+    """Run git in `repo` with a fixed identity, no user configuration, and the commit dates given (UTC)."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Analyst",
+           "GIT_AUTHOR_EMAIL": "analyst@example.org", "GIT_COMMITTER_NAME": "Analyst", "GIT_COMMITTER_EMAIL": "analyst@example.org"}
+    if when:
+        env |= {"GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": author or when}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+def write(root: Path, files: dict[str, str | None]) -> None:
+    """Write (or, for None, delete) workspace files."""
+    for name, text in files.items():
+        path = root / name
+        if text is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+
+def commit(repo: Path, when: str, files: dict[str, str | None], workspace: str = "analysis/talks", author: str | None = None) -> str:
+    """Write `files` into the workspace and commit everything on `when` (ISO time, UTC)."""
+    write(repo / workspace, files)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"as of {when}", when=when, author=author)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def scenario(b: float = 0.3, outcome: str | None = None) -> str:
+    return SCENARIO.format(b=b, resolution=RESOLUTION.format(outcome=outcome or "") if outcome is not None else "")
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A repository whose workspace (a subfolder) was written in three commits: 5 January, 20 January (late in
+    the evening, authored days before) and 10 February 2025."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    commit(root, "2025-01-05T10:00:00Z", {"scenario.toml": scenario(), "evidence/2025-01-03.csv": HEADER + "r1,first,0.8,0.3,0.4\n"})
+    commit(root, "2025-01-20T23:30:00Z", {"evidence/2025-01-03.csv": HEADER + "r1,first,0.8,0.3,0.4\nr2,second,0.4,0.6,0.5\n",
+                                          "evidence/2025-01-18.csv": HEADER + "r3,third,0.2,0.5,0.6\n"}, author="2025-01-02T00:00:00Z")
+    commit(root, "2025-02-10T09:00:00Z", {"scenario.toml": scenario(b=0.4), "evidence/2025-02-08.csv": HEADER + "r4,fourth,0.9,0.1,0.3\n"})
+    return root
+
+
+def update_json(folder: Path, *args: str) -> dict:
+    result = run_beliefs("update", folder, "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def checkout_of(repo: Path, rev: str, into: Path) -> Path:
+    """A separate checkout of `rev` (a clone), and the workspace's folder in it."""
+    subprocess.run(["git", "clone", "-q", str(repo), str(into)], check=True, capture_output=True)
+    git(into, "checkout", "-q", rev)
+    return into / "analysis" / "talks"
+
+
+def test_as_of_equals_update_on_a_checkout_of_that_days_commit(repo, tmp_path):
+    workspace = repo / "analysis" / "talks"
+    second = git(repo, "rev-list", "-1", "HEAD~1").strip()
+    before = tree_digest(repo, skip=(".git",), folders=True)
+    # the commit of 20 January at 23:30 UTC counts for that day (by its committer date, not its author date of 2 January)
+    for day in ("2025-01-20", "2025-02-09"):
+        result = run_beliefs("update", workspace, "--as-of", day, "--json")
+        assert result.returncode == 0, result.stderr
+        assert f"commit {second[:12]}" in result.stderr
+        expected = run_beliefs("update", checkout_of(repo, second, tmp_path / f"clone-{day}"), "--json")
+        assert result.stdout == expected.stdout
+        assert [s["date"] for s in json.loads(result.stdout)["steps"]] == ["2025-01-01", "2025-01-03", "2025-01-18"]
+    early = update_json(workspace, "--as-of", "2025-01-19")
+    assert [s["evidence"] for s in early["steps"]] == [[], ["r1"]]
+    assert tree_digest(repo, skip=(".git",), folders=True) == before  # no cache, no report, nothing written in the user's folder
+
+
+def test_as_of_lists_only_the_steps_dated_up_to_the_day(repo, tmp_path):
+    workspace = repo / "analysis" / "talks"
+    commit(repo, "2025-02-12T09:00:00Z", {"evidence/2025-02-20.csv": HEADER + "r5,dated ahead,0.5,0.2,0.2\n"})
+    as_of = update_json(workspace, "--as-of", "2025-02-15")
+    full = update_json(checkout_of(repo, "HEAD", tmp_path / "clone"))
+    assert [s["date"] for s in as_of["steps"]] == ["2025-01-01", "2025-01-03", "2025-01-18", "2025-02-08"]
+    assert as_of["steps"] == full["steps"][:4]
+
+
+def test_as_of_outside_git_or_before_the_first_commit_exits_2(repo, tmp_path):
+    workspace = repo / "analysis" / "talks"
+    result = run_beliefs("update", workspace, "--as-of", "2025-01-04")
+    assert result.returncode == 2
+    assert "no commit on or before 2025-01-04 (UTC); the first commit is of 2025-01-05" in result.stderr
+    loose = tmp_path / "loose"
+    shutil.copytree(workspace, loose)
+    result = run_beliefs("update", loose, "--as-of", "2025-01-30")
+    assert result.returncode == 2 and "is not in a git repository" in result.stderr
+    assert run_beliefs("update", loose).returncode == 0  # without --as-of, git's absence changes nothing
+    result = run_beliefs("update", workspace, "--as-of", "30/01/2025")
+    assert result.returncode == 2 and "--as-of: '30/01/2025' is not a date; write it as YYYY-MM-DD" in result.stderr
+
+
+def final(summary: dict) -> dict[str, float]:
+    return summary["steps"][-1]["hypotheses"]
+
+
+def test_diff_shifts_equal_one_at_a_time_recomputations(repo, tmp_path):
+    workspace = repo / "analysis" / "talks"
+    rev = git(repo, "rev-parse", "HEAD~1").strip()  # the version of 20 January
+    rev_files = {"scenario.toml": scenario(), "evidence/2025-01-03.csv": HEADER + "r1,first,0.8,0.3,0.4\nr2,second,0.4,0.6,0.5\n",
+                 "evidence/2025-01-18.csv": HEADER + "r3,third,0.2,0.5,0.6\n"}
+    # the working tree: HEAD's new prior and row r4, then r1 changed and r2 removed, uncommitted
+    write(workspace, {"evidence/2025-01-03.csv": HEADER + "r1,first (revised),0.8,0.6,0.4\n"})
+    one_at_a_time = {
+        ("scenario", "hypotheses.b.prior"): {"scenario.toml": scenario(b=0.4)},
+        ("row added", "r4"): {"evidence/2025-02-08.csv": HEADER + "r4,fourth,0.9,0.1,0.3\n"},
+        ("row changed", "r1"): {"evidence/2025-01-03.csv": HEADER + "r1,first (revised),0.8,0.6,0.4\nr2,second,0.4,0.6,0.5\n"},
+        ("row removed", "r2"): {"evidence/2025-01-03.csv": HEADER + "r1,first,0.8,0.3,0.4\n"},
+    }
+    result = run_beliefs("diff", workspace, rev, "--json")
+    assert result.returncode == 0, result.stderr
+    diff = json.loads(result.stdout)
+    assert set(diff) == {"before", "after", "changes"}
+    at_rev = tmp_path / "at-rev"
+    write(at_rev, rev_files)
+    assert diff["before"] == final(update_json(at_rev))
+    assert diff["after"] == final(update_json(workspace))
+    found = {(c["kind"], c.get("id") or c.get("key")): c for c in diff["changes"]}
+    assert set(found) == set(one_at_a_time)
+    assert found[("row changed", "r1")]["columns"] == ["summary", "p_b"]
+    for (kind, name), files in one_at_a_time.items():
+        alone = tmp_path / f"alone-{name}"
+        write(alone, rev_files | files)
+        expected = {h: p - diff["before"][h] for h, p in final(update_json(alone)).items()}
+        assert found[(kind, name)]["shift"] == pytest.approx(expected, abs=2e-6), (kind, name)
+    strengths = [max(map(abs, c["shift"].values())) for c in diff["changes"]]
+    assert strengths == sorted(strengths, reverse=True) and strengths[0] > 0.01
+    table = run_beliefs("diff", workspace, rev)
+    assert table.returncode == 0 and "row changed" in table.stdout and "summary, p_b" in table.stdout and "0.3 → 0.4" in table.stdout
+
+
+def test_diff_between_two_revisions_and_its_errors(repo, tmp_path):
+    workspace = repo / "analysis" / "talks"
+    diff = json.loads(run_beliefs("diff", workspace, "HEAD~2", "HEAD~1", "--json").stdout)
+    assert sorted((c["kind"], c["id"]) for c in diff["changes"]) == [("row added", "r2"), ("row added", "r3")]
+    bad = run_beliefs("diff", workspace, "no-such-branch")
+    assert bad.returncode == 2 and "'no-such-branch' is not a commit of this repository" in bad.stderr
+    loose = tmp_path / "loose"
+    shutil.copytree(workspace, loose)
+    outside = run_beliefs("diff", loose, "HEAD")
+    assert outside.returncode == 2 and "is not in a git repository" in outside.stderr
