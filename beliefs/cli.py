@@ -67,13 +67,17 @@ def check(workspace: WorkspaceArg = Path(".")) -> None:
         ws = load_workspace(workspace)
     except WorkspaceError as error:
         _fail(error)
-    for warning in ws.warnings:
+    from beliefs.record.blame import preregistration_warning
+
+    late = preregistration_warning(ws)  # criteria written after the fact (git blame); None outside git
+    warnings = [*ws.warnings, late] if late else list(ws.warnings)
+    for warning in warnings:
         err.print(f"[bold yellow]warning[/] {escape(str(warning))}", highlight=False, soft_wrap=True)
     scenario = ws.scenario
     groups = f", {_count(len(scenario.groups), 'group')}" if scenario.groups else ""
     out.print(f"OK: {scenario.title!r}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
               f"{groups}, {_count(len(ws.rows), 'row')} in {_count(len(ws.steps) - 1, 'dated step')}"
-              + (f"; {_count(len(ws.warnings), 'warning')} above." if ws.warnings else "."), highlight=False, soft_wrap=True)
+              + (f"; {_count(len(warnings), 'warning')} above." if warnings else "."), highlight=False, soft_wrap=True)
 
 
 def _count(n: int, word: str, plural: str | None = None) -> str:

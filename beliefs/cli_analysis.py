@@ -20,14 +20,17 @@ def score(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed of the histories scored.")] = 0,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Also write a portfolio page (scores, calibration diagram) to this folder.")] = None,
+    grace: Annotated[int, typer.Option("--grace", min=0, help="A step is a hindcast when one of its rows was last changed in git more "
+                                                               "than this many days after the step's date.")] = 7,
 ) -> None:
     """Score resolved questions: Brier and log scores of every step, time-weighted, against the prior
     and a uniform forecast; over all of them, calibration and the Murphy decomposition."""
-    from beliefs.inference.pipeline import update_history
+    from beliefs.inference.pipeline import compute_history, update_history
+    from beliefs.record.track import annotate, portfolio_share
     from beliefs.results.scoring import score_report
     from beliefs.results.summary import summary_json
 
-    histories = []
+    histories, loaded = [], []
     for folder in workspaces:
         if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
             err.print(f"note: skipped {folder}: a file, not a workspace folder", highlight=False)
@@ -37,7 +40,11 @@ def score(
         except WorkspaceError as error:
             _fail(error)
         histories.append((str(folder), update_history(ws, seed=seed).history))
+        loaded.append(ws)
     report = score_report(histories)
+    report["workspaces"] = [annotate(entry, ws, history, lambda then: compute_history(then, seed=seed), grace)
+                            for entry, ws, (_, history) in zip(report["workspaces"], loaded, histories, strict=True)]
+    report["portfolio"]["hindcast_share"] = portfolio_share(report["workspaces"])
     if out_dir is not None:
         import matplotlib
 

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import run_beliefs, tree_digest
 
@@ -183,3 +184,81 @@ def test_diff_between_two_revisions_and_its_errors(repo, tmp_path):
     shutil.copytree(workspace, loose)
     outside = run_beliefs("diff", loose, "HEAD")
     assert outside.returncode == 2 and "is not in a git repository" in outside.stderr
+
+
+@pytest.fixture
+def resolved_repo(tmp_path) -> Path:
+    """A resolved question: priors and criteria committed on 2 January; r1 and r3 in real time; after the
+    resolution (10 March) r1 revised and r4, dated 8 February, added: two steps become hindcasts."""
+    root = tmp_path / "resolved"
+    root.mkdir()
+    git(root, "init", "-q")
+    commit(root, "2025-01-02T12:00:00Z", {"scenario.toml": scenario(outcome=""), "evidence/.gitkeep": ""})
+    commit(root, "2025-01-05T12:00:00Z", {"evidence/2025-01-03.csv": HEADER + "r1,first,0.8,0.3,0.4\n"})
+    commit(root, "2025-01-20T12:00:00Z", {"evidence/2025-01-18.csv": HEADER + "r3,third,0.2,0.5,0.6\n"})
+    commit(root, "2025-03-10T12:00:00Z", {"scenario.toml": scenario(outcome='outcome = "a"\nresolved_on = 2025-02-20'),
+                                          "evidence/2025-01-03.csv": HEADER + "r1,first,0.9,0.3,0.4\n",
+                                          "evidence/2025-02-08.csv": HEADER + "r4,fourth,0.9,0.1,0.3\n"})
+    return root
+
+
+def score_json(*args) -> dict:
+    result = run_beliefs("score", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_steps_written_late_are_hindcasts_with_their_share(resolved_repo, tmp_path):
+    workspace = resolved_repo / "analysis" / "talks"
+    entry = score_json(workspace)["workspaces"][0]
+    # scored steps 1 Jan, 3 Jan, 18 Jan and 8 Feb, held 2, 15, 21 and 12 days until the resolution of 20 February;
+    # r1 (3 Jan) was last changed on 10 March and r4 (8 Feb) written then: more than 7 days late
+    assert [(s["date"], s["hindcast"]) for s in entry["steps"]] == [("2025-01-01", False), ("2025-01-03", True), ("2025-01-18", False),
+                                                                    ("2025-02-08", True)]
+    assert entry["hindcast_share"] == pytest.approx((15 + 12) / 50)
+    lenient = score_json(workspace, "--grace", "70")["workspaces"][0]  # 66 and 30 days late: within 70
+    assert not any(s["hindcast"] for s in lenient["steps"]) and lenient["hindcast_share"] == 0
+    # an uncommitted edit is written today: late for every step it touches
+    write(workspace, {"evidence/2025-01-18.csv": HEADER + "r3,third (edited),0.2,0.5,0.6\n"})
+    assert score_json(workspace, "--grace", "70")["workspaces"][0]["steps"][2]["hindcast"] is True
+    loose = tmp_path / "loose"
+    shutil.copytree(workspace, loose)
+    outside = score_json(loose)["workspaces"][0]
+    assert all(s["hindcast"] is None for s in outside["steps"]) and outside["hindcast_share"] is None
+    assert outside["real_time"] is None and outside["real_time_reason"] == "the workspace is not in a git repository"
+    assert outside["preregistered"] is None and outside["criteria_changed_on"] is None
+
+
+def test_real_time_scores_the_path_as_published_at_each_date(resolved_repo):
+    from beliefs.results.scoring import expected_scores
+
+    workspace = resolved_repo / "analysis" / "talks"
+    entry = score_json(workspace)["workspaces"][0]
+    real = entry["real_time"]
+    assert "2025-01-01" in entry["real_time_reason"]  # nothing was committed by the prior date
+    assert [s["date"] for s in real["steps"]] == ["2025-01-03", "2025-01-18", "2025-02-08"]
+    published = [update_json(workspace, "--as-of", s["date"])["steps"][-1]["hypotheses"] for s in real["steps"]]
+    probabilities = [[p[h] for h in ("a", "b", "c")] for p in published]
+    brier, log_score = expected_scores(np.array(probabilities), np.array([1.0, 0.0, 0.0]))
+    assert [s["brier"] for s in real["steps"]] == pytest.approx(brier, abs=1e-5)
+    assert [s["log_score"] for s in real["steps"]] == pytest.approx(log_score, abs=1e-5)
+    days = np.array([15, 21, 12])
+    assert real["time_weighted"]["brier"] == pytest.approx(np.sum(brier * days) / days.sum(), abs=1e-5)
+    assert real["days_covered"] == pytest.approx(48 / 50)
+    assert published[0] == {"a": 0.5, "b": 0.3, "c": 0.2}  # on 3 January only the priors were committed
+
+
+def test_check_warns_when_the_criteria_were_written_after_the_fact(resolved_repo):
+    workspace = resolved_repo / "analysis" / "talks"
+    on_time = run_beliefs("check", workspace)
+    assert on_time.returncode == 0 and "warning" not in on_time.stderr
+    entry = score_json(workspace)["workspaces"][0]
+    assert entry["criteria_changed_on"] == "2025-01-02" and entry["preregistered"] is True
+    commit(resolved_repo, "2025-03-12T08:00:00Z",
+           {"scenario.toml": scenario(outcome='outcome = "a"\nresolved_on = 2025-02-20').replace("Neither", "Neither happens by 1 March")})
+    late = run_beliefs("check", workspace)
+    assert late.returncode == 0
+    assert ("scenario.toml:17:1: the resolution criteria were last changed on 2025-03-12, 70 days after prior_date 2025-01-01: "
+            "they were not written before the forecasting began") in late.stderr.replace("\n", " ").replace("  ", " "), late.stderr
+    entry = score_json(workspace)["workspaces"][0]
+    assert entry["criteria_changed_on"] == "2025-03-12" and entry["preregistered"] is False
