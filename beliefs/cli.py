@@ -187,8 +187,14 @@ def report(
     seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
     horizon: Annotated[str, typer.Option(help="How far past the last step the latents' forecast fan reaches: 30d, 6w or 3m "
                                                 "(none once the question has resolved).")] = "30d",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Report the workspace as it stood in git at the end of this day (UTC, "
+                                                               "YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Add a \"What changed since REV\" section: each change since this git "
+                                                               "revision and its own effect on the answer.")] = None,
 ) -> None:
     """Write a self-contained report folder: index.html, report.md, figures (PNG, SVG), history.nc, summary.json."""
+    from contextlib import ExitStack
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -204,8 +210,12 @@ def report(
     except ValueError as error:
         err.print(f"[bold red]error[/] --horizon: {error}")
         raise typer.Exit(2) from None
+    from beliefs.cli_record import report_record, report_workspace
+    from beliefs.outputs.report.writer import REPORT_DIR
+
+    stack = ExitStack()  # holds a vintage's temporary folder (--as-of) until the report is written
     try:
-        ws = load_workspace(workspace)
+        ws, vintage = report_workspace(stack, workspace, as_of)
         resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True, disable=not err.is_terminal) as progress:
@@ -221,10 +231,13 @@ def report(
             robustness = sensitivity(ws, seed=seed)
             watched = None if resolved else watch(ws, result.history, load_indicators(ws))
             progress.update(task, description="Drawing", completed=0)
-            folder = write_report(ws, result.history, out_dir, robustness=robustness, watch=watched,
-                                  on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+            record = report_record(workspace, ws, result.history, vintage, since, engine=engine, seed=seed)
+            folder = write_report(ws, result.history, out_dir or (workspace / REPORT_DIR if vintage else None), robustness=robustness,
+                                  watch=watched, record=record, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     except WorkspaceError as error:
         _fail(error)
+    finally:
+        stack.close()
     out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)
 
 

@@ -115,3 +115,36 @@ def diff(
     from beliefs.outputs.tables import diff_table
 
     show(diff_table(result, details, rev, rev2 or "working tree"))
+
+
+def report_workspace(stack: ExitStack, workspace: Path, as_of: str | None):
+    """The workspace a report is written from, and its vintage (None without `--as-of`); a
+    vintage's temporary folder lives as long as `stack`."""
+    from beliefs.inputs.workspace import load_workspace
+    from beliefs.record.vintage import vintage
+
+    if as_of is None:
+        return load_workspace(workspace), None
+    found = stack.enter_context(vintage(workspace, as_of_date(as_of)))
+    err.print(f"as of {found.date}: commit {found.commit.short} (committed {found.commit.committed:%Y-%m-%d %H:%M} UTC)", highlight=False)
+    return found.workspace, found
+
+
+def report_record(workspace: Path, ws, history, found, since: str | None, *, engine: str, seed: int) -> dict:
+    """What the report says of the record: the vintage it shows, what changed since `since`, and
+    (under git) how much of the scored path is hindcast and whether the criteria were pre-registered."""
+    from beliefs.inference.pipeline import compute_history
+    from beliefs.record.diff import describe, revision_diff
+    from beliefs.record.track import annotate
+    from beliefs.results.scoring import score_report
+
+    record = {"as_of": found.describe() if found else None, "since": None, "scores": None}
+    if since is not None:
+        with revisions(workspace, since, found.commit.sha if found else None) as (before, after):
+            result = revision_diff(before, after, final_answer(engine, seed))
+            details = [describe(change, before, after) for change in result["changes"]]
+        record["since"] = {"rev": since, **result, "details": details}
+    if ws.scenario.resolved and found is None:
+        entry = score_report([(str(workspace), history)])["workspaces"][0]
+        record["scores"] = annotate(entry, ws, history, lambda then: compute_history(then, engine=engine, seed=seed))
+    return record

@@ -102,10 +102,11 @@ def test_score_json_has_the_contract_shape_and_lists_unresolved(make_workspace):
     first, second = report["workspaces"]
     assert {"workspace", "title", "status", "outcome", "resolved_on", "steps", "time_weighted", "baselines"} <= set(first)
     assert first["status"] == "resolved" and first["outcome"] == "a" and first["resolved_on"] == "2025-02-20"
-    assert set(first["steps"][0]) == {"date", "brier", "log_score"}
+    assert set(first["steps"][0]) == {"date", "brier", "log_score", "hindcast"}  # hindcast: null outside git
+    assert first["steps"][0]["hindcast"] is None and first["hindcast_share"] is None and first["real_time"] is None
     assert set(first["baselines"]) == {"prior", "uniform"} and set(first["time_weighted"]) == {"brier", "log_score"}
     assert second["status"] == "unresolved" and second["workspace"] == str(open_question)
-    assert set(report["portfolio"]) == {"resolved", "brier", "log_score", "calibration", "murphy"}
+    assert set(report["portfolio"]) == {"resolved", "brier", "log_score", "calibration", "murphy", "hindcast_share"}
     assert report["portfolio"]["resolved"] == 1 and len(report["portfolio"]["calibration"]) == 10
     assert set(report["portfolio"]["calibration"][0]) == {"low", "high", "forecast", "observed", "weight"}
     assert set(report["portfolio"]["murphy"]) == {"reliability", "resolution", "uncertainty"}

@@ -80,7 +80,7 @@ def write_portfolio(report: dict, out_dir: str | Path, *, version: str) -> Path:
         environment = jinja2.Environment(loader=jinja2.PackageLoader("beliefs.outputs.report", "templates"), autoescape=True,
                                          undefined=jinja2.StrictUndefined)
         page = environment.get_template("portfolio.html.j2").render(workspaces=[_row(w) for w in report["workspaces"]], version=version,
-                                                                     alt=_alt(portfolio), **portfolio)
+                                                                     alt=_alt(portfolio), **({"hindcast_share": None} | portfolio))
         (building / "index.html").write_text(page, encoding="utf-8")
         (building / "scores.json").write_text(summary_json(report), encoding="utf-8")
         (building / MARKER).write_text("Written by `beliefs score --out`, which replaces this folder whole on every run.\n", encoding="utf-8")
@@ -101,7 +101,9 @@ def _row(entry: dict) -> dict:
         base = entry["baselines"]
         row |= {"brier": _number(entry["time_weighted"]["brier"]), "log_score": _number(entry["time_weighted"]["log_score"]),
                 "prior_brier": _number(base["prior"]["brier"]), "uniform_brier": _number(base["uniform"]["brier"]),
-                "prior_log": _number(base["prior"]["log_score"]), "uniform_log": _number(base["uniform"]["log_score"])}
+                "prior_log": _number(base["prior"]["log_score"]), "uniform_log": _number(base["uniform"]["log_score"]),
+                "hindcast": "not in git" if entry.get("hindcast_share") is None else f"{100 * entry['hindcast_share']:.0f}%",
+                "late_criteria": entry["criteria_changed_on"] if entry.get("preregistered") is False else None}
     return row
 
 

@@ -27,16 +27,32 @@ def scores_table(report: dict) -> Table:
             continue
         weighted, base, rows = entry["time_weighted"], entry["baselines"], entry["rows"]
         extremes = " · ".join(f"{row['id']} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
-        table.add_row(entry["workspace"], f"{outcome_words(entry['outcome'])}, {entry['resolved_on']}",
+        table.add_row(entry["workspace"], f"{outcome_words(entry['outcome'])}, {entry['resolved_on']}" + _record_note(entry),
                       f"{_number(weighted['brier'])}\n({_number(base['prior']['brier'])} · {_number(base['uniform']['brier'])})",
                       f"{_number(weighted['log_score'])}\n({_number(base['prior']['log_score'])} · {_number(base['uniform']['log_score'])})",
                       extremes)
     portfolio = report["portfolio"]
     if portfolio["resolved"]:
+        share = portfolio.get("hindcast_share")
         table.caption = (f"{portfolio['resolved']} resolved: mean Brier {_number(portfolio['brier'])}, mean log score "
-                         f"{_number(portfolio['log_score'])} bits. A row's contribution is its weighted log likelihood ratio for the "
-                         "outcome against the other hypotheses, in bits: positive rows helped.")
+                         f"{_number(portfolio['log_score'])} bits"
+                         + (f"; {100 * share:.0f}% of the scored days (of the questions under git) are hindcast" if share is not None else
+                            "; not under git: hindcasts cannot be told from forecasts")
+                         + ". A row's contribution is its weighted log likelihood ratio for the outcome against the other hypotheses, "
+                         "in bits: positive rows helped.")
     return table
+
+
+def _record_note(entry: dict) -> str:
+    """What the score rests on, from git: the hindcast share, the real-time score, late criteria."""
+    notes = []
+    if entry.get("hindcast_share") is not None:
+        notes.append(f"hindcast: {100 * entry['hindcast_share']:.0f}% of the score")
+    if entry.get("real_time"):
+        notes.append(f"as published: Brier {_number(entry['real_time']['time_weighted']['brier'])}")
+    if entry.get("preregistered") is False:
+        notes.append(f"criteria written {entry['criteria_changed_on']}, after the fact")
+    return "".join(f"\n{note}" for note in notes)
 
 
 def _signed(value) -> str:

@@ -21,6 +21,7 @@ from beliefs.inputs.workspace import Workspace
 from beliefs.outputs.report.context import build_context
 from beliefs.outputs.report.folder import MARKER, check_replaceable, git_state, package_versions, remove_stale, swap_in, umask
 from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
+from beliefs.outputs.report.record import record_context
 from beliefs.outputs.report.robustness import robustness_context, watch_context
 from beliefs.outputs.wording import percent
 from beliefs.results.history import PosteriorHistory
@@ -91,6 +92,7 @@ def write_report(
     *,
     robustness: dict | None = None,
     watch: dict | None = None,
+    record: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the report folder (default `WORKSPACE/reports/`) atomically; return its path.
@@ -109,6 +111,9 @@ def write_report(
         `beliefs.inference.sensitivity.sensitivity(...)`: the "How robust is this" section.
     watch : dict, optional
         `beliefs.inference.watch.watch(...)`: the "What to watch" table.
+    record : dict, optional
+        The record in git (`as_of`, `since`, `scores`; see `beliefs.outputs.report.record`): the
+        vintage shown, "What changed since", and how much of the score is hindcast.
     on_progress : callable, optional
         `on_progress(done, total)` after each figure.
 
@@ -134,6 +139,7 @@ def write_report(
     context["forecast"] = _forecast_rows(history) if history.has_forecast and history.latents else None
     context["robustness"] = robustness_context(history, robustness) if robustness else None
     context["watch"] = watch_context(history, watch) if watch and watch["indicators"] else None
+    context["record"] = record_context(record, history.labels)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     building.chmod(0o777 & ~umask())  # mkdtemp makes it private; a report is meant to be shared
     try:
