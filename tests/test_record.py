@@ -262,3 +262,41 @@ def test_check_warns_when_the_criteria_were_written_after_the_fact(resolved_repo
             "they were not written before the forecasting began") in late.stderr.replace("\n", " ").replace("  ", " "), late.stderr
     entry = score_json(workspace)["workspaces"][0]
     assert entry["criteria_changed_on"] == "2025-03-12" and entry["preregistered"] is False
+
+
+def test_report_as_of_a_day_and_what_changed_since_a_revision(repo, tmp_path):
+    workspace = repo / "analysis" / "talks"
+    before = tree_digest(workspace, folders=True)
+    out = tmp_path / "report"
+    result = run_beliefs("report", workspace, "--as-of", "2025-01-25", "--since", "HEAD~2", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert (out / "summary.json").read_text() == run_beliefs("update", workspace, "--as-of", "2025-01-25", "--json").stdout
+    html = (out / "index.html").read_text()
+    second = git(repo, "rev-parse", "HEAD~1").strip()
+    assert f"as it stood at the end of 2025-01-25 (UTC): commit <code>{second[:12]}</code>" in html
+    assert "<h2>What changed since HEAD~2</h2>" in html  # from the first commit to the vintage of 25 January: r2 and r3 added
+    diff = json.loads(run_beliefs("diff", workspace, "HEAD~2", "HEAD~1", "--json").stdout)
+    strongest = diff["changes"][0]
+    assert html.index(f"<code>{strongest['id']}</code>") < html.index(f"<code>{diff['changes'][1]['id']}</code>")
+    markdown = (out / "report.md").read_text()
+    assert "## What changed since HEAD\\~2" in markdown and "| row added | r" in markdown
+    assert tree_digest(workspace, folders=True) == before  # --out elsewhere: the workspace is untouched
+
+
+def test_report_and_portfolio_say_how_much_is_hindcast(resolved_repo, tmp_path):
+    workspace = resolved_repo / "analysis" / "talks"
+    result = run_beliefs("report", workspace, "--out", tmp_path / "report")
+    assert result.returncode == 0, result.stderr
+    html = " ".join((tmp_path / "report" / "index.html").read_text().split())
+    assert "<strong>54% of this score is hindcast:</strong> 2 of the 4 scored steps (2025-01-03, 2025-02-08)" in html
+    assert "The path as it was published at each date scores a Brier of" in html
+    assert "The resolution criteria were written by 2025-01-02, before the forecasting was under way." in html
+    scores = run_beliefs("score", workspace, "--out", tmp_path / "portfolio")
+    assert scores.returncode == 0, scores.stderr
+    page = " ".join((tmp_path / "portfolio" / "index.html").read_text().split())
+    assert "<strong>54% of this track record is hindcast:</strong>" in page
+    assert "hindcast: 54% of the score" in " ".join(scores.stdout.split())
+    loose = tmp_path / "loose"
+    shutil.copytree(workspace, loose)
+    assert run_beliefs("score", loose, "--out", tmp_path / "loose-portfolio").returncode == 0
+    assert "Not under git: nothing on this page tells forecasts" in (tmp_path / "loose-portfolio" / "index.html").read_text()
