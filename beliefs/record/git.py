@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError
+from beliefs.inputs.evidence import EVIDENCE_DIR
+from beliefs.inputs.indicators import INDICATORS_FILE
+from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 TIMEOUT = 60
 NOT_COMMITTED = "0" * 40  # git blame's commit for lines changed in the working tree
+WORKSPACE_FILES = (SCENARIO_FILE, EVIDENCE_DIR, INDICATORS_FILE)  # what a version of a workspace consists of
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ def resolve(repo: Repository, rev: str, root: Path) -> Commit:
 def extract(repo: Repository, commit: Commit, destination: Path) -> bool:
     """Write the workspace's files as they were at `commit` into `destination` (created); False
     when the workspace's folder did not exist at that commit."""
-    listing = repo.run("ls-tree", "-r", "-z", "--full-tree", commit.sha, "--", repo.prefix or ".", text=False)
+    paths = [repo.prefix + name for name in WORKSPACE_FILES]  # not the rest of the repository
+    listing = repo.run("ls-tree", "-r", "-z", "--full-tree", commit.sha, "--", *paths, text=False)
     if listing.returncode != 0:
         return False
     blobs = []

@@ -82,7 +82,7 @@ def _real_time(repo: Repository, workspace: Workspace, score: PathScore, compute
         last = max(t for t, d in enumerate(dates) if d <= day) if dates[0] <= day else 0
         steps.append((date, commit.sha, history.hypothesis_probability.isel(step=last).sel(hypothesis=score.hypotheses).values))
     if not steps:
-        return None, f"no version of the workspace with these hypotheses was committed by {score.dates[-1]}, the last scored date"
+        return None, f"no valid version of the workspace with these hypotheses was committed by {score.dates[-1]}, the last scored date"
     index = [score.dates.index(date) for date, _, _ in steps]
     brier, log_score = expected_scores(np.array([p for _, _, p in steps]), score.weights)
     days = score.days[index]
@@ -90,7 +90,7 @@ def _real_time(repo: Repository, workspace: Workspace, score: PathScore, compute
     result = {"steps": [{"date": date, "commit": sha, "brier": _round(b), "log_score": _round(s)}
                         for (date, sha, _), b, s in zip(steps, brier, log_score, strict=True)],
               "time_weighted": weighted, "days_covered": _round(np.sum(days) / np.sum(score.days))}
-    reason = (f"no committed version with these hypotheses on {', '.join(missing)}: those steps were not published, and real_time "
+    reason = (f"no valid committed version with these hypotheses on {', '.join(missing)}: those steps were not published, and real_time "
               "leaves them out"
               if missing else None)
     return result, reason
