@@ -87,7 +87,7 @@ def generator(line_rates, states) -> tuple[list, np.ndarray]:
 def brute_force(line_rates=LINE_RATES, states=("ready", "talks"), files=FILES):
     """P(line on each step's date) and P(line on `by`) after each step, summing over every path."""
     rows = rows_of(files)
-    dates = [dt.date(2025, 1, 1)] + sorted({r["date"] for r in rows})
+    dates = [dt.date(2025, 1, 1), *sorted({r["date"] for r in rows})]
     space, q = generator(line_rates, states)
     prior = np.array([PRIOR[h] * np.prod([STATE_PRIOR[k] if bits[n] else 1 - STATE_PRIOR[k] for n, k in enumerate(states)])
                       for h, *bits in space])
