@@ -279,3 +279,42 @@ def test_a_drift_per_line_is_refused_with_switching(make_workspace):
     run = run_beliefs("check", make_workspace(FILES, scenario=scenario_text(extra=extra)))
     assert run.returncode == 2
     assert "latents.w.drift depends on the line" in run.stderr
+
+
+@pytest.mark.slow
+def test_notebook_01_shows_how_long_each_line_is_held(switching_workspace, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+    from test_notebooks import NOTEBOOKS
+
+    monkeypatch.setenv("BELIEFS_WORKSPACE", str(switching_workspace))
+    notebook = nbformat.read(NOTEBOOKS / "01-priors.ipynb", as_version=4)
+    NotebookClient(notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    cell = next(c for c in notebook.cells if c.get("id") == "01-04-lines-code")
+    text = "".join(out.get("text", "") for out in cell.outputs)
+    assert "a: held 2.5 months on average; then to b 75%, c 25%" in text  # 1 / (0.3 + 0.1) months
+    assert any("image/png" in out.get("data", {}) for out in cell.outputs)
+
+
+def test_terminal_tables_show_the_line_now_and_on_by(switching_workspace):
+    update = run_beliefs("update", switching_workspace)
+    assert update.returncode == 0, update.stderr
+    assert "at by" in update.stdout and f"forecast of the line held on {BY}" in " ".join(update.stdout.split())
+    what_if = run_beliefs("what-if", switching_workspace, "--p", "a=0.9", "--p", "b=0.2", "--p", "c=0.3")
+    assert what_if.returncode == 0, what_if.stderr
+    assert f"a on {BY}" in what_if.stdout
+
+
+@pytest.mark.slow
+def test_report_shows_both_answers_and_leads_with_by(switching_workspace):
+    run = run_beliefs("report", switching_workspace)
+    assert run.returncode == 0, run.stderr
+    html = (switching_workspace / "reports" / "index.html").read_text(encoding="utf-8")
+    assert f"Line held {BY}" in html and 'id="switching-note"' in html
+    expected = brute_force()[-1][1]
+    leader = max(expected, key=expected.get)
+    answer = html[html.index('<table class="answer">'):html.index("</table>", html.index('<table class="answer">'))]
+    leading_row = answer[: answer.index('class="leading"')].rsplit("<tr", 1)[1]
+    assert f"({leader})" in leading_row
+    markdown = (switching_workspace / "reports" / "report.md").read_text(encoding="utf-8")
+    assert f"Line held {BY}" in markdown
