@@ -110,6 +110,10 @@ def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds
         density = np.full((len(posteriors), len(kinds), DENSITY_POINTS.size), np.nan)
         density[:, propensity] = np.stack([p.latent_density for p in posteriors])
         data["latent_density"] = (("step", "latent", "w"), density)
+    if any(p.joint_probability is not None for p in posteriors):  # switching lines: the chain, and the line forecast for `by`
+        data["joint_probability"] = (("step", "joint_state"), np.stack([p.joint_probability for p in posteriors]))
+        at_by = [p.hypothesis_at_by if p.hypothesis_at_by is not None else np.full(p.hypothesis_probability.size, np.nan) for p in posteriors]
+        data["hypothesis_probability_at_by"] = (("step", "hypothesis"), np.stack(at_by))
     if has_diagnostics:
         for name in DIAGNOSTICS:
             values = np.stack([p.diagnostics[name] for p in posteriors])
@@ -136,5 +140,10 @@ def _rows_dataset(workspace: Workspace, table: LikelihoodTable) -> xr.Dataset:
     data["row_step"] = (("row",), np.asarray(table.row_step, dtype=int))
     data["row_reliability"] = (("row",), np.array([r.reliability for r in rows], dtype=float))
     data["row_date"] = (("row",), np.array([r.date for r in rows], dtype="datetime64[D]"))
-    influence = row_influence(workspace.scenario, table, [sorted(r.latents) for r in rows])
+    spec = None
+    if workspace.scenario.switches:
+        from beliefs.inference.spec import ModelSpec
+
+        spec = ModelSpec.build(workspace.scenario, table)
+    influence = row_influence(workspace.scenario, table, [sorted(r.latents) for r in rows], spec)
     return xr.Dataset(data, coords={"row": table.row_ids}).merge(influence.drop_vars(["row_step", "row_date"], errors="ignore"))

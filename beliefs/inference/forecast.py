@@ -6,7 +6,10 @@ of `beliefs.inference.spec`. A constant latent's forecast is its current posteri
 latent's forecast is P(it holds) at each date, exactly: sum over H of P(H) times the chance,
 under H's switching rates (`transition_matrix`), of holding after the interval from P(it holds | H)
 now. Dates
-after the last step carry no evidence, so the hypotheses' probabilities stay as they are.
+after the last step carry no evidence, so the hypotheses' probabilities stay as they are, unless
+the line switches (`[switching]`): then the chain of (line, states) is carried forward from the
+last step exactly (the matrix exponential of its generator), giving P(line) and P(state holds)
+at each date, and the forecast reaches at least `[resolution] by`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import expm
 
 from beliefs.inference.engines.base import QUANTILES
 from beliefs.inference.likelihoods import DAYS_PER_MONTH
-from beliefs.inference.spec import latent_dynamics, transition_matrix
+from beliefs.inference.spec import chain_rates, joint_generator, joint_states, latent_dynamics, transition_matrix
 
 HORIZON = re.compile(r"^\s*(\d+)\s*([dwm])\s*$")
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}
@@ -43,6 +47,8 @@ class Forecast:
         The forecast's dates; the first is the last step's date.
     mean, q05, q95 : ndarray, shape (date, latent)
     latents : list of str
+    lines : ndarray or None, shape (date, hypothesis)
+        P(line held on each date) when the line switches, else None.
     """
 
     dates: list[dt.date]
@@ -50,6 +56,7 @@ class Forecast:
     q05: np.ndarray
     q95: np.ndarray
     latents: list[str]
+    lines: np.ndarray | None = None
 
 
 def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None = None) -> Forecast:
@@ -68,9 +75,12 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     """
     last = history.n_steps - 1
     start = dt.date.fromisoformat(history.dates[last])
+    if history.switches:
+        horizon_days = max(horizon_days, (history.scenario.resolution.by - start).days if history.scenario.resolution else 0)
     days = np.unique(np.linspace(0, horizon_days, points).round().astype(int))
     latents = history.latents
-    draws = history.dataset["latent_draws"].sel(step=last).transpose("chain", "draw", "latent").values.reshape(-1, len(latents))
+    draws = history.dataset["latent_draws"].sel(step=last).transpose("chain", "draw", "latent").values
+    draws = draws.reshape(draws.shape[0] * draws.shape[1], len(latents))
     chosen = history.dataset["draw_hypothesis"].sel(step=last).values.reshape(-1)
     rng = np.random.default_rng(history.seed if seed is None else seed)
     noise = rng.standard_normal(draws.shape)
@@ -82,17 +92,26 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     p_h = history.hypothesis_probability.sel(step=last).values
     given = history.dataset["state_given_hypothesis"].sel(step=last) if history.states else None
     mean, q05, q95 = (np.full((days.size, len(latents)), np.nan) for _ in range(3))
+    lines = None
+    if history.switches:
+        generator = joint_generator(*chain_rates(scenario))
+        joint = history.dataset["joint_probability"].sel(step=last).values
+        carried = np.stack([joint @ expm(generator * (day / DAYS_PER_MONTH)) for day in days])  # (date, joint)
+        line, holds = joint_states(len(history.hypotheses), len(history.states))
+        lines = np.stack([carried[:, line == h].sum(axis=1) for h in range(len(history.hypotheses))], axis=1)
+        state_columns = [latents.index(name) for name in history.states]
+        mean[:, state_columns] = carried @ holds
     for i, day in enumerate(days):
         months = day / DAYS_PER_MONTH
         future = 1.0 / (1.0 + np.exp(-(z[:, continuous] + drift[chosen] * months + volatility * np.sqrt(months) * noise[:, continuous])))
         mean[i, continuous] = future.mean(axis=0)
         q05[i, continuous], q95[i, continuous] = np.quantile(future, QUANTILES, axis=0)
         for j, name in enumerate(latents):
-            if j not in continuous:
+            if j not in continuous and lines is None:
                 moves = np.array([transition_matrix(scenario.latents[name], h, months) for h in history.hypotheses])  # (hypothesis, 2, 2)
                 holds = given.sel(latent=name).values
                 mean[i, j] = float(p_h @ (holds * moves[:, 1, 1] + (1.0 - holds) * moves[:, 0, 1]))
-    return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents)
+    return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents, lines)
 
 
 def with_forecast(history, horizon_days: int):
@@ -101,7 +120,7 @@ def with_forecast(history, horizon_days: int):
     without latents has nothing to forecast and is returned as it is."""
     from beliefs.results.history import FORECAST_VARIABLES, PosteriorHistory
 
-    if not history.latents:
+    if not history.latents and not history.switches:
         return history
 
     ahead = forecast(history, horizon_days)
@@ -109,5 +128,7 @@ def with_forecast(history, horizon_days: int):
     dataset = history.dataset.drop_vars([*FORECAST_VARIABLES, "forecast_date"], errors="ignore").assign(
         forecast_mean=(dims, ahead.mean), forecast_q05=(dims, ahead.q05), forecast_q95=(dims, ahead.q95),
     ).assign_coords(forecast_date=np.array(ahead.dates, dtype="datetime64[D]"))
+    if ahead.lines is not None:
+        dataset["forecast_hypothesis"] = (("forecast_date", "hypothesis"), ahead.lines)
     dataset.attrs["forecast_horizon_days"] = horizon_days
     return PosteriorHistory(dataset)

@@ -24,6 +24,13 @@ latent), a row about the latent also moves the hypotheses indirectly, through wh
 latent's path says about which hypothesis is driving it; that effect is not in
 `hypothesis_llr`, which describes the row's own likelihoods only.
 
+With a switching line (`[switching]`) a row's push on a hypothesis is not its own likelihoods:
+an April row says little about the line held in December. There `hypothesis_llr[row, h]` is the
+row's whole effect on the answer, exactly: the log-odds of "the line held on `by` is h" with
+every row, minus the same without this row (the other rows weighted as they are), from the
+forward algorithm over the chain of (line, states) (`line_influence`). State rows move the line
+too, through the rates that depend on it.
+
 A row that does not bear on a block has 0 there and False in `bears_on_hypotheses` or
 `bears_on_latent`. A likelihood of exactly 0 gives an infinite value, which is correct: the
 observation rules the hypothesis out.
@@ -55,7 +62,31 @@ def hypothesis_llr(likelihoods: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(llr), 0.0, llr)
 
 
-def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[list[str]]) -> xr.Dataset:
+def line_influence(spec, table: LikelihoodTable) -> np.ndarray:
+    """Each row's effect on the log-odds of each line held on `by` (or at the last step when `by`
+    is not later), shape (row, hypothesis): log-odds with every row minus log-odds without it."""
+    from beliefs.inference.engines.lines import LineChain
+
+    chain = LineChain(spec)
+    last = len(table.months) - 1
+    weights = table.weights_at(last)
+
+    def log_odds(w):
+        result = chain.run(w, last)
+        p = np.clip(result.line if result.at_by is None else result.at_by, 1e-300, 1.0)
+        with np.errstate(divide="ignore"):
+            return np.log(p) - np.log1p(-np.minimum(p, 1.0 - 1e-16))
+
+    full = log_odds(weights)
+    effect = np.zeros((table.n_rows, len(spec.hypotheses)))
+    for r in np.flatnonzero(weights > 0):
+        without = weights.copy()
+        without[r] = 0.0
+        effect[r] = full - log_odds(without)
+    return effect
+
+
+def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[list[str]], spec=None) -> xr.Dataset:
     """Each row's push on each hypothesis and latent (see the module docstring for the definitions).
 
     Parameters
@@ -66,6 +97,8 @@ def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[
         The rows' likelihoods after reliability.
     row_latents : list of list of str
         The latents each row bears on (its filled `p_<latent>_yes/_no` columns).
+    spec : ModelSpec, optional
+        The model; with a switching line, `hypothesis_llr` is each row's effect on the line on `by`.
 
     Returns
     -------
@@ -86,6 +119,9 @@ def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[
         llr = np.zeros((0, len(scenario.hypothesis_names)))
         diag = np.zeros(0)
         latent = np.zeros((0, len(scenario.latent_names)))
+    switching = spec is not None and spec.switches and table.n_rows
+    if switching:
+        llr = line_influence(spec, table)
     bears_latent = np.array([[name in latents for name in scenario.latent_names] for latents in row_latents], dtype=bool)
     bears_latent = bears_latent.reshape(table.n_rows, len(scenario.latent_names))
     return xr.Dataset(
@@ -98,7 +134,8 @@ def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[
         },
         coords={"row": table.row_ids, "hypothesis": scenario.hypothesis_names, "latent": scenario.latent_names},
         attrs={
-            "hypothesis_llr": "log L_h - log mean of the other hypotheses' L, after reliability",
+            "hypothesis_llr": "log-odds of the line on `by` with the row minus without it" if switching else
+            "log L_h - log mean of the other hypotheses' L, after reliability",
             "latent_llr": "log p_yes - log p_no, after reliability",
         },
     )

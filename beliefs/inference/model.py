@@ -9,6 +9,8 @@ draw. Which rows count and how much (`row_weight`: 0 for rows after the step, a 
 design effect for grouped rows, else 1) and, for moving latents, which step is "now"
 (`current_step`) are data, so one compiled model serves every step; a moving latent's path
 spans `path_length` steps (a power of two), so it also serves the next few added files.
+With switching lines the hypotheses' rows and the states enter through one forward algorithm
+over the chain of (line, states) (`_line_block`), read at `current_step`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from beliefs.inference.likelihoods import path_length, path_months
-from beliefs.inference.spec import ModelSpec
+from beliefs.inference.spec import ModelSpec, joint_states
 
 ROW_WEIGHT = "row_weight"
 CURRENT_STEP = "current_step"
@@ -53,6 +55,12 @@ def build_model(spec: ModelSpec) -> pm.Model:
         hypothesis_loglik = np.log(table.hypothesis)
     with pm.Model(coords=coords) as model:
         weights = pm.Data(ROW_WEIGHT, np.zeros(table.n_rows), dims="row")
+        if spec.switches:
+            latent_evidence = _latent_block(spec, weights) if latents else 0.0  # the same for every line: refused otherwise
+            line = _line_block(spec, weights)
+            pm.Potential("evidence", pt.logsumexp(line) + latent_evidence)
+            pm.Deterministic(HYPOTHESIS_PROBABILITY, pt.special.softmax(line), dims="hypothesis")
+            return model
         row_loglik = pm.Data("hypothesis_loglik", hypothesis_loglik, dims=("row", "hypothesis"))
         counted = pt.switch(pt.gt(weights[:, None], 0), weights[:, None] * row_loglik, 0.0)  # 0 * log 0 would be NaN
         joint = log_prior + counted.sum(axis=0)
@@ -63,6 +71,33 @@ def build_model(spec: ModelSpec) -> pm.Model:
         pm.Potential("evidence", pt.logsumexp(joint))
         pm.Deterministic(HYPOTHESIS_PROBABILITY, pt.special.softmax(joint), dims="hypothesis")
     return model
+
+
+def _line_block(spec: ModelSpec, weights):
+    """The chain of (line, states) marginalised by the forward algorithm up to `current_step`:
+    log P(line on that step's date, line and state rows so far), shape (hypothesis,).
+
+    Each row is judged against the line and states of its date; after the current step the
+    chain is not carried on, so the line's probabilities are those of the step's date.
+    """
+    table = spec.table
+    line, holds = joint_states(len(spec.hypotheses), len(spec.states))
+    with np.errstate(divide="ignore"):
+        log_h = np.log(table.hypothesis)[:, line]  # (row, joint)
+        log_yes, log_no = np.log(spec.state_yes), np.log(spec.state_no)
+        log_transition = np.log(spec.joint_transition)  # -inf where a move is impossible in the gap
+        prior = np.log(np.exp(spec.log_prior)[line] * np.prod(np.where(holds, spec.state_prior, 1.0 - spec.state_prior), axis=1))
+    row_joint = log_h + np.where(holds[None], log_yes[:, None, :], log_no[:, None, :]).sum(axis=-1)  # (row, joint)
+    current = pm.Data(CURRENT_STEP, np.array(0, dtype="int64")) if CURRENT_STEP not in pm.modelcontext(None).named_vars \
+        else pm.modelcontext(None)[CURRENT_STEP]
+    counted = pt.switch(pt.gt(weights[:, None], 0), weights[:, None] * row_joint, 0.0)  # (row, joint); 0 * log 0 would be NaN
+    alpha = pt.as_tensor(prior)
+    for t in range(len(table.months)):
+        rows = np.flatnonzero(table.row_step == t)
+        emission = counted[rows].sum(axis=0) if rows.size else 0.0
+        moved = alpha if t == 0 else pt.logsumexp(alpha[:, None] + log_transition[t], axis=0)
+        alpha = pt.switch(pt.le(t, current), moved + emission, alpha)
+    return pt.logsumexp(alpha.reshape((len(spec.hypotheses), -1)), axis=1)
 
 
 def _state_block(spec: ModelSpec, weights):

@@ -16,6 +16,8 @@ import dataclasses
 import numpy as np
 from scipy.special import expit, logit, logsumexp
 
+from beliefs.inference.engines import lines
+from beliefs.inference.engines.lines import LineChain
 from beliefs.inference.engines.states import StateFilter, forward
 from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec
@@ -27,10 +29,14 @@ QUANTILES = (0.05, 0.5, 0.95)
 
 
 def final_probabilities(workspace: Workspace, grid_points: int = 2001) -> np.ndarray:
-    """P(H | every row) of `workspace`, exactly (up to the filter's grid for coupled propensities)."""
+    """P(H | every row) of `workspace`, exactly (up to the filter's grid for coupled propensities);
+    with a switching line, P(line on `by` | every row), what the question asks."""
     table = likelihood_table(workspace)
     spec = ModelSpec.build(workspace.scenario, table)
     last = len(workspace.steps) - 1
+    if spec.switches:
+        chain = LineChain(spec).run(table.weights_at(last), last)
+        return chain.line if chain.at_by is None else chain.at_by
     return _softmax(_log_joint(spec, table.weights_at(last), last, grid_points))
 
 
@@ -81,6 +87,12 @@ def one_at_a_time(workspace: Workspace, reference: np.ndarray) -> tuple[list[dic
     scenario = workspace.scenario
     priors, dynamics = [], []
     for factor in (0.5, 2.0):
+        for source, targets in scenario.switching.items():
+            for target, rate in targets.items():
+                if rate > 0:
+                    switching = {**scenario.switching, source: {**targets, target: rate * factor}}
+                    dynamics.append(_variant(workspace, scenario.model_copy(update={"switching": switching}),
+                                             f"switching.{source}.{target}", factor, reference))
         for h, hypothesis in scenario.hypotheses.items():
             changed = _with_hypothesis(scenario, h, hypothesis.model_copy(update={"prior": hypothesis.prior * factor}))
             priors.append(_variant(workspace, changed, f"hypotheses.{h}.prior", factor, reference))
@@ -142,6 +154,12 @@ def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: in
     propensity_columns = [names.index(s) for s in spec.latents]
     for t in range(len(steps)):
         weights = table.weights_at(t)
+        if spec.switches:  # the line's path, every draw through the chain of (line, states) at once
+            with np.errstate(divide="ignore"):
+                log_pair = np.log(pair[:, :, state_columns])
+                joint = lines.forward(spec, np.log(hypothesis), log_pair[..., 0], log_pair[..., 1], weights, t)[1]
+            paths[:, t] = lines.marginals(spec, joint)[0]
+            continue
         with np.errstate(divide="ignore", invalid="ignore"):
             joint = spec.log_prior + np.where(weights[None, :, None] > 0, weights[None, :, None] * np.log(hypothesis), 0.0).sum(axis=1)
         if spec.states:

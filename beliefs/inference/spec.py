@@ -7,6 +7,13 @@
                                 * prod_k [p_yes_k(row) if S_k,t(row) else p_no_k(row)]
     (each row's log-likelihood multiplied by its weight at the step: see `LikelihoodTable.weights_at`)
 
+With `[switching]` the line H_t moves too: (H_t, S_1,t, ..., S_K,t) is one continuous-time Markov
+chain whose generator moves the line at the switching rates and each state at the on/off rates
+of the line held at that moment; a row is judged against the line held on its date,
+p(row | H_t(row), w, S_t(row)). Its transition matrix over each gap between steps is the matrix
+exponential of the generator times the gap (`joint_generator`); as for the states alone, the
+chain starts from its prior on the first step's date.
+
 `beliefs.inference.model` writes this as a PyMC model, the forward filter evaluates it on a
 grid, and the forecast walks it forward; all three read their prior, drift, volatility and
 row likelihoods from a `ModelSpec`, so the engines cannot drift apart.
@@ -18,9 +25,10 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import expm
 from scipy.special import betaln, log_expit
 
-from beliefs.inference.likelihoods import LikelihoodTable
+from beliefs.inference.likelihoods import DAYS_PER_MONTH, LikelihoodTable
 from beliefs.inputs.scenario import Latent, Scenario
 
 
@@ -65,6 +73,10 @@ class ModelSpec:
     state_transition: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0, 0, 2, 2)))
     state_yes: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
     state_no: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
+    state_rates: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0, 2)))
+    line_rates: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
+    joint_transition: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0, 0)))
+    by_months: float | None = None
 
     @classmethod
     def build(cls, scenario: Scenario, table: LikelihoodTable) -> ModelSpec:
@@ -78,6 +90,9 @@ class ModelSpec:
         drift, volatility = latent_dynamics(scenario)
         states = [scenario.latents[names[j]] for j in discrete]
         steps = np.diff(table.months, prepend=table.months[:1]) if len(table.months) else np.zeros(0)
+        line_rates, switch_rates = chain_rates(scenario)
+        generator = joint_generator(line_rates, switch_rates) if scenario.switches else None
+        resolution = scenario.resolution
         return cls(
             hypotheses=scenario.hypothesis_names,
             latents=[names[j] for j in continuous],
@@ -93,7 +108,21 @@ class ModelSpec:
                                        for months in steps]).reshape(len(steps), len(scenario.hypothesis_names), len(states), 2, 2),
             state_yes=table.latent_yes[:, discrete],
             state_no=table.latent_no[:, discrete],
+            state_rates=switch_rates,
+            line_rates=line_rates,
+            joint_transition=np.array([expm(generator * months) for months in steps]).reshape(len(steps), *generator.shape)
+            if generator is not None else np.zeros((0, 0, 0)),
+            by_months=(resolution.by - scenario.prior_date).days / DAYS_PER_MONTH if resolution is not None else None,
         )
+
+    @property
+    def switches(self) -> bool:
+        """Whether the line held can move between hypotheses."""
+        return bool(np.any(self.line_rates > 0))
+
+    def joint_generator(self) -> np.ndarray:
+        """The generator of the chain over (line, states), per month (see `joint_generator`)."""
+        return joint_generator(self.line_rates, self.state_rates)
 
     @property
     def coupled(self) -> bool:
@@ -110,6 +139,58 @@ class ModelSpec:
         with np.errstate(divide="ignore", invalid="ignore"):
             log_l = np.log(self.table.hypothesis)
             return np.where(weights[:, None] > 0, weights[:, None] * log_l, 0.0).sum(axis=0)
+
+
+def chain_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """The line's monthly switching rates, shape (hypothesis, hypothesis), and each state
+    latent's `on` and `off` rates under each line, shape (hypothesis, state, 2)."""
+    hypotheses = scenario.hypothesis_names
+    states = [latent for latent in scenario.latents.values() if latent.is_state]
+    line_rates = np.array([[scenario.switching_rate(a, b) for b in hypotheses] for a in hypotheses], dtype=float)
+    switch_rates = np.array([[[s.switch.rate(which, h) if s.switch else 0.0 for which in ("on", "off")] for s in states]
+                             for h in hypotheses], dtype=float).reshape(len(hypotheses), len(states), 2)
+    return line_rates, switch_rates
+
+
+def joint_states(n_hypotheses: int, n_states: int) -> tuple[np.ndarray, np.ndarray]:
+    """The joint chain's states in order: index = line * 2**K + sum_k 2**k [state k holds].
+
+    Returns the line of each joint state, shape (joint,), and whether each state latent holds
+    in it, shape (joint, state).
+    """
+    index = np.arange(n_hypotheses * 2**n_states)
+    holds = (index[:, None] % 2**n_states >> np.arange(n_states)[None, :]) & 1
+    return index // 2**n_states, holds.astype(bool)
+
+
+def joint_generator(line_rates: np.ndarray, switch_rates: np.ndarray) -> np.ndarray:
+    """The monthly generator Q of the chain over (line, states).
+
+    Parameters
+    ----------
+    line_rates : ndarray, shape (hypothesis, hypothesis)
+        Rate of moving from line i to line j (the diagonal is ignored).
+    switch_rates : ndarray, shape (hypothesis, state, 2)
+        Each state's `on` and `off` rates under each line.
+
+    Returns
+    -------
+    ndarray, shape (joint, joint)
+        Q[i, j] the rate from joint state i to j (i != j), rows summing to 0. Only one
+        coordinate moves at a time: the line (the states stay), or one state (the line stays).
+    """
+    n_lines, n_states = switch_rates.shape[:2]
+    line, holds = joint_states(n_lines, n_states)
+    size = line.size
+    generator = np.zeros((size, size))
+    for i in range(size):
+        for target in range(n_lines):
+            if target != line[i]:
+                generator[i, target * 2**n_states + i % 2**n_states] = line_rates[line[i], target]
+        for k in range(n_states):
+            generator[i, i ^ (1 << k)] = switch_rates[line[i], k, 1 if holds[i, k] else 0]
+    generator[np.arange(size), np.arange(size)] = -generator.sum(axis=1)
+    return generator
 
 
 def transition_matrix(latent: Latent, hypothesis: str, months: float) -> np.ndarray:

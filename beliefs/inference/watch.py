@@ -11,15 +11,24 @@ The information about the hypotheses is the mutual information I(H; X) between H
 the indicator is observed; about a state latent, I(S; X) from the joint of S, H and X; about a
 propensity latent, I(w; X) from its posterior draws (taking w independent of H, exact for a
 latent whose drift does not depend on H). Latents are independent given H.
+
+With a switching line the indicator is judged against the line and states held now, on the
+chain's joint distribution J (the states are not independent given the line there):
+P(x | j) = L_line(j) * prod_k (p_yes_k if S_k holds in j else p_no_k) * the propensities'
+factor, P(x) = sum_j J_j P(x | j). The information about the hypotheses is about the line held
+on `by` (what the question asks): the joint updated by x, carried forward to `by`; `if_observed`
+and `if_not` also give `hypotheses_at_by`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import expm
 
+from beliefs.inference.engines.lines import LineChain, months_to_by
 from beliefs.inference.engines.states import StateFilter
 from beliefs.inference.likelihoods import likelihood_table, with_reliability
-from beliefs.inference.spec import ModelSpec
+from beliefs.inference.spec import ModelSpec, joint_states
 from beliefs.inputs.evidence import EvidenceRow
 from beliefs.inputs.workspace import Workspace
 
@@ -57,7 +66,11 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
     p_h = history.hypothesis_probability.isel(step=last).values
     table = likelihood_table(workspace)
     spec = ModelSpec.build(scenario, table)
-    state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
+    chain = LineChain(spec).run(table.weights_at(last), last) if spec.switches else None
+    if chain is not None:
+        state_by_h = chain.state_given_line
+    else:
+        state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
     draws = history.dataset["latent_draws"].isel(step=last).transpose("chain", "draw", "latent").values
     draws = draws.reshape(draws.shape[0] * draws.shape[1], len(latents))  # not -1: with no latent the size is 0
     chosen = history.dataset["draw_hypothesis"].isel(step=last).values.reshape(-1)
@@ -70,6 +83,9 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
         pairs = {name: with_reliability(row.latents[name], row.reliability) for name in latents if name in row.latents}
         expected = {name: _expected_by_hypothesis(name, pair, spec, state_by_h, draws[:, latents.index(name)], chosen, len(hypotheses))
                     for name, pair in pairs.items()}
+        if chain is not None:
+            entries.append(_switching_entry(row, spec, chain, likelihood_h, pairs, expected, p_h, draws, latents))
+            continue
         p_x_h = likelihood_h * np.prod([e for e in expected.values()], axis=0) if expected else likelihood_h
         p_x = float(p_h @ p_x_h)
         information = float(_entropy(np.array(p_x)) - p_h @ _entropy(p_x_h))
@@ -83,6 +99,52 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
         })
     entries.sort(key=lambda e: -e["information_bits"])
     return {"date": history.dates[last], "indicators": entries}
+
+
+def _switching_entry(row, spec, chain, likelihood_h, pairs, expected, p_h, draws, latents) -> dict:
+    """One indicator's entry on the joint chain of (line, states) (see the module docstring)."""
+    line, holds = joint_states(len(spec.hypotheses), len(spec.states))
+    p_x_j = likelihood_h[line].copy()
+    for name, (yes, no) in pairs.items():
+        if name in spec.states:
+            p_x_j *= np.where(holds[:, spec.states.index(name)], yes, no)
+        else:
+            p_x_j *= expected[name].mean()  # independent of the line under switching
+    joint = chain.joint
+    p_x = float(joint @ p_x_j)
+    ahead = months_to_by(spec, len(spec.table.months) - 1)
+    move = expm(spec.joint_generator() * ahead) if ahead is not None else np.eye(line.size)
+    answer_seen = (joint * p_x_j) @ move  # P(line on by, seen), unnormalised over joint states
+    answer_not = (joint * (1 - p_x_j)) @ move
+    by_line = np.stack([answer_seen.reshape(len(spec.hypotheses), -1).sum(axis=1), answer_not.reshape(len(spec.hypotheses), -1).sum(axis=1)])
+    information = float(_entropy(np.array(p_x)) - (by_line.sum(axis=0) @ _entropy(np.divide(by_line[0], by_line.sum(axis=0),
+                                                                                            out=np.zeros(by_line.shape[1]), where=by_line.sum(axis=0) > 0))))
+    latent_information = {}
+    for name, (yes, no) in pairs.items():
+        if name in spec.states:
+            k = spec.states.index(name)
+            seen_s = np.array([(joint * p_x_j)[holds[:, k] == s].sum() for s in (False, True)])
+            p_s = np.array([joint[holds[:, k] == s].sum() for s in (False, True)])
+            p_x_s = np.divide(seen_s, p_s, out=np.zeros(2), where=p_s > 0)
+            latent_information[name] = float(_entropy(np.array(p_x)) - p_s @ _entropy(p_x_s))
+        else:
+            others = p_x / (expected[name].mean() or 1.0)
+            values = draws[:, latents.index(name)]
+            p_x_w = others * (values * yes + (1 - values) * no)
+            latent_information[name] = float(_entropy(np.array(p_x_w.mean())) - _entropy(p_x_w).mean())
+
+    def outcome(weights, total):
+        if total <= 0:
+            return None
+        now = (joint * weights).reshape(len(spec.hypotheses), -1).sum(axis=1) / total
+        at_by = ((joint * weights) @ move).reshape(len(spec.hypotheses), -1).sum(axis=1) / total
+        return {"hypotheses": _rounded(spec.hypotheses, now), "hypotheses_at_by": _rounded(spec.hypotheses, at_by)}
+
+    return {
+        "id": row.id, "summary": row.summary, "probability": round(p_x, 6), "information_bits": round(max(information, 0.0), 6),
+        "latent_information_bits": {k: round(max(v, 0.0), 6) for k, v in latent_information.items()},
+        "if_observed": outcome(p_x_j, p_x), "if_not": outcome(1 - p_x_j, 1 - p_x),
+    }
 
 
 def _expected_by_hypothesis(name, pair, spec, state_by_h, values, chosen, n_hypotheses) -> np.ndarray:

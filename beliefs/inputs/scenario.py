@@ -153,8 +153,9 @@ class Resolution(_Strict):
 
 
 class Scenario(_Strict):
-    """The question, its hypotheses with their priors, the latent unknowns, the evidence groups
-    and how the question resolves."""
+    """The question, its hypotheses with their priors, the latent unknowns, the evidence groups,
+    how the question resolves and, optionally, the monthly rates at which the line held moves
+    from one hypothesis to another (`switching`: from -> {to: rate}; absent means it never moves)."""
 
     title: str = Field(min_length=1)
     prior_date: dt.date
@@ -162,6 +163,16 @@ class Scenario(_Strict):
     latents: dict[Name, Latent] = {}
     groups: dict[Name, Group] = {}
     resolution: Resolution | None = None
+    switching: dict[Name, dict[Name, Rate]] = {}
+
+    @property
+    def switches(self) -> bool:
+        """Whether the line held can move between hypotheses (some switching rate above 0)."""
+        return any(rate > 0 for targets in self.switching.values() for rate in targets.values())
+
+    def switching_rate(self, source: str, target: str) -> float:
+        """The monthly rate of moving from line `source` to line `target` (0 when not given)."""
+        return float(self.switching.get(source, {}).get(target, 0.0))
 
     @property
     def resolved(self) -> bool:
@@ -198,6 +209,7 @@ class Scenario(_Strict):
                     )
         for name, latent in self.latents.items():
             self._check_latent(name, latent)
+        self._check_switching()
         if self.resolution is not None:
             self._check_resolution(self.resolution)
         return self
@@ -233,6 +245,29 @@ class Scenario(_Strict):
             if latent.switch is not None:
                 _inconsistent(f"{where}.switch", f"{where}.switch: switching rates are for kind = \"state\"; a propensity moves by "
                                                  "volatility and drift")
+
+    def _check_switching(self) -> None:
+        names = list(self.hypotheses)
+        for source, targets in self.switching.items():
+            if source not in self.hypotheses:
+                _inconsistent(f"switching.{source}", f"switching names '{shorten(source)}', which is not a hypothesis{did_you_mean(source, names)}; "
+                                                     f"the keys of [switching] are the lines held now: {shorten(', '.join(names), 60)}")
+            for target in targets:
+                where = f"switching.{source}.{target}"
+                if target not in self.hypotheses:
+                    _inconsistent(where, f"{shorten(where, 40)}: '{shorten(target)}' is not a hypothesis{did_you_mean(target, names)}; "
+                                         f"a rate goes to one of {shorten(', '.join(names), 60)}")
+                if target == source:
+                    _inconsistent(where, f"{shorten(where, 40)}: a rate from a line to itself means nothing (the line is held until it "
+                                         "moves); give only rates to the other lines")
+        if not self.switches:
+            return
+        for name, latent in self.latents.items():
+            if not latent.is_state and any(latent.drift.values()):
+                _inconsistent(f"latents.{name}.drift",
+                              f"latents.{shorten(name, 20)}.drift depends on the line, and with [switching] the line moves: beliefs computes "
+                              "that combination by no exact method; remove the drift (keep volatility), make the latent kind = \"state\" "
+                              "with switching rates per line, or remove [switching]")
 
     def _check_resolution(self, resolution: Resolution) -> None:
         names = list(self.hypotheses)

@@ -43,6 +43,7 @@ _HINTS = {
     "on": "a rate per month >= 0, or a table of one per hypothesis, e.g. on = 0.05 or on = { pressure = 0.08, concede = 0.01 }",
     "off": "a rate per month >= 0, or a table of one per hypothesis, e.g. off = 0.1",
     "switch": "a table of monthly rates: [latents.NAME.switch] then on = 0.05 and off = 0.1",
+    "switching": "a table of monthly rates by line: [switching] then e.g. pressure = { concede = 0.05, walk_away = 0.02 }",
     "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 
@@ -207,6 +208,10 @@ def _hint(keys: list[str]) -> str | None:
         return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
     if len(keys) == 3 and keys[:2] == ["resolution", "outcome"]:
         return f"a probability from 0 to 1, e.g. {shorten(keys[2])} = 0.45"
+    if keys[:1] == ["switching"] and len(keys) == 3:
+        return f"a monthly rate >= 0 of moving from {shorten(keys[1])} to {shorten(keys[2])}, e.g. {shorten(keys[2])} = 0.05"
+    if keys[:1] == ["switching"] and len(keys) == 2:
+        return f"a table of monthly rates to the other lines, e.g. {shorten(keys[1])} = {{ other_line = 0.05 }}"
     if len(keys) == 4 and keys[2] == "drift":
         return f"a number, e.g. {shorten(keys[3])} = 0.1"
     return _HINTS.get(keys[-1]) if keys else None

@@ -81,19 +81,28 @@ def summary_table(summary: dict, scenario) -> Table:
     table.add_column("rows", justify="right", no_wrap=True)
     for name in scenario.hypothesis_names:
         table.add_column(name, justify="right", no_wrap=True)
+    at_by = any("hypotheses_at_by" in step for step in summary["steps"])  # a switching line: also the forecast for `by`
+    for name in scenario.hypothesis_names if at_by else []:
+        table.add_column(f"{name}\nat by", justify="right", no_wrap=True, style="dim")
     for name in scenario.latent_names:
         table.add_column(name if scenario.latents[name].is_state else f"{name} (90%)", justify="right", no_wrap=True)
     for index, step in enumerate(summary["steps"]):
         cells = [str(index), step["date"], str(len(step["evidence"]))]
         cells += [f"{100 * p:.1f}%" for p in step["hypotheses"].values()]
+        if at_by:
+            cells += [f"{100 * p:.1f}%" for p in step["hypotheses_at_by"].values()] if "hypotheses_at_by" in step \
+                else [""] * len(scenario.hypothesis_names)
         cells += [_latent_cell(s) for s in step["latents"].values()]
         table.add_row(*cells)
     if "forecast" in summary:
         ahead = summary["forecast"]
-        cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names))]
+        cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names) * (2 if at_by else 1))]
         cells += [_latent_cell(s) for s in ahead["latents"].values()]
         table.add_row(*cells, style="italic")
     legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
+    if at_by:
+        legend += (f". The line can switch: a, b, ... are the line held on each step's date; 'at by' the forecast of the line held "
+                   f"on {scenario.resolution.by}, what the question asks").replace("a, b, ...", ", ".join(scenario.hypothesis_names[:2]) + ", ...")
     table.caption = legend
     table.caption_justify = "left"
     return table
@@ -119,6 +128,11 @@ def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
     for name in scenario.hypothesis_names:
         a, b = now["hypotheses"][name], then["hypotheses"][name]
         table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{point_change(a, b)} pts")
+    if "hypotheses_at_by" in now and "hypotheses_at_by" in then:  # a switching line: the question asks about `by`
+        for name in scenario.hypothesis_names:
+            a, b = now["hypotheses_at_by"][name], then["hypotheses_at_by"][name]
+            table.add_row(f"{name} on {scenario.resolution.by}\n[dim]the line held then (forecast)[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%",
+                          f"{point_change(a, b)} pts")
     for name in scenario.latent_names:
         a, b = now["latents"][name], then["latents"][name]
         change = f"{point_change(a['probability'], b['probability'])} pts" if "probability" in a else signed(b['mean'] - a['mean'], 3)
@@ -174,8 +188,9 @@ def watch_table(result: dict, scenario) -> Table:
     t.add_column("if seen", overflow="fold")
     t.add_column("if not", overflow="fold")
     for e in result["indicators"]:
-        seen = e["if_observed"]["hypotheses"] or {}
-        unseen = e["if_not"]["hypotheses"] or {}
+        key = "hypotheses_at_by" if "hypotheses_at_by" in (e["if_observed"] or e["if_not"] or {}) else "hypotheses"  # switching: the line on `by`
+        seen = (e["if_observed"] or {}).get(key) or {}
+        unseen = (e["if_not"] or {}).get(key) or {}
         t.add_row(f"{e['id']}\n[dim]{e['summary']}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}",
                   ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
     return t

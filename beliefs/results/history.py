@@ -18,7 +18,11 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
 * attrs: `title`, `engine`, `method`, `has_diagnostics`, `engine_settings`, `seed`,
   `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name);
 * when rows are grouped, `ungrouped_probability` (hypothesis): the last step's P(H) had every
-  row counted as independent.
+  row counted as independent;
+* when the line switches (`[switching]`): `hypothesis_probability` is P(line on the step's date),
+  `hypothesis_probability_at_by` (step, hypothesis) P(line on `[resolution] by`), NaN where `by`
+  is not after the step, and `joint_probability` (step, joint_state) the chain over (line,
+  states) that the forecast carries on.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ from beliefs.inputs.scenario import Scenario
 from beliefs.results.summary import JSON_DECIMALS, summary_json
 
 DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "attempts")
-STEP_VARIABLES = ("hypothesis_probability", "latent_draws", "latent_mean", "latent_q05", "latent_q95", "draw_hypothesis", *DIAGNOSTICS)
-FORECAST_VARIABLES = ("forecast_mean", "forecast_q05", "forecast_q95")
+STEP_VARIABLES = ("hypothesis_probability", "latent_draws", "latent_mean", "latent_q05", "latent_q95", "draw_hypothesis", *DIAGNOSTICS,
+                  "state_given_hypothesis", "latent_density", "hypothesis_probability_at_by", "joint_probability")
+FORECAST_VARIABLES = ("forecast_mean", "forecast_q05", "forecast_q95", "forecast_hypothesis")
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,25 @@ class PosteriorHistory:
         """P(H | rows so far), dims (step, hypothesis)."""
         return self.dataset["hypothesis_probability"]
 
+    @property
+    def switches(self) -> bool:
+        """Whether the line can move between hypotheses (`[switching]`)."""
+        return "joint_probability" in self.dataset
+
+    @property
+    def hypothesis_at_by(self) -> xr.DataArray | None:
+        """P(line on `[resolution] by` | rows so far), dims (step, hypothesis), NaN where `by` is not
+        after the step; None unless the line switches."""
+        return self.dataset["hypothesis_probability_at_by"] if self.switches else None
+
+    def answer(self, step: int) -> xr.DataArray:
+        """What the question asks at `step`: P(line on `by`) when the line switches and `by` is
+        later, else P(H) at the step (the line then cannot change before `by`)."""
+        at_by = self.hypothesis_at_by
+        if at_by is not None and not np.isnan(at_by.isel(step=step).values).any():
+            return at_by.isel(step=step)
+        return self.hypothesis_probability.isel(step=step)
+
     def evidence_ids(self, step: int) -> list[str]:
         """The ids of the rows that came in at `step`."""
         rows = self.dataset["row"].values[self.dataset["row_step"].values == step]
@@ -213,7 +237,8 @@ class PosteriorHistory:
             "latents": {name: {"probability": round(float(at["forecast_mean"].sel(latent=name)), 6)} if kind == "state" else
                         {q: round(float(at[f"forecast_{q}"].sel(latent=name)), 6) for q in ("mean", "q05", "q95")}
                         for name, kind in self.latent_kinds.items()},
-        }
+        } | ({"hypotheses": {h: round(float(at["forecast_hypothesis"].sel(hypothesis=h)), 6) for h in self.hypotheses}}
+             if "forecast_hypothesis" in self.dataset else {})
 
     # -- summary -------------------------------------------------------------------------
     def summary(self) -> dict:
@@ -227,6 +252,8 @@ class PosteriorHistory:
                 "hypotheses": {h: _round(ds["hypothesis_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses},
                 "latents": {name: self._latent_entry(step, name, kind) for name, kind in self.latent_kinds.items()},
             }
+            if self.switches and not np.isnan(ds["hypothesis_probability_at_by"].sel(step=step).values).any():
+                entry["hypotheses_at_by"] = {h: _round(ds["hypothesis_probability_at_by"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
             if self.has_diagnostics:
                 at = ds.sel(step=step)
                 entry["diagnostics"] = {

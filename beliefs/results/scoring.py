@@ -4,6 +4,9 @@ across many questions.
 For a history whose scenario resolved to outcome o on date R, every step dated before R
 (step 0 included) is scored:
 
+* with a switching line (`[switching]`), P is the forecast of the line held on `by` made at each
+  step (`PosteriorHistory.answer`), since that is what the question asks, and the prior baseline
+  is the prior's own forecast for `by`;
 * Brier = sum_h (P(h) - [h = o])^2, from 0 (certain and right) to 2 (certain and wrong);
 * log score = -log2 P(o), in bits, lower is better;
 * a close call recorded as probabilities q_o over the outcomes is scored in expectation:
@@ -123,9 +126,10 @@ def score_history(history: PosteriorHistory) -> PathScore | None:
     days = np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
     hypotheses = history.hypotheses
     q = np.array([resolution.weights.get(h, 0.0) for h in hypotheses])
-    probabilities = history.hypothesis_probability.isel(step=scored).transpose("step", "hypothesis").values
+    probabilities = np.stack([history.answer(t).values for t in scored])
     brier, log_score = expected_scores(probabilities, q)
-    prior = np.array([history.prior[h] for h in hypotheses])
+    # With a switching line the prior's own forecast for `by` is the baseline held throughout.
+    prior = history.answer(0).values if history.switches else np.array([history.prior[h] for h in hypotheses])
     return PathScore(resolution.outcome, judged, [history.dates[t] for t in scored], brier, log_score, days, probabilities,
                      hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]))
 
@@ -152,8 +156,9 @@ def _row_contributions(history: PosteriorHistory, outcome: dict[str, float], las
     bears = ds["bears_on_hypotheses"].values.astype(bool)
     rows = []
     for i, row in enumerate(history.rows):
-        if weights[i] > 0 and bears[i]:
-            value = float(weights[i] * llr[i] / math.log(2)) if np.isfinite(llr[i]) else float(np.sign(llr[i]) * np.inf)
+        if weights[i] > 0 and (bears[i] or history.switches):  # with switching, state rows move the line too
+            weight = 1.0 if history.switches else weights[i]  # a switching line's influence is the row's whole effect already
+            value = float(weight * llr[i] / math.log(2)) if np.isfinite(llr[i]) else float(np.sign(llr[i]) * np.inf)
             rows.append((value, {"id": row, "date": str(ds["row_date"].values[i])[:10], "contribution_bits": _round(value)}))
     return [entry for _, entry in sorted(rows, key=lambda pair: -pair[0])]
 

@@ -43,6 +43,8 @@ class StepPosterior:
     state_draws: np.ndarray | None = None  # (chain, draw, state) 0 or 1, paired with draw_hypothesis
     state_given_hypothesis: np.ndarray | None = None  # (hypothesis, state) P(it holds | H, rows): exact forecasts
     latent_density: np.ndarray | None = None  # (latent, DENSITY_POINTS) exact density of w; None from a sampler
+    hypothesis_at_by: np.ndarray | None = None  # (hypothesis,) P(line on `by` | rows) with switching lines, `by` later
+    joint_probability: np.ndarray | None = None  # (joint,) P(line and states | rows) with switching lines
 
 
 class Engine(ABC):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from beliefs.inference.engines.base import Engine, StepPosterior
-from beliefs.inference.engines.states import StateFilter, add_states
+from beliefs.inference.engines.states import latent_chain
 from beliefs.inference.spec import ModelSpec
 
 GRID_POINTS = 8001
@@ -25,7 +25,7 @@ class ExactEngine(Engine):
 
     def __init__(self, spec: ModelSpec, settings: dict):
         super().__init__(spec, settings)
-        self._states = StateFilter(spec)
+        self._chain = latent_chain(spec)
         if spec.moving:
             from beliefs.inference.engines.filter import ForwardFilter
 
@@ -48,4 +48,4 @@ class ExactEngine(Engine):
 
     def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """See `Engine.posterior`."""
-        return add_states(self._runner.posterior(weights, step, seed), self._states, weights, step, seed)
+        return self._chain.complete(self._runner.posterior(weights, step, seed), weights, step, seed)

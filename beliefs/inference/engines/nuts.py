@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from beliefs.inference.engines.base import QUANTILES, Engine, StepPosterior, sample_hypotheses, step_seed, summarise_draws, weighted_quantiles
-from beliefs.inference.engines.states import StateFilter, add_states
+from beliefs.inference.engines.states import latent_chain
 from beliefs.inference.likelihoods import path_length
 from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, LATENT_NOW, ROW_WEIGHT
 from beliefs.inference.spec import ModelSpec
@@ -30,7 +30,7 @@ class NutsEngine(Engine):
         from beliefs.inference.model import build_model
 
         super().__init__(spec, settings)
-        self._states = StateFilter(spec)
+        self._chain = latent_chain(spec)
         self.model = build_model(spec)
         self._compiled = None
         if self.model.free_RVs:
@@ -60,8 +60,8 @@ class NutsEngine(Engine):
 
     def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """The posterior at `step`, sampled; a step failing the checks is sampled once more, longer.
-        State latents are added exactly (`add_states`): they are marginalised, never sampled."""
-        return add_states(self._sampled(weights, step, seed), self._states, weights, step, seed)
+        State latents (and a switching line) are added exactly: they are marginalised, never sampled."""
+        return self._chain.complete(self._sampled(weights, step, seed), weights, step, seed)
 
     def _sampled(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         rng = np.random.default_rng(step_seed(seed, step))

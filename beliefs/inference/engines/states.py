@@ -31,6 +31,20 @@ class StateFilter:
         P(state holds at `step` | H, rows), shape (hypothesis, state)."""
         return forward(self.spec, self._log_yes, self._log_no, weights, step)
 
+    def complete(self, posterior: StepPosterior, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
+        """`posterior` with the states added (`add_states`)."""
+        return add_states(posterior, self, weights, step, seed)
+
+
+def latent_chain(spec: ModelSpec):
+    """What completes each engine's step with the discrete unknowns: the forward algorithm over
+    the states per hypothesis, or over the chain of (line, states) when the line switches."""
+    if spec.switches:
+        from beliefs.inference.engines.lines import LineChain
+
+        return LineChain(spec)
+    return StateFilter(spec)
+
 
 def forward(spec: ModelSpec, log_yes: np.ndarray, log_no: np.ndarray, weights: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
     """The forward algorithm for every state latent, for one table of row log-likelihoods or a

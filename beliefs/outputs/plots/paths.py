@@ -127,6 +127,8 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
     the resolution date, where a star marks the outcome at 100%. When the late steps are too
     close together to read on the date axis (`late_steps`), a lower panel spreads them out, one
     evenly spaced slot per step labelled with its date, and the upper panel shades their span.
+    When the line switches (`[switching]`), solid lines are the line held on each step's date and
+    dashed lines the forecast, made at each step, of the line held on `[resolution] by`.
 
     Parameters
     ----------
@@ -154,6 +156,11 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.2)
         ax.plot(dates, p, linestyle="none", marker=marker(i), markersize=4.5, color=colour(i))
+    at_by = history.hypothesis_at_by
+    if at_by is not None:  # a switching line: the forecast of the line held on `by`, made at each step
+        for i, h in enumerate(history.hypotheses):
+            q = at_by.sel(hypothesis=h).values
+            ax.step(extended, np.append(q, q[-1]), where="post", color=colour(i), linewidth=1.3, linestyle=(0, (4, 2)), alpha=0.9)
     if resolved:
         outcome = history.hypotheses.index(resolution.likeliest)
         when = np.datetime64(resolution.judged_on, "D")
@@ -178,6 +185,9 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         Line2D([], [], color=colour(i), marker=marker(i), linewidth=2.2, label=wrap(labels[h], 38))
         for i, h in enumerate(history.hypotheses)
     ]
+    if at_by is not None:
+        handles.append(Line2D([], [], color="#555555", linewidth=1.3, linestyle=(0, (4, 2)),
+                              label=wrap(f"dashed: forecast of the line held on {resolution.by} (the line can switch)", 38)))
     if dates.size > 1:
         handles.append(evidence_tick())
     if start is not None:

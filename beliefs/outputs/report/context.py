@@ -144,7 +144,12 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "rows": [next(r for r in step_items[-1]["rows"] if r["id"] == str(rid)) for rid in latest_rows["row"].values] if last else [],
     }
     answer = hypotheses_at(last)  # the scenario's order, as in every table and figure; the leader is marked
-    leader = max(answer, key=lambda item: item["value"])
+    at_by = history.hypothesis_at_by
+    if at_by is not None and not np.isnan(at_by.isel(step=last).values).any():  # a switching line: what the question asks is `by`
+        for item in answer:
+            value = float(at_by.isel(step=last).sel(hypothesis=item["name"]))
+            item |= {"at_by": value, "at_by_percent": percent(value), "at_by_word": estimative_word(value)}
+    leader = max(answer, key=lambda item: item.get("at_by", item["value"]))
     for item in answer:
         item["leading"] = item is leader
     figures = {
@@ -195,6 +200,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
         "latest_unconverged": last in history.unconverged_steps,
         "grouping": _grouping(history),
+        "switching": _switching(history),
         "resolution": _resolution(history),
         "anchors": anchors,
         "max_rhat": MAX_RHAT,
@@ -281,6 +287,21 @@ def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
             "dynamics": dynamics.strip("; ") or "constant", "moves": latent.time_varying}
 
 
+def _switching(history: PosteriorHistory) -> dict | None:
+    """The switching line in words: each line's rates and how long it is held on average."""
+    scenario = history.scenario
+    if not scenario.switches:
+        return None
+    lines = []
+    for h in history.hypotheses:
+        rates = {t: r for t, r in scenario.switching.get(h, {}).items() if r > 0}
+        total = sum(rates.values())
+        lines.append({"label": history.labels[h], "name": h,
+                      "held": f"{1 / total:.1f} months" if total else "never left",
+                      "rates": ", ".join(f"to {t} {r:g}" for t, r in rates.items()) or "none"})
+    return {"by": scenario.resolution.by.isoformat() if scenario.resolution else None, "lines": lines}
+
+
 def _state_paragraph(scenario, name: str, latent) -> str:
     """A state latent's meaning and dynamics in words."""
     label = scenario.label(name)
@@ -324,6 +345,14 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
         "A row's reliability r says how far the report can be trusted: with probability 1 − r it is treated as noise, which pulls its "
         "likelihoods toward their average and so weakens its push without changing its direction.",
     ]
+    if scenario.switches:
+        paragraphs.append(
+            "The line held can change over time ([switching]): it moves from one hypothesis to another at monthly rates, a hidden "
+            "Markov chain in continuous time, and each row is judged against the line held on its own date. An old row therefore tells "
+            "less about the line held later, the more so the faster lines switch. The probabilities of each step are for the line held "
+            "on that step's date; the question asks about the line held on the resolution date, which is forecast from each step by "
+            "carrying the chain forward with no further evidence (the dashed lines). Together with the state latents, whose rates follow "
+            "the line held at each moment, the line forms one chain whose probabilities are computed exactly by the forward algorithm.")
     if any(not latent.is_state for latent in scenario.latents.values()):
         paragraphs.append(
             "A propensity latent is an unknown proportion between 0 and 1 with a Beta prior. A row that bears on it gives the observation's "
