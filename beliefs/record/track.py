@@ -80,7 +80,7 @@ def _real_time(repo: Repository, workspace: Workspace, score: PathScore, compute
             continue
         dates = [dt.date.fromisoformat(d) for d in history.dates]
         last = max(t for t, d in enumerate(dates) if d <= day) if dates[0] <= day else 0
-        steps.append((date, commit.sha, history.hypothesis_probability.isel(step=last).sel(hypothesis=score.hypotheses).values))
+        steps.append((date, commit.sha, history.answer(last).sel(hypothesis=score.hypotheses).values))  # as the path is scored
     if not steps:
         return None, f"no valid version of the workspace with these hypotheses was committed by {score.dates[-1]}, the last scored date"
     index = [score.dates.index(date) for date, _, _ in steps]
