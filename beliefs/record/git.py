@@ -79,10 +79,11 @@ def commits(repo: Repository) -> list[Commit]:
     return sorted(found, key=lambda c: c.committed, reverse=True)
 
 
-def commit_as_of(repo: Repository, date: dt.date) -> Commit | None:
-    """The last commit (by committer date) on or before the end of `date`, UTC; None if there is none."""
+def commit_as_of(repo: Repository, date: dt.date, history: list[Commit] | None = None) -> Commit | None:
+    """The last commit (by committer date) on or before the end of `date`, UTC, among `history`
+    (default: `commits(repo)`); None if there is none."""
     end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), dt.UTC)
-    return next((c for c in commits(repo) if c.committed < end), None)
+    return next((c for c in (commits(repo) if history is None else history) if c.committed < end), None)
 
 
 def resolve(repo: Repository, rev: str, root: Path) -> Commit:

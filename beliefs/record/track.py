@@ -13,7 +13,7 @@ import numpy as np
 from beliefs.errors import WorkspaceError
 from beliefs.inputs.workspace import Workspace
 from beliefs.record.blame import GRACE_DAYS, hindcast_flags, preregistration
-from beliefs.record.git import Repository, commit_as_of, repository
+from beliefs.record.git import Repository, commit_as_of, commits, repository
 from beliefs.record.vintage import checkout
 from beliefs.results.history import PosteriorHistory
 from beliefs.results.scoring import DECIMALS, PathScore, expected_scores, score_history
@@ -62,9 +62,10 @@ def _real_time(repo: Repository, workspace: Workspace, score: PathScore, compute
     """The scores of the path as published: at each scored date, the last step of the vintage of that day."""
     computed: dict[str, PosteriorHistory | None] = {}
     steps, missing = [], []
+    history_of_repo = commits(repo)
     for date in score.dates:
         day = dt.date.fromisoformat(date)
-        commit = commit_as_of(repo, day)
+        commit = commit_as_of(repo, day, history_of_repo)
         if commit is None:
             missing.append(date)
             continue
