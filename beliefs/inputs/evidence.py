@@ -209,12 +209,12 @@ def _parse_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list
     problems = []
     if date <= scenario.prior_date:
         problems.append(
-            Problem(path, f"date {date} is on or before the prior date {scenario.prior_date} in {SCENARIO_FILE}; evidence must come after the priors: "
-                          f"move prior_date earlier in {SCENARIO_FILE}, or correct the date in the file name")
+            Problem(path, f"date {date} is on or before the prior date {scenario.prior_date} in {SCENARIO_FILE}; move prior_date earlier, "
+                          "or correct the date in the file name")
         )
     elif date > today() and not scenario.allow_future:
         problems.append(Problem(path, f"date {date} is after today ({today()}): news cannot come from the future; correct the date in the file name, "
-                                      f"or, for planning rows, set allow_future = true in {SCENARIO_FILE}"))
+                                      f"or set allow_future = true in {SCENARIO_FILE} for planning rows"))
     text, problem = read_csv_text(path)
     if problem:
         return [], [*problems, problem], []

@@ -138,11 +138,11 @@ class Scenario(_Strict):
 
     title: str = Field(min_length=1)
     prior_date: dt.date
+    allow_future: bool = False  # planning: evidence and an outcome dated after today are accepted (with a warning)
     hypotheses: dict[Name, Hypothesis]
     latents: dict[Name, Latent] = {}
     groups: dict[Name, Group] = {}
     resolution: Resolution | None = None
-    allow_future: bool = False  # planning: evidence and an outcome dated after today are accepted (with a warning)
 
     @property
     def resolved(self) -> bool:
