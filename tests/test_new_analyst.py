@@ -175,3 +175,17 @@ def test_check_says_1_group_and_2_groups(make_workspace):
     header = HEADER.replace("rationale,", "rationale,group,")
     result = run_beliefs("check", make_workspace({"2025-02-01.csv": header + "r1,Talks,,,,g,0.5,0.4,0.3,,\n"}, scenario=one))
     assert result.returncode == 0 and ", 1 group, " in result.stdout
+
+
+def test_a_resolved_report_says_leading_at_the_last_step_and_counts_1_group(make_workspace, tmp_path):
+    from beliefs.outputs.report import write_report
+
+    grouped = RESOLVED.replace("by = 2027-06-01", "by = 2025-06-01").replace("resolved_on = 2027-02-01", "resolved_on = 2025-05-01")
+    grouped += '\n[groups.g]\nlabel = "G"\ncorrelation = 0.5\n'
+    header = HEADER.replace("rationale,", "rationale,group,")
+    root = make_workspace({"2025-02-01.csv": header + "r1,One,,,,g,0.6,0.3,0.1,,\nr2,Two,,,,g,0.6,0.2,0.1,,\n"}, scenario=grouped)
+    ws = beliefs.load_workspace(root)
+    out = write_report(ws, beliefs.compute_history(ws, engine="exact", draws=100, chains=2), tmp_path / "out")
+    for text in ((out / "index.html").read_text(), (out / "report.md").read_text()):
+        assert "2 rows fall into 1 group of rows" in text
+        assert "leading at the last step" in text and ">leading<" not in text and "**leading**" not in text
