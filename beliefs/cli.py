@@ -23,7 +23,25 @@ from beliefs.inputs.workspace import init_workspace, load_workspace
 from beliefs.results.diagnostics import THRESHOLDS_TEXT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bayesian belief updating from dated evidence.")
-out = Console()
+
+
+def _reader_gone() -> None:
+    """Stdout's reader stopped reading (`beliefs score | head`): send the rest nowhere and end
+    quietly with status 0, as nothing went wrong."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
+
+
+class _Output(Console):
+    """rich's console for stdout, ending quietly with status 0 (not rich's 1) when the reader is gone."""
+
+    def on_broken_pipe(self) -> None:
+        """End as `_reader_gone` says."""
+        _reader_gone()
+
+
+out = _Output()
 err = Console(stderr=True)
 
 def show(table) -> None:
@@ -228,6 +246,8 @@ def main() -> None:
     """Run the command; an unexpected error prints one line (a traceback only with --debug) and exits 1."""
     try:
         app(standalone_mode=True)
+    except BrokenPipeError:
+        _reader_gone()
     except Exception as error:  # not a problem in the analyst's files (those exit 2 with their location)
         if _options["debug"]:
             raise

@@ -189,3 +189,31 @@ def test_a_resolved_report_says_leading_at_the_last_step_and_counts_1_group(make
     for text in ((out / "index.html").read_text(), (out / "report.md").read_text()):
         assert "2 rows fall into 1 group of rows" in text
         assert "leading at the last step" in text and ">leading<" not in text and "**leading**" not in text
+
+
+def test_score_of_an_unresolved_workspace_says_what_to_add(make_workspace):
+    root = make_workspace({"2025-02-01.csv": ROW})
+    result = run_beliefs("score", root, env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    assert "no [resolution] table: add one with by, [resolution.criteria], and outcome and resolved_on once known" in result.stdout
+    open_question = make_workspace({"2025-02-01.csv": ROW}, scenario=RESOLVED.replace('outcome = "a"\nresolved_on = 2027-02-01\n', ""), name="open")
+    result = run_beliefs("score", open_question, env={"COLUMNS": "250"})
+    assert "unresolved, by 2027-06-01: set outcome (and resolved_on) in [resolution] once known" in result.stdout
+
+
+def test_score_into_a_reader_that_stops_early_ends_quietly(repo_root, tmp_path):
+    """`beliefs score ... | head`: the reader closes the pipe after a line; beliefs ends with status 0 and says nothing."""
+    import subprocess
+
+    from helpers import BELIEFS
+
+    folders = []
+    for name in sorted(p.name for p in (repo_root / "examples").iterdir() if p.is_dir())[:2]:
+        shutil.copytree(repo_root / "examples" / name, tmp_path / name, ignore=shutil.ignore_patterns(".beliefs", "reports"))
+        folders.append(tmp_path / name)
+    proc = subprocess.Popen([BELIEFS, "score", *folders], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"Scores of the path of beliefs")
+    proc.stdout.close()  # like head, once it has its lines
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0, stderr
+    assert stderr == ""

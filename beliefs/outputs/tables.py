@@ -3,6 +3,7 @@ of resolved questions with their calibration. Rich renders them; they read the J
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from beliefs.outputs.wording import point_change, signed
@@ -23,7 +24,9 @@ def scores_table(report: dict) -> Table:
     table.add_column("rows that helped most · hurt most", overflow="fold")
     for entry in report["workspaces"]:
         if entry["status"] != "resolved":
-            table.add_row(entry["workspace"], f"unresolved, by {entry['by']}" if entry.get("by") else "no [resolution]", "", "", "")
+            todo = (f"unresolved, by {entry['by']}: set outcome (and resolved_on) in [resolution] once known" if entry.get("by")
+                    else "no [resolution] table: add one with by, [resolution.criteria], and outcome and resolved_on once known")
+            table.add_row(entry["workspace"], escape(todo), "", "", "")
             continue
         weighted, base, rows = entry["time_weighted"], entry["baselines"], entry["rows"]
         extremes = " · ".join(f"{row['id']} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
