@@ -57,6 +57,28 @@ def show(table) -> None:
         out.width = saved
 
 
+def progress_bar() -> Progress:
+    """The progress bar of a long command, on stderr and only in a terminal; it vanishes when done."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+def phase(progress: Progress, description: str):
+    """An `on_progress(done, total)` callback that shows one phase of a command as its own bar, in place
+    of the phase before it; its total is the one the first call gives, so it never changes mid-run."""
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            for other in list(progress.task_ids):
+                progress.remove_task(other)
+            task = progress.add_task(description, total=total)
+        progress.update(task, completed=done)
+
+    return update
+
+
 WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scenario.toml and evidence/).")]
 
 
@@ -214,22 +236,17 @@ def report(
     try:
         ws = load_workspace(workspace)
         resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True, disable=not err.is_terminal) as progress:
-            task = progress.add_task("Updating", total=len(ws.steps))
-            result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days,
-                                    on_step=lambda done, total: progress.update(task, completed=done),
+        with progress_bar() as progress:
+            on_step = phase(progress, "Updating")
+            result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days, on_step=on_step,
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
-            progress.update(task, description="Robustness", completed=0)
             from beliefs.inference.sensitivity import sensitivity
             from beliefs.inference.watch import watch
             from beliefs.inputs.indicators import load_indicators
 
-            robustness = sensitivity(ws, seed=seed)
+            robustness = sensitivity(ws, seed=seed, on_progress=phase(progress, "Robustness"))
             watched = None if resolved else watch(ws, result.history, load_indicators(ws))
-            progress.update(task, description="Drawing", completed=0)
-            folder = write_report(ws, result.history, out_dir, robustness=robustness, watch=watched,
-                                  on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+            folder = write_report(ws, result.history, out_dir, robustness=robustness, watch=watched, on_progress=phase(progress, "Drawing"))
     except WorkspaceError as error:
         _fail(error)
     out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from beliefs.cli import WorkspaceArg, _fail, app, err, show
+from beliefs.cli import WorkspaceArg, _fail, app, err, out, phase, progress_bar, show
 from beliefs.errors import WorkspaceError
 from beliefs.inputs.workspace import load_workspace
 
@@ -77,7 +77,8 @@ def sensitivity(
         ws = load_workspace(workspace)
     except WorkspaceError as error:
         _fail(error)
-    result = analyse(ws, judgment_sd=judgment_sd, draws=draws, seed=seed)
+    with progress_bar() as progress:
+        result = analyse(ws, judgment_sd=judgment_sd, draws=draws, seed=seed, on_progress=phase(progress, "Robustness"))
     if as_json:
         sys.stdout.write(summary_json(result))
         return
@@ -105,8 +106,10 @@ def watch(
         indicators = load_indicators(ws)
     except WorkspaceError as error:
         _fail(error)
-    if not indicators:
-        err.print(f"note: {ws.root / INDICATORS_FILE} not found or empty: no indicators to rank", highlight=False)
+    if not indicators and not as_json:  # one line, not an empty table
+        out.print(f"No indicators to rank: {ws.root / INDICATORS_FILE} is missing or has no rows. List the developments to watch for there, "
+                  "one row each with the columns of an evidence file but no date (see the README).", highlight=False, soft_wrap=True)
+        return
     resolution = ws.scenario.resolution
     if ws.scenario.resolved:
         err.print(f"note: this question resolved on {resolution.judged_on} ({resolution.outcome}); the indicators are ranked as of its "

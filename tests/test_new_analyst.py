@@ -217,3 +217,67 @@ def test_score_into_a_reader_that_stops_early_ends_quietly(repo_root, tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 0, stderr
     assert stderr == ""
+
+
+def test_watch_without_indicators_says_so_in_one_line(make_workspace):
+    root = make_workspace({"2025-02-01.csv": ROW})
+    result = run_beliefs("watch", root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == [f"No indicators to rank: {root}/indicators.csv is missing or has no rows. List the developments "
+                                                  "to watch for there, one row each with the columns of an evidence file but no date (see the README)."]
+    assert '"indicators": []' in run_beliefs("watch", root, "--json").stdout
+
+
+def test_watch_shows_the_latents_bits_in_the_table(make_workspace):
+    root = make_workspace({"2025-02-01.csv": ROW})
+    (root / "indicators.csv").write_text("id,summary,p_a,p_b,p_c,p_w_yes,p_w_no\nboth,Both,0.5,0.2,0.1,1,0.3\nhyp,Hyp only,0.4,0.2,0.3,,\n")
+    result = run_beliefs("watch", root, env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if "bits on" in line)
+    assert re.search(r"┃\s+w\s+┃", lines[header + 1])  # a column of bits on the latent w
+    bits = {e["id"]: e["latent_information_bits"] for e in json_of(run_beliefs("watch", root, "--json"))["indicators"]}
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ both"))
+    assert f"{bits['both']['w']:.3f}" in row and bits["both"]["w"] > 0
+    assert "bits on a latent: about that latent (blank: it does not bear on it)" in " ".join(result.stdout.split())
+
+
+def json_of(result) -> dict:
+    import json
+
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_sensitivity_explains_its_leader_column(make_workspace):
+    result = run_beliefs("sensitivity", make_workspace({"2025-02-01.csv": ROW}), "--draws", "50", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert 'leader: "flips" where the leading answer (a) would change; blank where it stays' in result.stdout
+
+
+def progress_totals(stderr: str) -> dict[str, set[int]]:
+    """Every total shown on each phase's progress bar, from the terminal output."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr)
+    totals: dict[str, set[int]] = {}
+    for frame in re.split(r"[\r\n]", plain):
+        shown = re.match(r"\s*(\w+)\W.*?(\d+)/(\d+)", frame)
+        if shown:
+            totals.setdefault(shown[1], set()).add(int(shown[3]))
+    return totals
+
+
+def test_sensitivity_and_report_show_progress_with_a_total_that_never_changes(make_workspace, tmp_path):
+    header = HEADER.replace("rationale,", "rationale,group,")
+    grouped = SCENARIO + '\n[groups.g]\nlabel = "G"\n'
+    files = {f"2025-02-{day:02d}.csv": header + f"r{day},Talks,,,,{'g' if day % 2 else ''},0.5,0.4,0.3,0.6,0.4\n" for day in range(1, 9)}
+    root = make_workspace(files, scenario=grouped)
+    terminal = {"COLUMNS": "100", "TTY_COMPATIBLE": "1"}  # rich draws its bar as in a terminal
+    result = run_beliefs("sensitivity", root, "--draws", "50", env=terminal)
+    assert result.returncode == 0, result.stderr
+    # the reference, 8 rows and 1 group left out, 3 priors and the latent's prior halved and doubled, 9 steps of the band
+    assert progress_totals(result.stderr) == {"Robustness": {1 + 8 + 1 + 8 + 9}}
+    assert "27/27" in result.stderr
+    report = run_beliefs("report", root, "--out", tmp_path / "out", env=terminal)
+    assert report.returncode == 0, report.stderr
+    totals = progress_totals(report.stderr)
+    assert totals["Updating"] == {9} and totals["Robustness"] == {27} and len(totals["Drawing"]) == 1, totals

@@ -58,7 +58,8 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
     table = likelihood_table(workspace)
     spec = ModelSpec.build(scenario, table)
     state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
-    draws = history.dataset["latent_draws"].isel(step=last).transpose("chain", "draw", "latent").values.reshape(-1, len(latents))
+    draws = history.dataset["latent_draws"].isel(step=last).transpose("chain", "draw", "latent").values
+    draws = draws.reshape(draws.shape[0] * draws.shape[1], len(latents))  # (not -1: a scenario may have no latent)
     chosen = history.dataset["draw_hypothesis"].isel(step=last).values.reshape(-1)
     seen = {row.id for row in workspace.rows}
     entries = []
