@@ -113,7 +113,7 @@ def check(workspace: WorkspaceArg = Path(".")) -> None:
     groups = f", {_count(len(scenario.groups), 'group')}" if scenario.groups else ""
     out.print(f"OK: {scenario.title!r}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
               f"{groups}, {_count(len(ws.rows), 'row')} in {_count(len(ws.steps) - 1, 'dated step')}"
-              + (f" (no dated CSV files in {ws.evidence_dir} yet)" if not ws.rows else "")
+              + (f" (no dated CSV files in {escape(str(ws.evidence_dir))} yet)" if not ws.rows else "")
               + (f"; {_count(len(ws.warnings), 'warning')} above." if ws.warnings else "."), highlight=False, soft_wrap=True)
 
 

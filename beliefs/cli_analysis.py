@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from beliefs.cli import WorkspaceArg, _fail, app, err, out, phase, progress_bar, show
 from beliefs.errors import WorkspaceError
@@ -106,10 +107,13 @@ def watch(
         indicators = load_indicators(ws)
     except WorkspaceError as error:
         _fail(error)
-    if not indicators and not as_json:  # one line, not an empty table
-        out.print(f"No indicators to rank: {ws.root / INDICATORS_FILE} is missing or has no rows. List the developments to watch for there, "
-                  "one row each with the columns of an evidence file but no date (see the README).", highlight=False, soft_wrap=True)
-        return
+    if not indicators:  # one line, not an empty table
+        missing = (f"No indicators to rank: {escape(str(ws.root / INDICATORS_FILE))} is missing or has no rows. List the developments to "
+                   "watch for there, one row each with the columns of an evidence file but no date (see the README).")
+        if not as_json:
+            out.print(missing, highlight=False, soft_wrap=True)
+            return
+        err.print(f"note: {missing}", highlight=False, soft_wrap=True)
     resolution = ws.scenario.resolution
     if ws.scenario.resolved:
         err.print(f"note: this question resolved on {resolution.judged_on} ({resolution.outcome}); the indicators are ranked as of its "
