@@ -26,7 +26,8 @@ def missing_scenario(root: Path) -> Problem | None:
     path = root / SCENARIO_FILE
     if path.exists() or path.is_symlink():
         return None
-    near = sorted(p.name for p in _entries(root) if p.is_file() and p.name.casefold().startswith("scenario"))
+    near = sorted(p.name for p in _entries(root) if p.is_file() and (p.name.casefold().startswith(SCENARIO_FILE)
+                                                                       or difflib.SequenceMatcher(None, p.name.casefold(), SCENARIO_FILE).ratio() >= 0.85))
     if near:
         name = near[0]
         if name.casefold() == SCENARIO_FILE:
@@ -34,7 +35,7 @@ def missing_scenario(root: Path) -> Problem | None:
         elif name.casefold().startswith(SCENARIO_FILE):
             why = f"the editor or the download added {printable(name[len(SCENARIO_FILE):])[:20]}"
         else:
-            why = "beliefs reads only that name"
+            why = "beliefs reads only that name"  # a typo, such as scenario.tml or scenarios.toml
         return Problem(path, f"not found, but {printable(name)[:60]} is: rename it to {SCENARIO_FILE} ({why})")
     here = root.resolve()
     parent = here.parent
