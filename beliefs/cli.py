@@ -19,6 +19,7 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from beliefs.errors import WorkspaceError
+from beliefs.inputs.clock import today
 from beliefs.inputs.workspace import init_workspace, load_workspace
 from beliefs.results.diagnostics import THRESHOLDS_TEXT
 
@@ -160,6 +161,10 @@ def update(
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
         err.print(f"[yellow]note[/] {note}")
+    planned = sorted({row.date.isoformat() for row in ws.rows if row.date > today()})
+    if planned:  # allowed by allow_future = true: say so, so that no one reads them as news
+        err.print(f"[bold yellow]warning[/] planning rows dated after today ({today()}), allowed by allow_future = true: {', '.join(planned)}",
+                  highlight=False)
     computed = result.computed_steps
     err.print(f"engine: {result.engine}; computed {len(computed)} of {len(ws.steps)} steps"
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)

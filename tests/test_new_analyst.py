@@ -49,6 +49,9 @@ def test_evidence_dated_after_today_is_refused_unless_marked_as_planning(make_wo
     added = run_beliefs("add", root, "--date", "2027-03-01", "--id", "r3", "--summary", "Later", "--p", "a=0.5", "--p", "b=0.4", "--p", "c=0.3",
                         env=ON_TODAY)
     assert added.returncode == 0, added.stderr
+    update = run_beliefs("update", root, env=ON_TODAY)
+    assert update.returncode == 0, update.stderr
+    assert f"warning planning rows dated after today ({TODAY}), allowed by allow_future = true: 2027-01-15, 2027-03-01" in update.stderr
 
 
 def test_a_bad_beliefs_today_is_named(make_workspace):
