@@ -29,6 +29,7 @@ _EXPORTS = {
     "Workspace": "beliefs.inputs.workspace",
     "init_workspace": "beliefs.inputs.workspace",
     "load_workspace": "beliefs.inputs.workspace",
+    "today": "beliefs.inputs.clock",
     "PosteriorHistory": "beliefs.results.history",
     "compute_history": "beliefs.inference.pipeline",
     "update_history": "beliefs.inference.pipeline",

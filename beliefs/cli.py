@@ -19,11 +19,30 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from beliefs.errors import WorkspaceError
+from beliefs.inputs.clock import today
 from beliefs.inputs.workspace import init_workspace, load_workspace
 from beliefs.results.diagnostics import THRESHOLDS_TEXT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bayesian belief updating from dated evidence.")
-out = Console()
+
+
+def _reader_gone() -> None:
+    """Stdout's reader stopped reading (`beliefs score | head`): send the rest nowhere and end
+    quietly with status 0, as nothing went wrong."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
+
+
+class _Output(Console):
+    """rich's console for stdout, ending quietly with status 0 (not rich's 1) when the reader is gone."""
+
+    def on_broken_pipe(self) -> None:
+        """End as `_reader_gone` says."""
+        _reader_gone()
+
+
+out = _Output()
 err = Console(stderr=True)
 
 def show(table) -> None:
@@ -37,6 +56,28 @@ def show(table) -> None:
         out.print(table)
     finally:
         out.width = saved
+
+
+def progress_bar() -> Progress:
+    """The progress bar of a long command, on stderr and only in a terminal; it vanishes when done."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+def phase(progress: Progress, description: str):
+    """An `on_progress(done, total)` callback that shows one phase of a command as its own bar, in place
+    of the phase before it; its total is the one the first call gives, so it never changes mid-run."""
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            for other in list(progress.task_ids):
+                progress.remove_task(other)
+            task = progress.add_task(description, total=total)
+        progress.update(task, completed=done)
+
+    return update
 
 
 WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scenario.toml and evidence/).")]
@@ -77,6 +118,7 @@ def check(workspace: WorkspaceArg = Path(".")) -> None:
     groups = f", {_count(len(scenario.groups), 'group')}" if scenario.groups else ""
     out.print(f"OK: {scenario.title!r}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
               f"{groups}, {_count(len(ws.rows), 'row')} in {_count(len(ws.steps) - 1, 'dated step')}"
+              + (f" (no dated CSV files in {escape(str(ws.evidence_dir))} yet)" if not ws.rows else "")
               + (f"; {_count(len(warnings), 'warning')} above." if warnings else "."), highlight=False, soft_wrap=True)
 
 
@@ -131,6 +173,10 @@ def update(
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
         err.print(f"[yellow]note[/] {note}")
+    planned = sorted({row.date.isoformat() for row in ws.rows if row.date > today()})
+    if planned:  # allowed by allow_future = true: say so, so that no one reads them as news
+        err.print(f"[bold yellow]warning[/] planning rows dated after today ({today()}), allowed by allow_future = true: {', '.join(planned)}",
+                  highlight=False)
     computed = result.computed_steps
     err.print(f"engine: {result.engine}; computed {len(computed)} of {len(ws.steps)} steps"
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
@@ -217,23 +263,19 @@ def report(
     try:
         ws, vintage = report_workspace(stack, workspace, as_of)
         resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True, disable=not err.is_terminal) as progress:
-            task = progress.add_task("Updating", total=len(ws.steps))
-            result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days,
-                                    on_step=lambda done, total: progress.update(task, completed=done),
+        with progress_bar() as progress:
+            on_step = phase(progress, "Updating")
+            result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days, on_step=on_step,
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
-            progress.update(task, description="Robustness", completed=0)
             from beliefs.inference.sensitivity import sensitivity
             from beliefs.inference.watch import watch
             from beliefs.inputs.indicators import load_indicators
 
-            robustness = sensitivity(ws, seed=seed)
+            robustness = sensitivity(ws, seed=seed, on_progress=phase(progress, "Robustness"))
             watched = None if resolved else watch(ws, result.history, load_indicators(ws))
-            progress.update(task, description="Drawing", completed=0)
             record = report_record(workspace, ws, result.history, vintage, since, engine=engine, seed=seed)
             folder = write_report(ws, result.history, out_dir or (workspace / REPORT_DIR if vintage else None), robustness=robustness,
-                                  watch=watched, record=record, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+                                  watch=watched, record=record, on_progress=phase(progress, "Drawing"))
     except WorkspaceError as error:
         _fail(error)
     finally:
@@ -253,6 +295,8 @@ def main() -> None:
     """Run the command; an unexpected error prints one line (a traceback only with --debug) and exits 1."""
     try:
         app(standalone_mode=True)
+    except BrokenPipeError:
+        _reader_gone()
     except Exception as error:  # not a problem in the analyst's files (those exit 2 with their location)
         if _options["debug"]:
             raise

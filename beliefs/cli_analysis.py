@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from beliefs.cli import WorkspaceArg, _fail, app, err, show
+from beliefs.cli import WorkspaceArg, _fail, app, err, out, phase, progress_bar, show
 from beliefs.errors import WorkspaceError
 from beliefs.inputs.workspace import load_workspace
 
@@ -84,7 +85,8 @@ def sensitivity(
         ws = load_workspace(workspace)
     except WorkspaceError as error:
         _fail(error)
-    result = analyse(ws, judgment_sd=judgment_sd, draws=draws, seed=seed)
+    with progress_bar() as progress:
+        result = analyse(ws, judgment_sd=judgment_sd, draws=draws, seed=seed, on_progress=phase(progress, "Robustness"))
     if as_json:
         sys.stdout.write(summary_json(result))
         return
@@ -113,8 +115,13 @@ def watch(
         indicators = load_indicators(ws)
     except WorkspaceError as error:
         _fail(error)
-    if not indicators:
-        err.print(f"note: {ws.root / INDICATORS_FILE} not found or empty: no indicators to rank", highlight=False)
+    if not indicators:  # one line, not an empty table
+        missing = (f"No indicators to rank: {escape(str(ws.root / INDICATORS_FILE))} is missing or has no rows. List the developments to "
+                   "watch for there, one row each with the columns of an evidence file but no date (see the README).")
+        if not as_json:
+            out.print(missing, highlight=False, soft_wrap=True)
+            return
+        err.print(f"note: {missing}", highlight=False, soft_wrap=True)
     resolution = ws.scenario.resolution
     if ws.scenario.resolved:
         err.print(f"note: this question resolved on {resolution.judged_on} ({outcome_words(resolution.outcome)}); the indicators are ranked as of its "

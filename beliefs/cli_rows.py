@@ -77,11 +77,34 @@ def _check_row(workspace: Path, row, date: str | None, file_words: str | None, p
     from beliefs.inputs.authoring import preview_workspace
 
     try:
-        preview_workspace(load_workspace(workspace), row, date=date, file_words=file_words)
+        ws = load_workspace(workspace)
     except WorkspaceError as error:
-        problems = problems + [pr for pr in error.problems if not any(pr.message.startswith(knock_on) for knock_on in covered)]
+        _fail(error)
+    try:
+        preview_workspace(ws, row, date=date, file_words=file_words)
+    except WorkspaceError as error:
+        problems = problems + [_as_flag(pr, ws.scenario) for pr in error.problems if not any(pr.message.startswith(knock_on) for knock_on in covered)]
     if problems:
         _fail(WorkspaceError(problems))
+
+
+def _as_flag(problem, scenario):
+    """A problem of the would-be row said in terms of the flags that give it, not of a file's cells."""
+    import re
+
+    from beliefs.errors import Problem
+
+    message = problem.message
+    blank = re.match(r"p_(\w+) is blank while p_\w+ is filled", message)
+    if message.startswith("row bears on nothing"):
+        example = " ".join(f"--p {h}={p:g}" for h, p in zip(scenario.hypothesis_names, (0.6, 0.3, 0.2, 0.1, 0.05) * 9, strict=False))
+        latents = f" and/or --latent NAME=YES,NO for a latent ({', '.join(scenario.latent_names)})" if scenario.latents else ""
+        return Problem(Path("--p"), f"no likelihoods given: say how likely the observation is under each hypothesis, e.g. {example}{latents}")
+    if blank and blank[1] in scenario.hypotheses:
+        return Problem(Path(f"--p {blank[1]}"), f"missing; give --p for every hypothesis ({', '.join(scenario.hypothesis_names)}) or for none")
+    if problem.line is None and re.match(r"date \S+ is (after today|on or before the prior date)", message):
+        return Problem(Path("--date"), message.replace("the date in the file name", "--date"))
+    return problem
 
 
 @app.command()
@@ -143,7 +166,8 @@ def _indicator(workspace: Path, name: str):
 @app.command("what-if")
 def what_if(
     workspace: WorkspaceArg = Path("."),
-    date: Annotated[str | None, typer.Option("--date", help="The day of the hypothetical row (default: the day after the last step).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="The day of the hypothetical row (default: the day after the last step, "
+                                                                        "or the last step's day when that is today).")] = None,
     id: Annotated[str, typer.Option("--id", help="An id for the hypothetical row; it must not be taken.")] = "what-if",
     summary: Annotated[str, typer.Option("--summary", help="What the hypothetical observation is, in a sentence.")] = "hypothetical observation",
     source: RowSource = "",

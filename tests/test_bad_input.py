@@ -336,15 +336,18 @@ CASES = [
     Case(
         "date-on-prior-date",
         {"2025-01-01.csv": ROW},
-        ["ws/evidence/2025-01-01.csv: date 2025-01-01 is on or before the prior date 2025-01-01 in scenario.toml; evidence must come after the priors"],
+        ["ws/evidence/2025-01-01.csv: date 2025-01-01 is on or before the prior date 2025-01-01 in scenario.toml; move prior_date earlier, "
+            "or correct the date in the file name"],
         cli=True,
     ),
     Case(
         "prior-date-after-the-evidence",
         {"2025-02-01.csv": ROW, "2025-03-01.csv": ROW2},
         [
-            "ws/evidence/2025-02-01.csv: date 2025-02-01 is on or before the prior date 2025-06-01 in scenario.toml; evidence must come after the priors",
-            "ws/evidence/2025-03-01.csv: date 2025-03-01 is on or before the prior date 2025-06-01 in scenario.toml; evidence must come after the priors",
+            "ws/evidence/2025-02-01.csv: date 2025-02-01 is on or before the prior date 2025-06-01 in scenario.toml; move prior_date earlier, "
+            "or correct the date in the file name",
+            "ws/evidence/2025-03-01.csv: date 2025-03-01 is on or before the prior date 2025-06-01 in scenario.toml; move prior_date earlier, "
+            "or correct the date in the file name",
         ],
         scenario=SCENARIO.replace("2025-01-01", "2025-06-01"),
     ),
@@ -465,7 +468,7 @@ CASES = [
         expected=[
             "ws/scenario.toml:5:18: unknown key hypotheses.a.lable (did you mean 'label'?); valid keys here are prior, label",
             "ws/scenario.toml:8:32: unknown key latents.w.prior.gamma; valid keys here are alpha, beta",
-            "ws/scenario.toml:3:1: unknown key colour; valid keys here are title, prior_date, hypotheses, latents, groups, resolution, switching",
+            "ws/scenario.toml:3:1: unknown key colour; valid keys here are title, prior_date, allow_future, hypotheses, latents, groups, resolution, switching",
         ],
     ),
     Case(

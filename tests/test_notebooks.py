@@ -3,6 +3,8 @@ and the committed notebooks carry no outputs."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ import nbformat
 import pytest
 from helpers import tree_digest
 from nbclient import NotebookClient
+
+import beliefs
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 EXPECTED = ["01-priors.ipynb", "02-evidence.ipynb", "03-updating.ipynb", "04-publishing.ipynb"]
@@ -42,7 +46,7 @@ def test_committed_notebook_has_no_outputs(name):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{name}: strip the outputs before committing"
     first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
-    assert 'WORKSPACE = Path(os.environ.get("BELIEFS_WORKSPACE", ".."))' in first_code.source
+    assert 'WORKSPACE = Path("..", os.environ.get("BELIEFS_WORKSPACE", "."))' in first_code.source
     assert notebook.metadata.kernelspec.name == "python3"
 
 
@@ -60,3 +64,22 @@ def test_notebook_runs_top_to_bottom_on_a_copy_of_the_default_workspace(name, de
     assert tree_digest(default_copy / "evidence") == evidence_before, "a notebook wrote into the workspace's evidence"
     if name == "04-publishing.ipynb":
         assert (default_copy / "reports" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_notebook_02_builds_its_examples_from_another_workspace_named_relative_to_the_repository(tmp_path, python3_kernel, monkeypatch):
+    """On an example workspace, given as a path relative to the repository root (where `make lab`
+    starts JupyterLab), notebook 02 runs and its example rows use that workspace's own hypotheses."""
+    source = NOTEBOOKS.parent / "examples" / "02-trump-putin-meeting"
+    copy = tmp_path / "meeting"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".beliefs", "reports"))
+    monkeypatch.setenv("BELIEFS_WORKSPACE", os.path.relpath(copy, NOTEBOOKS.parent))
+    notebook = nbformat.read(NOTEBOOKS / "02-evidence.ipynb", as_version=4)
+    client = NotebookClient(notebook, kernel_name=python3_kernel, timeout=CELL_TIMEOUT, allow_errors=False,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()
+    text = "\n".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs)
+    hypotheses = beliefs.load_workspace(copy).scenario.hypothesis_names
+    assert "example-row" in text and f"p_{hypotheses[0]}" in text
+    assert "example-new-sanctions-threat" not in text and "pressure" not in text  # the default question's row and hypothesis
+    assert "preview dated" in text

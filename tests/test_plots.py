@@ -374,8 +374,10 @@ def test_timeline_marks_each_evidence_date_once_with_a_short_tick(default_histor
         assert max(line.get_ydata()) <= 0.06 and min(line.get_ydata()) == 0
 
 
-def test_timeline_draws_one_step_two_steps_and_years_of_steps(make_workspace, tmp_path):
+def test_timeline_draws_one_step_two_steps_and_years_of_steps(make_workspace, tmp_path, monkeypatch):
     from beliefs.outputs.plots.paths import late_steps
+
+    monkeypatch.setenv("BELIEFS_TODAY", "2027-12-31")  # the years of steps run into 2027: they must not be refused as future news
 
     row = "r{0},s{0},,1.0,,{1},0.4,0.3,,\n"
     monthly = {f"{2025 + m // 12}-{m % 12 + 1:02d}-15.csv": row.format(m, 0.7 if m % 3 == 0 else 0.3) for m in range(30)}

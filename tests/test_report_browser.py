@@ -97,3 +97,54 @@ def test_hostile_text_stays_text_in_the_browser(browser, make_workspace, tmp_pat
     assert page.evaluate("document.querySelectorAll('main script, main svg, main img[src=x]').length") == 0
     assert events["errors"] == []
     page.close()
+
+
+LONG_URL = "https://example.org/reports/" + "Q29uZmxpY3RSZXBvcnQ" * 12  # no hyphen or other place to break a line
+
+
+def test_at_a_phones_width_urls_wrap_tables_keep_their_key_column_and_figures_open_full_size(browser, default_report, make_workspace, tmp_path):
+    resolved = f"""\
+        title = "Narrow"
+        prior_date = 2025-01-01
+
+        [hypotheses]
+        a = {{ prior = 0.5, label = "Alpha, a hypothesis with a long label to widen the tables" }}
+        b = {{ prior = 0.3, label = "Beta, another hypothesis with a long label" }}
+        c = {{ prior = 0.2, label = "Gamma" }}
+
+        [resolution]
+        by = 2025-06-01
+        source = "{LONG_URL}"
+
+        [resolution.criteria]
+        a = "A"
+        b = "B"
+        c = "C"
+        """
+    files = {"2025-02-01.csv": f"id,summary,source,reliability,p_a,p_b,p_c\nlong-url,Talks,{LONG_URL},0.9,0.6,0.3,0.1\n"}
+    workspace = beliefs.load_workspace(make_workspace(files, scenario=resolved, name="narrow"))
+    history = beliefs.compute_history(workspace, engine="exact", seed=0, draws=200, chains=2)
+    narrow = write_report(workspace, history, tmp_path / "reports")
+    for folder in (narrow, default_report):
+        page, events = open_page(browser, folder / "index.html")
+        page.set_viewport_size({"width": 400, "height": 900})
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400, folder
+        # every link outside a table ends inside the page: a long URL wraps rather than running off the side
+        overflowing = page.evaluate("Array.from(document.querySelectorAll('main a, footer a')).filter(a => !a.closest('table'))"
+                                    ".filter(a => Array.from(a.getClientRects()).some(r => r.right > 400.5)).map(a => a.textContent)")
+        assert overflowing == [], folder
+        # a table too wide for the screen scrolls inside itself, and its first column stays in view
+        wide = page.evaluate("""Array.from(document.querySelectorAll('main table')).filter(t => t.scrollWidth > t.clientWidth + 1).map(t => {
+            t.scrollLeft = t.scrollWidth;
+            const box = t.getBoundingClientRect();
+            return Array.from(t.rows).map(row => row.cells[0].getBoundingClientRect().left - box.left);
+        })""")
+        assert wide, f"{folder}: no table is wider than a phone, so this checks nothing"
+        for offsets in wide:
+            assert all(abs(offset) < 1 for offset in offsets), offsets
+        # every figure links to its file, to be opened full size
+        links = page.evaluate("Array.from(document.querySelectorAll('figure img')).map(i => i.closest('a') && i.closest('a').getAttribute('href'))")
+        assert links and all(link and (folder / link).is_file() for link in links), links
+        assert events == {"errors": [], "dialogs": []}
+        page.close()

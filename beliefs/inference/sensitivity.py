@@ -12,6 +12,7 @@ vectorised over the draws.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 from scipy.special import expit, logit, logsumexp
@@ -59,17 +60,22 @@ def _entry(probabilities: np.ndarray, reference: np.ndarray, hypotheses: list[st
             "leader_changes": bool(np.argmax(probabilities) != np.argmax(reference))}
 
 
-def leave_one_out(workspace: Workspace, reference: np.ndarray) -> list[dict]:
+def _nothing() -> None:
+    """No progress to report."""
+
+
+def leave_one_out(workspace: Workspace, reference: np.ndarray, tick: Callable[[], None] = _nothing) -> list[dict]:
     """For every row: the final P(H) without it (group weights recomputed), largest change, linchpin or not."""
     hypotheses = workspace.scenario.hypothesis_names
     out = []
     for row in workspace.rows:
         rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r is not row))
         out.append({"id": row.id, **_entry(final_probabilities(rest), reference, hypotheses)})
+        tick()
     return sorted(out, key=lambda e: -e["change"])
 
 
-def leave_group_out(workspace: Workspace, reference: np.ndarray) -> list[dict]:
+def leave_group_out(workspace: Workspace, reference: np.ndarray, tick: Callable[[], None] = _nothing) -> list[dict]:
     """For every group: the final P(H) without all of its rows."""
     hypotheses = workspace.scenario.hypothesis_names
     out = []
@@ -79,13 +85,22 @@ def leave_group_out(workspace: Workspace, reference: np.ndarray) -> list[dict]:
             continue
         rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r.group != group))
         out.append({"group": group, "rows": members, **_entry(final_probabilities(rest), reference, hypotheses)})
+        tick()
     return sorted(out, key=lambda e: -e["change"])
 
 
-def one_at_a_time(workspace: Workspace, reference: np.ndarray) -> tuple[list[dict], list[dict]]:
+def one_at_a_time(workspace: Workspace, reference: np.ndarray, tick: Callable[[], None] = _nothing) -> tuple[list[dict], list[dict]]:
     """The final P(H) with one prior, or one latent's dynamics, halved and doubled."""
-    scenario = workspace.scenario
     priors, dynamics = [], []
+    for kind, parameter, factor, changed in _variants(workspace.scenario):
+        (priors if kind == "priors" else dynamics).append(_variant(workspace, changed, parameter, factor, reference))
+        tick()
+    return sorted(priors, key=lambda e: -e["change"]), sorted(dynamics, key=lambda e: -e["change"])
+
+
+def _variants(scenario: Scenario) -> list[tuple[str, str, float, Scenario]]:
+    """Each prior and each latent's dynamics halved and doubled: (priors or dynamics, parameter, factor, scenario)."""
+    out = []
     for factor in (0.5, 2.0):
         for source, targets in scenario.switching.items():
             for target, rate in targets.items():
@@ -95,31 +110,29 @@ def one_at_a_time(workspace: Workspace, reference: np.ndarray) -> tuple[list[dic
                                              f"switching.{source}.{target}", factor, reference))
         for h, hypothesis in scenario.hypotheses.items():
             changed = _with_hypothesis(scenario, h, hypothesis.model_copy(update={"prior": hypothesis.prior * factor}))
-            priors.append(_variant(workspace, changed, f"hypotheses.{h}.prior", factor, reference))
+            out.append(("priors", f"hypotheses.{h}.prior", factor, changed))
         for name, latent in scenario.latents.items():
             if latent.is_state:
                 prior = min(latent.prior * factor, 0.999)
-                priors.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"prior": prior})),
-                                       f"latents.{name}.prior", factor, reference))
+                out.append(("priors", f"latents.{name}.prior", factor, _with_latent(scenario, name, latent.model_copy(update={"prior": prior}))))
                 if latent.switch is not None:
                     for which in ("on", "off"):
                         value = getattr(latent.switch, which)
                         scaled = {h: v * factor for h, v in value.items()} if isinstance(value, dict) else value * factor
                         switch = latent.switch.model_copy(update={which: scaled})
-                        dynamics.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"switch": switch})),
-                                                 f"latents.{name}.switch.{which}", factor, reference))
+                        out.append(("dynamics", f"latents.{name}.switch.{which}", factor,
+                                    _with_latent(scenario, name, latent.model_copy(update={"switch": switch}))))
             else:
                 beta = latent.prior.model_copy(update={"alpha": latent.prior.alpha * factor, "beta": latent.prior.beta * factor})
-                priors.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"prior": beta})),
-                                       f"latents.{name}.prior (alpha + beta)", factor, reference))
+                out.append(("priors", f"latents.{name}.prior (alpha + beta)", factor,
+                            _with_latent(scenario, name, latent.model_copy(update={"prior": beta}))))
                 if latent.volatility:
-                    dynamics.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"volatility": latent.volatility * factor})),
-                                             f"latents.{name}.volatility", factor, reference))
+                    out.append(("dynamics", f"latents.{name}.volatility", factor,
+                                _with_latent(scenario, name, latent.model_copy(update={"volatility": latent.volatility * factor}))))
                 if any(latent.drift.values()):
                     drift = {h: d * factor for h, d in latent.drift.items()}
-                    dynamics.append(_variant(workspace, _with_latent(scenario, name, latent.model_copy(update={"drift": drift})),
-                                             f"latents.{name}.drift", factor, reference))
-    return sorted(priors, key=lambda e: -e["change"]), sorted(dynamics, key=lambda e: -e["change"])
+                    out.append(("dynamics", f"latents.{name}.drift", factor, _with_latent(scenario, name, latent.model_copy(update={"drift": drift}))))
+    return out
 
 
 def _with_hypothesis(scenario: Scenario, name: str, hypothesis) -> Scenario:
@@ -135,7 +148,7 @@ def _variant(workspace: Workspace, scenario: Scenario, parameter: str, factor: f
     return {"parameter": parameter, "factor": factor, **_entry(final_probabilities(changed), reference, scenario.hypothesis_names)}
 
 
-def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: int) -> list[dict]:
+def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: int, tick: Callable[[], None] = _nothing) -> list[dict]:
     """The 5%, 50% and 95% quantiles of P(H) at every step when every likelihood strictly
     between 0 and 1 is perturbed as logit(p) + S * eps (eps ~ Normal(0, 1) per cell and draw)."""
     scenario = workspace.scenario
@@ -167,6 +180,7 @@ def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: in
         if spec.coupled:
             joint = joint + _coupled_log_evidence(spec, pair[:, :, propensity_columns], weights, t)
         paths[:, t] = _softmax(joint)
+        tick()
     quantiles = np.quantile(paths, QUANTILES, axis=0)  # (quantile, step, hypothesis)
     return [{"date": step.date.isoformat(),
              "hypotheses": {h: {name: round(float(quantiles[q, t, j]), 6) for q, name in enumerate(("q05", "q50", "q95"))}
@@ -223,16 +237,32 @@ def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray
     return out
 
 
-def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 1000, seed: int = 0) -> dict:
-    """Everything `beliefs sensitivity --json` prints (see the README for the shape)."""
+def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 1000, seed: int = 0,
+                on_progress: Callable[[int, int], None] | None = None) -> dict:
+    """Everything `beliefs sensitivity --json` prints (see the README for the shape).
+
+    `on_progress(done, total)` is called after each recomputation (a row or group left out, a
+    prior or dynamics changed, a step of the band); `total` is known from the start.
+    """
+    groups = {row.group for row in workspace.rows if row.group is not None}
+    total = 1 + len(workspace.rows) + len(groups) + len(_variants(workspace.scenario)) + len(workspace.steps)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, total)
+
     reference = final_probabilities(workspace)
+    tick()
     hypotheses = workspace.scenario.hypothesis_names
-    priors, dynamics = one_at_a_time(workspace, reference)
+    priors, dynamics = one_at_a_time(workspace, reference, tick)
     return {
         "final": {"date": workspace.steps[-1].date.isoformat(), "hypotheses": {h: round(float(p), 6) for h, p in zip(hypotheses, reference, strict=True)}},
-        "leave_one_out": leave_one_out(workspace, reference),
-        "groups": leave_group_out(workspace, reference),
-        "band": judgment_band(workspace, judgment_sd, draws, seed),
+        "leave_one_out": leave_one_out(workspace, reference, tick),
+        "groups": leave_group_out(workspace, reference, tick),
+        "band": judgment_band(workspace, judgment_sd, draws, seed, tick),
         "priors": priors,
         "dynamics": dynamics,
         "settings": {"judgment_sd": judgment_sd, "draws": draws, "seed": seed},

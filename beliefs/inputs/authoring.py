@@ -23,6 +23,7 @@ from pathlib import Path
 
 from beliefs.atomic import atomic_path, workspace_lock
 from beliefs.errors import Problem, WorkspaceError
+from beliefs.inputs.clock import today
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, header_for, load_evidence
 from beliefs.inputs.file_names import date_of_file
 from beliefs.inputs.workspace import Workspace, load_workspace
@@ -137,7 +138,7 @@ def preview_workspace(
     rows : NewRow, mapping, or iterable of them
         The hypothetical rows (a mapping has `NewRow`'s fields).
     date : str or datetime.date, optional
-        Default: the day after the last step.
+        Default: the day after the last step, or the last step's day when that is today.
     file_words : str, optional
         As for `add_evidence`.
 
@@ -146,8 +147,9 @@ def preview_workspace(
     Workspace
         A copy with the rows added; the files on disk are untouched.
     """
-    if date is None:
-        date = workspace.steps[-1].date + dt.timedelta(days=1)
+    if date is None:  # the day after the last step, but not after today (unless planning)
+        last = workspace.steps[-1].date
+        date = last + dt.timedelta(days=1) if workspace.scenario.allow_future or last < today() else last
     plan = _plan(workspace, _as_rows(rows), date, file_words)
     combined = sorted([*workspace.rows, *plan.rows], key=lambda r: (r.date, str(r.path), r.line or 0))
     return dataclasses.replace(workspace, rows=tuple(combined))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from beliefs.errors import Problem, did_you_mean, printable, quoted
+from beliefs.inputs.clock import today
 from beliefs.inputs.csv_text import Record, read_csv_text, read_records
 from beliefs.inputs.file_names import DATED, NAME_FORMS, date_of_file, file_name_problem
 from beliefs.inputs.scenario import Scenario
@@ -208,8 +209,12 @@ def _parse_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list
     problems = []
     if date <= scenario.prior_date:
         problems.append(
-            Problem(path, f"date {date} is on or before the prior date {scenario.prior_date} in {SCENARIO_FILE}; evidence must come after the priors")
+            Problem(path, f"date {date} is on or before the prior date {scenario.prior_date} in {SCENARIO_FILE}; move prior_date earlier, "
+                          "or correct the date in the file name")
         )
+    elif date > today() and not scenario.allow_future:
+        problems.append(Problem(path, f"date {date} is after today ({today()}): news cannot come from the future; correct the date in the file name, "
+                                      f"or set allow_future = true in {SCENARIO_FILE} for planning rows"))
     text, problem = read_csv_text(path)
     if problem:
         return [], [*problems, problem], []

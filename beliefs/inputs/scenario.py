@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic_core import PydanticCustomError
 
 from beliefs.errors import did_you_mean, shorten
+from beliefs.inputs.clock import today
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -159,6 +160,7 @@ class Scenario(_Strict):
 
     title: str = Field(min_length=1)
     prior_date: dt.date
+    allow_future: bool = False  # planning: evidence and an outcome dated after today are accepted (with a warning)
     hypotheses: dict[Name, Hypothesis]
     latents: dict[Name, Latent] = {}
     groups: dict[Name, Group] = {}
@@ -287,6 +289,10 @@ class Scenario(_Strict):
                                                 f"write one of {shorten(', '.join(names), 60)}")
         if isinstance(resolution.outcome, dict):
             _check_uncertain_outcome(resolution.outcome, names)
+        if resolution.resolved and resolution.judged_on > today() and not self.allow_future:
+            key = "resolved_on" if resolution.resolved_on else "by"
+            _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is after today ({today()}), yet an outcome is set: "
+                                               f"an outcome is recorded once it is known; correct the date, or remove outcome until then")
         if resolution.judged_on <= self.prior_date:
             key = "resolved_on" if resolution.resolved_on else "by"
             _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is not after prior_date {self.prior_date}; "

@@ -44,6 +44,7 @@ _HINTS = {
     "off": "a rate per month >= 0, or a table of one per hypothesis, e.g. off = 0.1",
     "switch": "a table of monthly rates: [latents.NAME.switch] then on = 0.05 and off = 0.1",
     "switching": "a table of monthly rates by line: [switching] then e.g. pressure = { concede = 0.05, walk_away = 0.02 }",
+    "allow_future": "true or false, without quotes: whether rows dated after today are accepted as planning rows, e.g. allow_future = true",
     "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 

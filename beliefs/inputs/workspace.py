@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError
+from beliefs.inputs import clock
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
 from beliefs.inputs.groups import group_warnings
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
+from beliefs.inputs.slips import misplaced_evidence, missing_scenario, slip_warnings
 
 
 @dataclass(frozen=True)
@@ -90,20 +92,25 @@ def load_workspace(root: str | Path = ".") -> Workspace:
         raise WorkspaceError([Problem(root, "is a file, not a workspace folder; give the folder that holds scenario.toml (e.g. its parent)")])
     if not root.is_dir():
         raise WorkspaceError([Problem(root, "workspace folder not found; give the folder that holds scenario.toml (or create one with `beliefs init`)")])
+    missing = missing_scenario(root)
+    if missing:
+        raise WorkspaceError([missing])
     scenario = load_scenario(root / SCENARIO_FILE)
     rows, problems = load_evidence(root / EVIDENCE_DIR, scenario)
+    problems += misplaced_evidence(root)
     if problems:
         raise WorkspaceError(problems)
-    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows)
+    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows)
     return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings))
 
 
 TEMPLATE = '''\
 # The priors of one question. `beliefs check` validates this file; `beliefs update` computes
 # the posterior after every dated file in evidence/. See the README for the full format.
+# The commented examples below are valid as they stand: remove the leading "# " to use them.
 
 title = "What will happen next?"
-prior_date = {today}        # the day these priors describe: step 0; evidence comes after it
+prior_date = {prior_date}        # the day these priors describe: step 0; evidence is dated after it
 
 # Mutually exclusive answers. Priors are normalised to sum to 1. Each evidence row gives,
 # in its p_<name> columns, how likely that observation would be if the hypothesis were true.
@@ -111,11 +118,41 @@ prior_date = {today}        # the day these priors describe: step 0; evidence co
 yes = {{ prior = 0.5, label = "It happens" }}
 no  = {{ prior = 0.5, label = "It does not happen" }}
 
-# Zero or more unknown probabilities in (0, 1), each with a Beta(alpha, beta) prior.
+# Zero or more latents. A propensity is an unknown probability in (0, 1) with a Beta prior.
 # Evidence rows bear on a latent through p_<name>_yes and p_<name>_no.
 # [latents.resolve]
 # label = "How determined the main actor is"
 # prior = {{ alpha = 2.0, beta = 2.0 }}
+
+# A state is a condition that holds or not on each date; prior = P(it holds on prior_date).
+# Optional monthly rates of starting (on, here one per hypothesis) and ceasing (off) to hold.
+# [latents.ready]
+# label = "The other side is ready to talk"
+# kind = "state"
+# prior = 0.2
+# [latents.ready.switch]
+# on = {{ yes = 0.10, no = 0.02 }}
+# off = 0.05
+
+# Rows that report one development share a group (the `group` column), so it is not
+# counted twice; correlation runs from 0 (independent reports) to 1 (one report repeated).
+# [groups.summit]
+# label = "The summit and the reports about it"
+# correlation = 0.8
+
+# How the question is judged; set outcome (and resolved_on) once it is known, for `beliefs score`.
+# [resolution]
+# by = {by}
+# outcome = "yes"
+# resolved_on = {today}
+# [resolution.criteria]
+# yes = "What observable fact shows that it happened by then"
+# no = "What shows that it did not"
+
+# indicators.csv, beside this file, lists what to watch for (`beliefs watch`): evidence rows
+# without a date, whose p_ columns are chances of being seen within about a month. E.g.:
+#   id,summary,rationale,p_yes,p_no
+#   talks-announced,"Talks are announced","Likelier if it is going to happen",0.5,0.1
 '''
 
 
@@ -128,7 +165,8 @@ def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
     root : path
         The folder to create (or an empty one).
     today : datetime.date, optional
-        The template's prior date; default today.
+        Default today (`beliefs.inputs.clock.today`); the template's prior date is the day before,
+        so that today's news is evidence.
 
     Returns
     -------
@@ -149,5 +187,7 @@ def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
     ignore = root / ".gitignore"
     if not ignore.exists():  # the cache and the report are rebuilt from the files: keep them out of git
         ignore.write_text("# Written by `beliefs init`: rebuilt by `beliefs update` and `beliefs report`.\n.beliefs/\nreports/\n", encoding="utf-8")
-    scenario_path.write_text(TEMPLATE.format(today=(today or dt.date.today()).isoformat()), encoding="utf-8")
+    today = today or clock.today()
+    text = TEMPLATE.format(prior_date=today - dt.timedelta(days=1), today=today, by=today + dt.timedelta(days=365))
+    scenario_path.write_text(text, encoding="utf-8")
     return root

@@ -3,6 +3,7 @@ of resolved questions with their calibration. Rich renders them; they read the J
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from beliefs.outputs.wording import outcome_words, point_change, signed
@@ -23,7 +24,9 @@ def scores_table(report: dict) -> Table:
     table.add_column("rows that helped most · hurt most", overflow="fold")
     for entry in report["workspaces"]:
         if entry["status"] != "resolved":
-            table.add_row(entry["workspace"], f"unresolved, by {entry['by']}" if entry.get("by") else "no [resolution]", "", "", "")
+            todo = (f"unresolved, by {entry['by']}: set outcome (and resolved_on) in [resolution] once known" if entry.get("by")
+                    else "no [resolution] table: add one with by, [resolution.criteria], and outcome and resolved_on once known")
+            table.add_row(entry["workspace"], escape(todo), "", "", "")
             continue
         weighted, base, rows = entry["time_weighted"], entry["baselines"], entry["rows"]
         extremes = " · ".join(f"{row['id']} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
@@ -144,6 +147,7 @@ def sensitivity_tables(result: dict, scenario, top: int = 10) -> list[Table]:
     """The most influential rows and groups, the band at the last step, and the priors' and dynamics' effect."""
     hypotheses = scenario.hypothesis_names
     final = result["final"]["hypotheses"]
+    leader = max(final, key=final.get)
 
     def table(title: str, key: str, entries: list[dict], extra: str | None = None) -> Table:
         t = Table(title=title, title_justify="left")
@@ -159,6 +163,8 @@ def sensitivity_tables(result: dict, scenario, top: int = 10) -> list[Table]:
             cells += [f"{100 * e['hypotheses'][h]:.1f}%" for h in hypotheses]
             cells += [f"{100 * e['change']:.1f} pts", "[bold red]flips[/]" if e["leader_changes"] else ""]
             t.add_row(*cells)
+        t.caption = f"leader: \"flips\" where the leading answer ({leader}) would change; blank where it stays"
+        t.caption_justify = "left"
         return t
 
     answer = ", ".join(f"{h} {100 * p:.1f}%" for h, p in final.items())
@@ -185,14 +191,21 @@ def watch_table(result: dict, scenario) -> Table:
     t.add_column("indicator", overflow="fold")
     t.add_column("P(seen)", justify="right")
     t.add_column("bits", justify="right")
+    latents = [name for name in scenario.latent_names if any(name in e["latent_information_bits"] for e in result["indicators"])]
+    for name in latents:
+        t.add_column(f"bits on\n{name}", justify="right")
     t.add_column("if seen", overflow="fold")
     t.add_column("if not", overflow="fold")
     for e in result["indicators"]:
         key = "hypotheses_at_by" if "hypotheses_at_by" in (e["if_observed"] or e["if_not"] or {}) else "hypotheses"  # switching: the line on `by`
         seen = (e["if_observed"] or {}).get(key) or {}
         unseen = (e["if_not"] or {}).get(key) or {}
-        t.add_row(f"{e['id']}\n[dim]{e['summary']}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}",
+        on_latents = [f"{e['latent_information_bits'][name]:.3f}" if name in e["latent_information_bits"] else "" for name in latents]
+        t.add_row(f"{e['id']}\n[dim]{e['summary']}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}", *on_latents,
                   ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
+    if latents:
+        t.caption = "bits: what seeing it or not would tell about the hypotheses; bits on a latent: about that latent (blank: it does not bear on it)"
+        t.caption_justify = "left"
     return t
 
 
