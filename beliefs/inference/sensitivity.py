@@ -106,8 +106,7 @@ def _variants(scenario: Scenario) -> list[tuple[str, str, float, Scenario]]:
             for target, rate in targets.items():
                 if rate > 0:
                     switching = {**scenario.switching, source: {**targets, target: rate * factor}}
-                    dynamics.append(_variant(workspace, scenario.model_copy(update={"switching": switching}),
-                                             f"switching.{source}.{target}", factor, reference))
+                    out.append(("dynamics", f"switching.{source}.{target}", factor, scenario.model_copy(update={"switching": switching})))
         for h, hypothesis in scenario.hypotheses.items():
             changed = _with_hypothesis(scenario, h, hypothesis.model_copy(update={"prior": hypothesis.prior * factor}))
             out.append(("priors", f"hypotheses.{h}.prior", factor, changed))
