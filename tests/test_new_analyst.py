@@ -196,11 +196,11 @@ def test_a_resolved_report_says_leading_at_the_last_step_and_counts_1_group(make
 
 def test_score_of_an_unresolved_workspace_says_what_to_add(make_workspace):
     root = make_workspace({"2025-02-01.csv": ROW})
-    result = run_beliefs("score", root, env={"COLUMNS": "250"})
+    result = run_beliefs("score", root, env={"COLUMNS": "1000"})
     assert result.returncode == 0, result.stderr
     assert "no [resolution] table: add one with by, [resolution.criteria], and outcome and resolved_on once known" in result.stdout
     open_question = make_workspace({"2025-02-01.csv": ROW}, scenario=RESOLVED.replace('outcome = "a"\nresolved_on = 2027-02-01\n', ""), name="open")
-    result = run_beliefs("score", open_question, env={"COLUMNS": "250"})
+    result = run_beliefs("score", open_question, env={"COLUMNS": "1000"})
     assert "unresolved, by 2027-06-01: set outcome (and resolved_on) in [resolution] once known" in result.stdout
 
 
