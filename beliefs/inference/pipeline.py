@@ -119,7 +119,7 @@ def update_history(
     """
     from beliefs import __version__
     from beliefs.atomic import workspace_lock
-    from beliefs.inference.cache import matching_prefix, read_history, read_manifest, step_keys, write_cache
+    from beliefs.inference.cache import cache_paths, matching_prefix, read_history, read_manifest, step_keys, write_cache
 
     engine = resolve_engine(engine)
     kind = engine_class(engine)
@@ -132,7 +132,7 @@ def update_history(
         if manifest and manifest.keys == keys and not need_history:
             return Update(engine, manifest.summary, [])
         cached = read_history(workspace.root, engine, manifest) if manifest else None
-        if manifest and cached is None:
+        if (manifest and cached is None) or (manifest is None and cache_paths(workspace.root, engine)[1].exists()):
             notes.append("the cached history was unreadable or altered; it was rebuilt")
         valid = matching_prefix(manifest.keys, keys) if cached is not None else 0
         if cached is not None and valid == len(keys) == len(manifest.keys):

@@ -1,0 +1,65 @@
+"""Faults and hostile input, through the `beliefs` command as a user runs it: a damaged cache,
+the smallest workspace `init` makes, analyst text that looks like markup, read-only folders, a
+full disk, leftovers of killed runs and paths that are not what they seem."""
+
+from __future__ import annotations
+
+import json
+
+from beliefs.inference.cache import cache_paths
+from tests.helpers import run_beliefs
+
+def small(make_workspace):
+    return make_workspace({"2025-02-01.csv": "r1,First,,,,0.7,0.4,0.3,0.6,0.4\n", "2025-03-01.csv": "r2,Second,,,,0.4,0.5,0.6,,\n"})
+
+
+# -- 1. a damaged cache is never trusted ------------------------------------------------------
+def test_a_tampered_summary_in_the_manifest_is_rebuilt_not_printed(make_workspace):
+    root = small(make_workspace)
+    first = run_beliefs("update", root, "--json")
+    assert first.returncode == 0, first.stderr
+    _, manifest_path = cache_paths(root, "exact")
+    manifest = json.loads(manifest_path.read_text())
+    true_value = manifest["summary"]["steps"][-1]["hypotheses"]["a"]
+    manifest["summary"]["steps"][-1]["hypotheses"]["a"] = round(true_value + 0.1, 6)
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    for _ in range(2):  # rebuilt, and the rebuilt cache is right too
+        again = run_beliefs("update", root, "--json")
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert json.loads(manifest_path.read_text())["summary"]["steps"][-1]["hypotheses"]["a"] == true_value
+
+
+def test_a_manifest_without_steps_is_rebuilt(make_workspace):
+    root = small(make_workspace)
+    first = run_beliefs("update", root, "--json")
+    _, manifest_path = cache_paths(root, "exact")
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["summary"]["steps"]
+    manifest_path.write_text(json.dumps(manifest))
+    again = run_beliefs("update", root, "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert "rebuilt" in again.stderr
+
+
+# -- 2. the workspace `init` makes goes through every command ---------------------------------
+def test_every_command_works_on_the_workspace_init_makes(tmp_path):
+    root = tmp_path / "ws"
+    assert run_beliefs("init", root).returncode == 0
+    commands = [["check"], ["update"], ["update", "--json", "--horizon", "30d"], ["watch"], ["watch", "--json"], ["score"],
+                ["sensitivity"], ["sensitivity", "--json"], ["what-if", "--p", "yes=0.6", "--p", "no=0.4"],
+                ["report", "--out", tmp_path / "report"]]
+    for command in commands:
+        result = run_beliefs(command[0], root, *command[1:])
+        assert result.returncode == 0, (command, result.stderr)
+    (root / "indicators.csv").write_text("id,summary,p_yes,p_no\ntalks,Talks are announced,0.6,0.3\n")
+    for command in (["watch"], ["watch", "--json"], ["report", "--out", tmp_path / "report"], ["check"]):
+        result = run_beliefs(command[0], root, *command[1:])
+        assert result.returncode == 0, (command, result.stderr)
+    assert "talks" in run_beliefs("watch", root).stdout
+    added = run_beliefs("add", root, "--date", "2027-01-05", "--id", "seen", "--summary", "It was seen", "--p", "yes=0.7", "--p", "no=0.2")
+    assert added.returncode == 0, added.stderr
+    for command in (["update"], ["report", "--out", tmp_path / "report"], ["watch"], ["sensitivity"]):
+        result = run_beliefs(command[0], root, *command[1:])
+        assert result.returncode == 0, (command, result.stderr)
