@@ -70,7 +70,7 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     start = dt.date.fromisoformat(history.dates[last])
     days = np.unique(np.linspace(0, horizon_days, points).round().astype(int))
     latents = history.latents
-    draws = history.dataset["latent_draws"].sel(step=last).transpose("chain", "draw", "latent").values.reshape(-1, len(latents))
+    draws = joint_draws(history.dataset["latent_draws"].sel(step=last))
     chosen = history.dataset["draw_hypothesis"].sel(step=last).values.reshape(-1)
     rng = np.random.default_rng(history.seed if seed is None else seed)
     noise = rng.standard_normal(draws.shape)
@@ -95,14 +95,17 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents)
 
 
+def joint_draws(draws) -> np.ndarray:
+    """(chain, draw, latent) draws as (chain x draw, latent), also when there are no latents."""
+    values = draws.transpose("chain", "draw", "latent").values
+    return values.reshape(values.shape[0] * values.shape[1], values.shape[2])
+
+
 def with_forecast(history, horizon_days: int):
     """`history` with its latents' forecast `horizon_days` past the last step attached
-    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`); a history
-    without latents has nothing to forecast and is returned as it is."""
+    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`; empty along
+    `latent` when there are no latents)."""
     from beliefs.results.history import FORECAST_VARIABLES, PosteriorHistory
-
-    if not history.latents:
-        return history
 
     ahead = forecast(history, horizon_days)
     dims = ("forecast_date", "latent")

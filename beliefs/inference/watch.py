@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from beliefs.inference.engines.states import StateFilter
+from beliefs.inference.forecast import joint_draws
 from beliefs.inference.likelihoods import likelihood_table, with_reliability
 from beliefs.inference.spec import ModelSpec
 from beliefs.inputs.evidence import EvidenceRow
@@ -58,7 +59,7 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
     table = likelihood_table(workspace)
     spec = ModelSpec.build(scenario, table)
     state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
-    draws = history.dataset["latent_draws"].isel(step=last).transpose("chain", "draw", "latent").values.reshape(-1, len(latents))
+    draws = joint_draws(history.dataset["latent_draws"].isel(step=last))
     chosen = history.dataset["draw_hypothesis"].isel(step=last).values.reshape(-1)
     seen = {row.id for row in workspace.rows}
     entries = []
