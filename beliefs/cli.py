@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from beliefs.errors import WorkspaceError
+from beliefs.errors import WorkspaceError, literal
 from beliefs.inputs.workspace import init_workspace, load_workspace
 from beliefs.results.diagnostics import THRESHOLDS_TEXT
 
@@ -57,7 +57,8 @@ def init(directory: WorkspaceArg) -> None:
         init_workspace(directory)
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"Created workspace {directory}: edit {directory / 'scenario.toml'}, then add dated CSV files to {directory / 'evidence'}.")
+    out.print(f"Created workspace {literal(directory)}: edit {literal(directory / 'scenario.toml')}, then add dated CSV files to "
+              f"{literal(directory / 'evidence')}.", highlight=False)
 
 
 @app.command()
@@ -71,7 +72,7 @@ def check(workspace: WorkspaceArg = Path(".")) -> None:
         err.print(f"[bold yellow]warning[/] {escape(str(warning))}", highlight=False, soft_wrap=True)
     scenario = ws.scenario
     groups = f", {_count(len(scenario.groups), 'group')}" if scenario.groups else ""
-    out.print(f"OK: {scenario.title!r}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
+    out.print(f"OK: {literal(repr(scenario.title))}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
               f"{groups}, {_count(len(ws.rows), 'row')} in {_count(len(ws.steps) - 1, 'dated step')}"
               + (f"; {_count(len(ws.warnings), 'warning')} above." if ws.warnings else "."), highlight=False, soft_wrap=True)
 
@@ -118,7 +119,7 @@ def update(
                                 on_step=lambda done, total: progress.update(task, completed=done),
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
-        err.print(f"[yellow]note[/] {note}")
+        err.print(f"[yellow]note[/] {literal(note)}", highlight=False)
     computed = result.computed_steps
     err.print(f"engine: {result.engine}; computed {len(computed)} of {len(ws.steps)} steps"
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
@@ -213,7 +214,7 @@ def report(
                                   on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)
+    out.print(f"Wrote the report to {literal(folder / 'index.html')}", highlight=False)
 
 
 

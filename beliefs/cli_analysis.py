@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from beliefs.cli import WorkspaceArg, _fail, app, err, show
-from beliefs.errors import WorkspaceError
+from beliefs.errors import WorkspaceError, literal
 from beliefs.inputs.workspace import load_workspace
 
 
@@ -30,7 +30,7 @@ def score(
     histories = []
     for folder in workspaces:
         if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
-            err.print(f"note: skipped {folder}: a file, not a workspace folder", highlight=False)
+            err.print(f"note: skipped {literal(folder)}: a file, not a workspace folder", highlight=False)
             continue
         try:
             ws = load_workspace(folder)
@@ -49,7 +49,7 @@ def score(
             folder = write_portfolio(report, out_dir, version=__version__)
         except WorkspaceError as error:
             _fail(error)
-        err.print(f"Wrote the portfolio page to {folder / 'index.html'}", highlight=False)
+        err.print(f"Wrote the portfolio page to {literal(folder / 'index.html')}", highlight=False)
     if as_json:
         sys.stdout.write(summary_json(report))
         return
@@ -106,7 +106,7 @@ def watch(
     except WorkspaceError as error:
         _fail(error)
     if not indicators:
-        err.print(f"note: {ws.root / INDICATORS_FILE} not found or empty: no indicators to rank", highlight=False)
+        err.print(f"note: {literal(ws.root / INDICATORS_FILE)} not found or empty: no indicators to rank", highlight=False)
     resolution = ws.scenario.resolution
     if ws.scenario.resolved:
         err.print(f"note: this question resolved on {resolution.judged_on} ({resolution.outcome}); the indicators are ranked as of its "

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from beliefs.cli import WorkspaceArg, _fail, app, err, out, show
-from beliefs.errors import WorkspaceError
+from beliefs.errors import WorkspaceError, literal
 from beliefs.inputs.workspace import load_workspace
 
 # -- add and what-if: one evidence row from flags ---------------------------------------------
@@ -120,7 +120,7 @@ def add(
                             on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"Added {id!r} to {path}", highlight=False)
+    out.print(f"Added {literal(repr(id))} to {literal(path)}", highlight=False)
 
 
 def _indicator(workspace: Path, name: str):

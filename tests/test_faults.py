@@ -63,3 +63,63 @@ def test_every_command_works_on_the_workspace_init_makes(tmp_path):
     for command in (["update"], ["report", "--out", tmp_path / "report"], ["watch"], ["sensitivity"]):
         result = run_beliefs(command[0], root, *command[1:])
         assert result.returncode == 0, (command, result.stderr)
+
+
+# -- 3. analyst text is printed as text ---------------------------------------------------------
+MARKUP = "[/] [red]x [link=https://evil.example]click[/link] [bold]"
+ESCAPE = "\x1b[31mred\x1b]8;;https://evil.example\x07"
+HOSTILE_SCENARIO = f"""\
+title = "{MARKUP} \\u001b[31mred\\u001b]8;;https://evil.example\\u0007"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = {{ prior = 0.5, label = "{MARKUP} \\u001b[2J" }}
+b = {{ prior = 0.5, label = "Beta [/]" }}
+
+[latents.w]
+label = "{MARKUP}"
+prior = {{ alpha = 2.0, beta = 2.0 }}
+
+[groups.g1]
+label = "{MARKUP}"
+
+[resolution]
+by = 2025-06-01
+criteria = {{ a = "[/] it happens", b = "[red] it does not" }}
+"""
+HOSTILE_HEADER = "id,summary,source,group,p_a,p_b,p_w_yes,p_w_no\n"
+
+
+def hostile_workspace(make_workspace):
+    rows = (f'"{MARKUP} one","{MARKUP} first",[link=https://evil.example]src[/link],g1,0.7,0.4,0.6,0.4\n'
+            f'"[/]two","[red]second",[link=https://evil.example]src[/link],g1,0.6,0.3,,\n')
+    root = make_workspace({"2025-02-01.csv": HOSTILE_HEADER + rows}, scenario=HOSTILE_SCENARIO)
+    (root / "indicators.csv").write_text(f'id,summary,p_a,p_b\n"[/]watch-{MARKUP}","{MARKUP} to watch",0.6,0.2\n')
+    return root
+
+
+def assert_literal(result, *texts):
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "\x1b" not in output and "\x07" not in output, output
+    for text in texts:
+        assert text in output.replace("\n", ""), (text, output)
+
+
+def test_markup_and_control_characters_in_analyst_text_are_printed_literally(make_workspace, tmp_path):
+    root = hostile_workspace(make_workspace)
+    wide = {"COLUMNS": "400"}
+    assert_literal(run_beliefs("check", root, env=wide), MARKUP, "\\x1b[31mred")
+    assert_literal(run_beliefs("update", root, env=wide), MARKUP)
+    assert_literal(run_beliefs("what-if", root, "--p", "a=0.9", "--p", "b=0.1", "--summary", f"{MARKUP}{ESCAPE}", env=wide),
+                   MARKUP, "\\x1b[31mred")
+    assert_literal(run_beliefs("watch", root, env=wide), f"[/]watch-{MARKUP}", f"{MARKUP} to watch")
+    assert_literal(run_beliefs("sensitivity", root, env=wide), f"{MARKUP} one", "[/]two")
+    resolved = root.parent / "resolved [red]x [link=https:evil]y"
+    root.rename(resolved)
+    toml = (resolved / "scenario.toml").read_text().replace("by = 2025-06-01", "by = 2025-06-01\noutcome = \"a\"")
+    (resolved / "scenario.toml").write_text(toml)
+    assert_literal(run_beliefs("score", resolved, env=wide), "resolved [red]x [link=https:evil]y", f"{MARKUP} one")
+    added = run_beliefs("add", resolved, "--date", "2025-03-01", "--id", f"{MARKUP}new", "--summary", f"{MARKUP}{ESCAPE}",
+                        "--source", MARKUP, "--p", "a=0.6", "--p", "b=0.5", env=wide)
+    assert_literal(added, f"{MARKUP}new", "resolved [red]x [link=https:evil]y")

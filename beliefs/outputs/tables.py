@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from beliefs.errors import literal
 from beliefs.outputs.wording import point_change, signed
 
 
@@ -23,11 +24,11 @@ def scores_table(report: dict) -> Table:
     table.add_column("rows that helped most · hurt most", overflow="fold")
     for entry in report["workspaces"]:
         if entry["status"] != "resolved":
-            table.add_row(entry["workspace"], f"unresolved, by {entry['by']}" if entry.get("by") else "no [resolution]", "", "", "")
+            table.add_row(literal(entry["workspace"]), f"unresolved, by {entry['by']}" if entry.get("by") else r"no \[resolution]", "", "", "")
             continue
         weighted, base, rows = entry["time_weighted"], entry["baselines"], entry["rows"]
-        extremes = " · ".join(f"{row['id']} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
-        table.add_row(entry["workspace"], f"{entry['outcome']}, {entry['resolved_on']}",
+        extremes = " · ".join(f"{literal(row['id'])} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
+        table.add_row(literal(entry["workspace"]), f"{entry['outcome']}, {entry['resolved_on']}",
                       f"{_number(weighted['brier'])}\n({_number(base['prior']['brier'])} · {_number(base['uniform']['brier'])})",
                       f"{_number(weighted['log_score'])}\n({_number(base['prior']['log_score'])} · {_number(base['uniform']['log_score'])})",
                       extremes)
@@ -59,7 +60,7 @@ def calibration_table(portfolio: dict) -> Table:
 
 def summary_table(summary: dict, scenario) -> Table:
     """The terminal view: one line per step, probabilities in percent, latents with 90% bands."""
-    table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")
+    table = Table(title=f"{literal(summary['title'])}  [dim](engine: {summary['engine']})[/]", title_justify="left")
     table.add_column("step", justify="right")
     table.add_column("date", no_wrap=True)
     table.add_column("rows", justify="right", no_wrap=True)
@@ -77,7 +78,7 @@ def summary_table(summary: dict, scenario) -> Table:
         cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names))]
         cells += [_latent_cell(s) for s in ahead["latents"].values()]
         table.add_row(*cells, style="italic")
-    legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
+    legend = "; ".join(f"{name} = {literal(scenario.label(name))}" for name in scenario.hypothesis_names + scenario.latent_names)
     table.caption = legend
     table.caption_justify = "left"
     return table
@@ -95,18 +96,18 @@ def _latent_cell(entry: dict) -> str:
 def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
     """Current posterior, previewed posterior (at the last step) and the change, one line per hypothesis and latent."""
     then = after["steps"][-1]
-    table = Table(title=f"What if: {summary}  [dim](engine: {after['engine']})[/]", title_justify="left")
+    table = Table(title=f"What if: {literal(summary)}  [dim](engine: {after['engine']})[/]", title_justify="left")
     table.add_column("")
     table.add_column(f"now\n{now['date']}", justify="right", no_wrap=True)
     table.add_column(f"with the row\n{then['date']}", justify="right", no_wrap=True)
     table.add_column("change", justify="right", no_wrap=True)
     for name in scenario.hypothesis_names:
         a, b = now["hypotheses"][name], then["hypotheses"][name]
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{point_change(a, b)} pts")
+        table.add_row(f"{name}\n[dim]{literal(scenario.label(name))}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{point_change(a, b)} pts")
     for name in scenario.latent_names:
         a, b = now["latents"][name], then["latents"][name]
         change = f"{point_change(a['probability'], b['probability'])} pts" if "probability" in a else signed(b['mean'] - a['mean'], 3)
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
+        table.add_row(f"{name}\n[dim]{literal(scenario.label(name))}[/]", _latent_cell(a), _latent_cell(b), change)
     return table
 
 
@@ -125,7 +126,7 @@ def sensitivity_tables(result: dict, scenario, top: int = 10) -> list[Table]:
         t.add_column("change", justify="right")
         t.add_column("leader", justify="left")
         for e in entries[:top]:
-            cells = [str(e[key])] + ([", ".join(e[extra])] if extra else [])
+            cells = [literal(e[key])] + ([literal(", ".join(e[extra]))] if extra else [])
             cells += [f"{100 * e['hypotheses'][h]:.1f}%" for h in hypotheses]
             cells += [f"{100 * e['change']:.1f} pts", "[bold red]flips[/]" if e["leader_changes"] else ""]
             t.add_row(*cells)
@@ -160,6 +161,6 @@ def watch_table(result: dict, scenario) -> Table:
     for e in result["indicators"]:
         seen = e["if_observed"]["hypotheses"] or {}
         unseen = e["if_not"]["hypotheses"] or {}
-        t.add_row(f"{e['id']}\n[dim]{e['summary']}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}",
+        t.add_row(f"{literal(e['id'])}\n[dim]{literal(e['summary'])}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}",
                   ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
     return t
