@@ -9,6 +9,7 @@ import json
 from beliefs.inference.cache import cache_paths
 from tests.helpers import run_beliefs
 
+
 def small(make_workspace):
     return make_workspace({"2025-02-01.csv": "r1,First,,,,0.7,0.4,0.3,0.6,0.4\n", "2025-03-01.csv": "r2,Second,,,,0.4,0.5,0.6,,\n"})
 
@@ -123,3 +124,45 @@ def test_markup_and_control_characters_in_analyst_text_are_printed_literally(mak
     added = run_beliefs("add", resolved, "--date", "2025-03-01", "--id", f"{MARKUP}new", "--summary", f"{MARKUP}{ESCAPE}",
                         "--source", MARKUP, "--p", "a=0.6", "--p", "b=0.5", env=wide)
     assert_literal(added, f"{MARKUP}new", "resolved [red]x [link=https:evil]y")
+
+
+# -- 4. a dollar sign in analyst text is drawn as a dollar sign -------------------------------
+DOLLARS = "costs $5^{ and $x_1$ $"
+DOLLAR_SCENARIO = f"""\
+title = "{DOLLARS}"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = {{ prior = 0.5, label = "{DOLLARS} a" }}
+b = {{ prior = 0.5, label = "$b_2$" }}
+
+[latents.w]
+label = "{DOLLARS} w"
+prior = {{ alpha = 2.0, beta = 2.0 }}
+volatility = 0.1
+
+[groups.g1]
+label = "{DOLLARS} g"
+"""
+
+
+def test_dollar_signs_in_analyst_text_are_drawn_literally(make_workspace, tmp_path):
+    import matplotlib.text
+
+    import beliefs
+    from beliefs.outputs import plots
+
+    rows = f'"$id_1$ one","{DOLLARS} first","$src$",g1,0.7,0.4,0.6,0.4\n"two $^{{","$x$ second",,g1,0.6,0.3,,\n'
+    root = make_workspace({"2025-02-01.csv": HOSTILE_HEADER + rows, "2025-03-01.csv": HOSTILE_HEADER + '"$3$",third,,,0.5,0.6,,\n'},
+                          scenario=DOLLAR_SCENARIO)
+    (root / "indicators.csv").write_text(f'id,summary,p_a,p_b\n"$w$","{DOLLARS} watch",0.6,0.2\n')
+    result = run_beliefs("report", root, "--out", tmp_path / "report")
+    assert result.returncode == 0, result.stderr
+    history = beliefs.update_history(beliefs.load_workspace(root), horizon_days=30).history
+    figures = [plots.plot_timeline(history), plots.plot_latent_timeline(history), plots.plot_influence(history),
+               plots.plot_step(history, 1), plots.plot_latent_step(history, 1)]
+    for figure in map(plots.figure_of, figures):
+        figure.canvas.draw()  # lays out every text, tick labels and legends included
+        texts = [t for t in figure.findobj(matplotlib.text.Text) if "$" in t.get_text()]
+        assert texts
+        assert all(not t.get_parse_math() and not t.get_usetex() for t in texts), [t.get_text() for t in texts]

@@ -10,11 +10,12 @@ from pathlib import Path
 import jinja2
 from matplotlib.figure import Figure
 
-from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY
+from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY, drawn_literally
 from beliefs.outputs.report.folder import MARKER, check_replaceable, swap_in, umask
 from beliefs.results.summary import summary_json
 
 
+@drawn_literally
 def plot_calibration(portfolio: dict) -> Figure:
     """Observed frequency against mean forecast per bin, each point's area proportional to its days.
 

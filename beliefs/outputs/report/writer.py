@@ -33,17 +33,19 @@ PIXEL_DENSITY = 2  # PNG pixels per CSS pixel, sharp on high-density screens
 def _save(figure, folder: Path, stem: str) -> tuple[int, int]:
     """Save a Figure or an ArviZ PlotCollection as PNG and SVG, then release it; return the size
     (CSS pixels) to show the PNG at."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
     from beliefs.outputs.plots import figure_of
 
     fig = figure_of(figure)
     png = folder / f"{stem}.png"
-    fig.savefig(png, dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
-    with png.open("rb") as file:  # the size from the PNG's header: matplotlib rounds inches x dpi its own way
-        width, height = (round(pixels / PIXEL_DENSITY) for pixels in struct.unpack(">II", file.read(24)[16:24]))
-    fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
-    fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
+    with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing are analyst text too
+        fig.savefig(png, dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
+        with png.open("rb") as file:  # the size from the PNG's header: matplotlib rounds inches x dpi its own way
+            width, height = (round(pixels / PIXEL_DENSITY) for pixels in struct.unpack(">II", file.read(24)[16:24]))
+        fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
+        fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
     plt.close(fig)  # ArviZ figures are registered with pyplot; ours are not, which this ignores
     return width, height
 
