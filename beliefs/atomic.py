@@ -3,6 +3,7 @@ half-written file or losing another process's work."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -30,19 +31,31 @@ def atomic_path(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # what a folder that cannot be written answers
+
+
 @contextmanager
-def workspace_lock(root: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the workspace's lock; call `on_wait` once if another process holds it first."""
+def workspace_lock(root: Path, on_wait: Callable[[], None] | None = None, *, reading: bool = False) -> Iterator[bool]:
+    """Hold the workspace's lock; call `on_wait` once if another process holds it first.
+
+    Yields whether the lock is held. A reader (`reading`) of a workspace it may not write, such
+    as a shared or mounted folder, goes on without it (yielding False): it writes nothing there.
+    """
     path = Path(root) / LOCK_FILE
-    path.parent.mkdir(exist_ok=True)
-    lock = FileLock(path)
     try:
+        path.parent.mkdir(exist_ok=True)
+        lock = FileLock(path)
         lock.acquire(timeout=0)
     except Timeout:
         if on_wait:
             on_wait()
         lock.acquire()
+    except OSError as error:
+        if not (reading and error.errno in READ_ONLY):
+            raise
+        yield False
+        return
     try:
-        yield
+        yield True
     finally:
         lock.release()

@@ -119,7 +119,7 @@ def update(
                                 on_step=lambda done, total: progress.update(task, completed=done),
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
-        err.print(f"[yellow]note[/] {literal(note)}", highlight=False)
+        err.print(f"[yellow]note[/] {literal(note)}", highlight=False, soft_wrap=True)
     computed = result.computed_steps
     err.print(f"engine: {result.engine}; computed {len(computed)} of {len(ws.steps)} steps"
               + (f" (from step {computed[0]})" if computed else " (all cached)"), highlight=False)
@@ -202,6 +202,8 @@ def report(
             result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days,
                                     on_step=lambda done, total: progress.update(task, completed=done),
                                     on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+            for note in result.notes:
+                err.print(f"[yellow]note[/] {literal(note)}", highlight=False, soft_wrap=True)
             progress.update(task, description="Robustness", completed=0)
             from beliefs.inference.sensitivity import sensitivity
             from beliefs.inference.watch import watch

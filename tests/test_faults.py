@@ -4,7 +4,14 @@ full disk, leftovers of killed runs and paths that are not what they seem."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from beliefs.inference.cache import cache_paths
 from tests.helpers import run_beliefs
@@ -166,3 +173,55 @@ def test_dollar_signs_in_analyst_text_are_drawn_literally(make_workspace, tmp_pa
         texts = [t for t in figure.findobj(matplotlib.text.Text) if "$" in t.get_text()]
         assert texts
         assert all(not t.get_parse_math() and not t.get_usetex() for t in texts), [t.get_text() for t in texts]
+
+
+# -- 5. a read-only workspace can be read -------------------------------------------------------
+@contextlib.contextmanager
+def read_only(root: Path):
+    """`root` and everything in it made unwritable: by permissions, or for root (whom permissions
+    do not stop) by the immutable attribute."""
+    paths = [root, *root.rglob("*")]
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in paths}
+        for path in paths:
+            path.chmod(modes[path] & ~0o222)
+        try:
+            yield
+        finally:
+            for path in paths:
+                path.chmod(modes[path])
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(root)], capture_output=True).returncode != 0:
+        pytest.skip("running as root, where permissions do not stop writes, and chattr +i is not available on this file system")
+    try:
+        for path in paths[1:]:
+            subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+        yield
+    finally:
+        for path in paths:
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+
+
+def test_a_read_only_workspace_is_read_with_a_warm_cache_and_computed_without_one(make_workspace, tmp_path):
+    root = small(make_workspace)
+    (root / "indicators.csv").write_text("id,summary,p_a,p_b,p_c\nwatch-me,Something to watch,0.6,0.3,0.2\n")
+    cold = make_workspace({"2025-02-01.csv": "r1,First,,,,0.7,0.4,0.3,0.6,0.4\n"}, name="cold")
+    warm = run_beliefs("update", root, "--json")
+    assert warm.returncode == 0, warm.stderr
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    with read_only(root), read_only(cold):
+        with pytest.raises(OSError):
+            (root / "probe").write_text("")
+        update = run_beliefs("update", root, "--json")
+        assert update.returncode == 0, update.stderr
+        assert json.loads(update.stdout) == json.loads(warm.stdout)
+        for command in (["watch"], ["score"], ["check"], ["report", "--out", tmp_path / "elsewhere"]):
+            result = run_beliefs(command[0], root, *command[1:])
+            assert result.returncode == 0, (command, result.stderr)
+        uncached = run_beliefs("update", cold, "--json")
+        assert uncached.returncode == 0, uncached.stderr
+        notes = [line for line in uncached.stderr.splitlines() if "cache" in line]
+        assert len(notes) == 1 and "could not be saved" in notes[0], uncached.stderr
+        assert json.loads(uncached.stdout)["steps"][-1]["hypotheses"]
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+    assert (tmp_path / "elsewhere" / "index.html").exists()
