@@ -7,6 +7,7 @@ arguments (each named with file, line and column), 3 NUTS sampling that did not 
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from beliefs.errors import WorkspaceError, literal
+from beliefs.errors import WorkspaceError, literal, printable
 from beliefs.inputs.workspace import init_workspace, load_workspace
 from beliefs.results.diagnostics import THRESHOLDS_TEXT
 
@@ -233,6 +234,11 @@ def main() -> None:
     except Exception as error:  # not a problem in the analyst's files (those exit 2 with their location)
         if _options["debug"]:
             raise
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # the previous files stay: every write is atomic
+            where = f" writing {printable(str(error.filename))}" if error.filename else ""
+            print(f"error: the disk is full{where} ({error.strerror or 'no space left'}); nothing was replaced: free some space and run again",
+                  file=sys.stderr)
+            sys.exit(1)
         first = (str(error).strip().splitlines() or [""])[0]
         print(f"error: unexpected {type(error).__name__}: {first} (run again as `beliefs --debug ...` for the traceback)", file=sys.stderr)
         sys.exit(1)

@@ -7,14 +7,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from beliefs.inference.cache import cache_paths
-from tests.helpers import run_beliefs
+from tests.conftest import HEADER
+from tests.helpers import BELIEFS, run_beliefs, tree_digest
 
 
 def small(make_workspace):
@@ -225,3 +228,52 @@ def test_a_read_only_workspace_is_read_with_a_warm_cache_and_computed_without_on
         assert json.loads(uncached.stdout)["steps"][-1]["hypotheses"]
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
     assert (tmp_path / "elsewhere" / "index.html").exists()
+
+
+# -- 6. a full disk ends in a clean error, the old cache and report intact ----------------------
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str = "24m"):
+    """A file system of `size` at `folder` (a tmpfs; None when it cannot be mounted here)."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True).returncode == 0
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(folder: Path, leave: int) -> None:
+    """Fill the file system of `folder` until `leave` bytes are free."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    with open(folder / "filler", "wb") as stream:
+        stream.write(b"\0" * max(free - leave, 0))
+
+
+def run_limited(*args, limit: int | None) -> subprocess.CompletedProcess:
+    """`beliefs ARGS`, with files it writes limited to `limit` bytes when given (EFBIG past it)."""
+    def cap():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run([str(BELIEFS), *map(str, args)], capture_output=True, text=True, timeout=600,
+                          preexec_fn=cap if limit is not None else None, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
+
+
+@pytest.mark.parametrize("leave", [2_048, 65_536], ids=["nothing-left", "a-little-left"])
+def test_a_full_disk_fails_cleanly_with_the_old_cache_and_report_intact(make_workspace, tmp_path, leave):
+    with small_disk(tmp_path / "disk") as mounted:
+        root = shutil.copytree(small(make_workspace), tmp_path / "disk" / "ws")
+        assert run_beliefs("update", root).returncode == 0
+        assert run_beliefs("report", root).returncode == 0
+        before = tree_digest(root, skip=("evidence",))
+        (root / "evidence" / "2025-04-01.csv").write_text(HEADER + "r3,Third,,,,0.5,0.6,0.4,,\n")
+        if mounted:
+            fill(tmp_path / "disk", leave=leave)
+        for command in (["update", root], ["report", root]):
+            result = run_limited(*command, limit=None if mounted else leave)
+            assert result.returncode == 1, (command, result.returncode, result.stderr)
+            lines = result.stderr.strip().splitlines()
+            assert (len(lines) == 1 and "space" in lines[0]) or "too large" in lines[0], result.stderr
+            assert "unexpected" not in lines[0]
+            assert tree_digest(root, skip=("evidence", "filler")) == before
