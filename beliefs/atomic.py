@@ -34,6 +34,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
 READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # what a folder that cannot be written answers
 
 
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files `atomic_path` left in `folder` when a run was killed mid-write;
+    only while holding the workspace's lock, so no other run is writing them."""
+    for leftover in Path(folder).glob(".*.tmp"):
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+
+
 @contextmanager
 def workspace_lock(root: Path, on_wait: Callable[[], None] | None = None, *, reading: bool = False) -> Iterator[bool]:
     """Hold the workspace's lock; call `on_wait` once if another process holds it first.

@@ -11,6 +11,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,69 @@ def test_a_full_disk_fails_cleanly_with_the_old_cache_and_report_intact(make_wor
             assert (len(lines) == 1 and "space" in lines[0]) or "too large" in lines[0], result.stderr
             assert "unexpected" not in lines[0]
             assert tree_digest(root, skip=("evidence", "filler")) == before
+
+
+# -- 7. what killed runs leave is cleaned on the next run and ignored by git --------------------
+def test_leftovers_of_killed_runs_are_removed_by_the_next_run_and_ignored_by_git(tmp_path):
+    root = tmp_path / "ws"
+    assert run_beliefs("init", root).returncode == 0
+    (root / "evidence" / "2027-01-05.csv").write_text("id,summary,p_yes,p_no\nr1,Seen,0.7,0.3\n")
+    assert run_beliefs("report", root).returncode == 0
+    for _ in range(2):  # a report killed while it draws its figures
+        earlier = set(root.glob(".reports.tmp-*/figures/*.svg"))
+        process = subprocess.Popen([str(BELIEFS), "report", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 300
+            while time.time() < deadline and not set(root.glob(".reports.tmp-*/figures/*.svg")) - earlier:
+                time.sleep(0.02)
+            assert process.poll() is None, "the run finished before it could be interrupted"
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait(timeout=60)
+    assert len(list(root.glob(".reports.tmp-*"))) == 1  # the second run removed the first's; its own is left
+    leftover = root / "evidence" / ".2027-01-05.csv.k1ll3d.tmp"  # as `add` leaves it when killed mid-write
+    leftover.write_text("id,summary,p_yes,p_no\nr1,Seen,0.7,0.3\nr2,Half")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    ignored = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True).stdout
+    assert ".tmp" not in ignored and ".reports" not in ignored, ignored
+    assert run_beliefs("report", root).returncode == 0
+    assert not list(root.glob(".reports.*"))
+    added = run_beliefs("add", root, "--date", "2027-01-06", "--id", "r2", "--summary", "Next", "--p", "yes=0.6", "--p", "no=0.5")
+    assert added.returncode == 0, added.stderr
+    assert not leftover.exists()
+
+
+# -- 8. --out deletes only what beliefs wrote ------------------------------------------------
+def test_out_replaces_only_what_beliefs_wrote(make_workspace, tmp_path):
+    root = small(make_workspace)
+    first = tmp_path / "first"
+    assert run_beliefs("report", root, "--out", first).returncode == 0
+    # a copied marker does not make a folder of other files the tool's
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_text("precious")
+    shutil.copy(first / ".beliefs-report", mine / ".beliefs-report")
+    refused = run_beliefs("report", root, "--out", mine)
+    assert refused.returncode == 2 and "did not write" in refused.stderr, refused.stderr
+    assert (mine / "thesis.docx").read_text() == "precious"
+    # nor does a report folder to which the analyst added a file
+    (first / "notes.txt").write_text("mine")
+    refused = run_beliefs("report", root, "--out", first)
+    assert refused.returncode == 2 and "notes.txt" in refused.stderr, refused.stderr
+    (first / "notes.txt").unlink()
+    # a folder of the analyst's named like a half-built report is not removed
+    sibling = tmp_path / ".first.tmp-drafts"
+    sibling.mkdir()
+    (sibling / "draft.md").write_text("draft")
+    os.utime(sibling, (time.time() - 7200, time.time() - 7200))
+    assert run_beliefs("report", root, "--out", first).returncode == 0
+    assert (sibling / "draft.md").read_text() == "draft"
+    # a symlinked --out is written through: the link stays a link, the report lands at its target
+    real = tmp_path / "real"
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    for _ in range(2):
+        result = run_beliefs("report", root, "--out", link)
+        assert result.returncode == 0, result.stderr
+        assert link.is_symlink() and (real / "index.html").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".link", ".real")) and p != sibling]

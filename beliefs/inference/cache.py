@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.atomic import atomic_path
+from beliefs.atomic import atomic_path, remove_leftovers
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
@@ -107,8 +107,7 @@ def write_cache(root: Path, engine: str, history, keys: list[str], summary: dict
     """Save the history and its manifest (with the history's `summary`) atomically: netCDF first, manifest last."""
     history_path, manifest_path = cache_paths(root, engine)
     history_path.parent.mkdir(exist_ok=True)
-    for leftover in history_path.parent.glob(".*.tmp"):  # from a run killed mid-write; we hold the lock
-        leftover.unlink(missing_ok=True)
+    remove_leftovers(history_path.parent)
     with atomic_path(history_path) as temporary:
         history.to_netcdf(temporary)
     manifest = {"keys": keys, "summary": summary, "history_sha256": _file_sha256(history_path)}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.atomic import atomic_path, workspace_lock
+from beliefs.atomic import atomic_path, remove_leftovers, workspace_lock
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, header_for, load_evidence
 from beliefs.inputs.file_names import date_of_file
@@ -114,6 +114,7 @@ def add_evidence(
     if not root.is_dir():
         load_workspace(root)  # raises the usual "workspace folder not found"
     with workspace_lock(root, on_wait or _log_wait):
+        remove_leftovers(root / EVIDENCE_DIR)  # of an add killed mid-write
         workspace = load_workspace(root)
         plan = _plan(workspace, [row], date, file_words)
         _atomic_write(plan.target, plan.new_bytes)

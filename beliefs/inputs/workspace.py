@@ -118,6 +118,16 @@ no  = {{ prior = 0.5, label = "It does not happen" }}
 # prior = {{ alpha = 2.0, beta = 2.0 }}
 '''
 
+GITIGNORE = """\
+# Written by `beliefs init`: rebuilt by `beliefs update` and `beliefs report`.
+.beliefs/
+reports/
+# Half-written files and folders of interrupted runs (the next run removes them).
+.*.tmp
+.*.tmp-*/
+.*.old-*/
+"""
+
 
 def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
     """Create a new, valid, empty workspace: a commented `scenario.toml`, `evidence/` and a
@@ -148,6 +158,6 @@ def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
     (root / EVIDENCE_DIR / ".gitkeep").touch()
     ignore = root / ".gitignore"
     if not ignore.exists():  # the cache and the report are rebuilt from the files: keep them out of git
-        ignore.write_text("# Written by `beliefs init`: rebuilt by `beliefs update` and `beliefs report`.\n.beliefs/\nreports/\n", encoding="utf-8")
+        ignore.write_text(GITIGNORE, encoding="utf-8")
     scenario_path.write_text(TEMPLATE.format(today=(today or dt.date.today()).isoformat()), encoding="utf-8")
     return root

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import struct
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import jinja2
 
 from beliefs.inputs.workspace import Workspace
 from beliefs.outputs.report.context import build_context
-from beliefs.outputs.report.folder import MARKER, check_replaceable, git_state, package_versions, remove_stale, swap_in, umask
+from beliefs.outputs.report.folder import building_folder, check_replaceable, git_state, out_folder, package_versions, remove_stale, swap_in, write_marker
 from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
 from beliefs.outputs.report.robustness import robustness_context, watch_context
 from beliefs.outputs.wording import percent
@@ -126,8 +125,7 @@ def write_report(
     """
     import matplotlib as mpl
 
-    target = Path(out_dir) if out_dir is not None else workspace.root / REPORT_DIR
-    target = target.absolute()
+    target = out_folder(out_dir if out_dir is not None else workspace.root / REPORT_DIR)
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target)
@@ -136,8 +134,7 @@ def write_report(
     context["forecast"] = _forecast_rows(history) if history.has_forecast and history.latents else None
     context["robustness"] = robustness_context(history, robustness) if robustness else None
     context["watch"] = watch_context(history, watch) if watch and watch["indicators"] else None
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    building.chmod(0o777 & ~umask())  # mkdtemp makes it private; a report is meant to be shared
+    building = building_folder(target)
     try:
         figures_dir = building / "figures"
         figures_dir.mkdir()
@@ -153,7 +150,7 @@ def write_report(
         (building / "report.md").write_text(md.get_template("report.md.j2").render(**context), encoding="utf-8")
         (building / "summary.json").write_text(history.to_json(), encoding="utf-8")
         history.to_netcdf(building / "history.nc")
-        (building / MARKER).write_text("Written by `beliefs report`, which replaces this folder whole on every run.\n", encoding="utf-8")
+        write_marker(building, "Written by `beliefs report`, which replaces this folder whole on every run.")
         swap_in(building, target)
     finally:
         shutil.rmtree(building, ignore_errors=True)
