@@ -344,3 +344,21 @@ def test_out_replaces_only_what_beliefs_wrote(make_workspace, tmp_path):
         assert result.returncode == 0, result.stderr
         assert link.is_symlink() and (real / "index.html").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".link", ".real")) and p != sibling]
+
+
+# -- 9. add appends through a symlinked day file -------------------------------------------------
+def test_add_appends_through_a_symlinked_day_file(make_workspace, tmp_path):
+    root = small(make_workspace)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    day = root / "evidence" / "2025-02-01.csv"
+    shutil.move(day, shared / "day.csv")
+    day.symlink_to(shared / "day.csv")
+    before = (shared / "day.csv").read_text()
+    added = run_beliefs("add", root, "--date", "2025-02-01", "--id", "r9", "--summary", "Through the link",
+                        "--p", "a=0.6", "--p", "b=0.5", "--p", "c=0.5")
+    assert added.returncode == 0, added.stderr
+    assert day.is_symlink() and day.resolve() == (shared / "day.csv").resolve()
+    after = (shared / "day.csv").read_text()
+    assert after.startswith(before) and "r9,Through the link" in after
+    assert not list(shared.glob(".*.tmp")) and not list((root / "evidence").glob(".*.tmp"))

@@ -340,8 +340,11 @@ def _log_wait() -> None:
 
 def _atomic_write(target: Path, data: bytes) -> None:
     """Replace `target` with `data` all at once (readers see the old file or the new one),
-    keeping the file's permissions."""
+    keeping the file's permissions; a symbolic link is written through (the file it points to
+    is replaced, the link stays)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():
+        target = target.resolve()
     mode = target.stat().st_mode & 0o7777 if target.exists() else _default_file_mode()
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
