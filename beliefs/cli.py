@@ -40,6 +40,7 @@ def show(table) -> None:
         out.width = saved
 
 
+SEED_MAX = 2**64 - 1  # seeds are stored as unsigned 64-bit integers
 WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scenario.toml and evidence/).")]
 
 
@@ -87,7 +88,7 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
 def update(
     workspace: WorkspaceArg = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     draws: Annotated[int, typer.Option(min=10, help="Posterior draws per chain.")] = 1000,
     horizon: Annotated[str | None, typer.Option(help="Also forecast each latent this far past the last step: 30d, 6w or 3m.")] = None,
@@ -102,12 +103,12 @@ def update(
     from beliefs.results.summary import summary_json
 
     if engine not in ENGINES:
-        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        err.print(f"[bold red]error[/] --engine {literal(repr(engine))}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
         horizon_days = parse_horizon(horizon) if horizon else None
     except ValueError as error:
-        err.print(f"[bold red]error[/] --horizon: {error}")
+        err.print(f"[bold red]error[/] --horizon: {literal(str(error))}", highlight=False)
         raise typer.Exit(2) from None
     try:
         ws = load_workspace(workspace)
@@ -174,7 +175,7 @@ def report(
     workspace: WorkspaceArg = Path("."),
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/reports); replaced whole, atomically.")] = None,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
-    seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
     horizon: Annotated[str, typer.Option(help="How far past the last step the latents' forecast fan reaches: 30d, 6w or 3m "
                                                 "(none once the question has resolved).")] = "30d",
 ) -> None:
@@ -187,12 +188,12 @@ def report(
     from beliefs.outputs.report import write_report
 
     if engine not in ENGINES:
-        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        err.print(f"[bold red]error[/] --engine {literal(repr(engine))}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
         horizon_days = parse_horizon(horizon)
     except ValueError as error:
-        err.print(f"[bold red]error[/] --horizon: {error}")
+        err.print(f"[bold red]error[/] --horizon: {literal(str(error))}", highlight=False)
         raise typer.Exit(2) from None
     try:
         ws = load_workspace(workspace)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from beliefs.cli import WorkspaceArg, _fail, app, err, show
+from beliefs.cli import SEED_MAX, WorkspaceArg, _fail, app, err, show
 from beliefs.errors import WorkspaceError, literal
 from beliefs.inputs.workspace import load_workspace
 
@@ -18,7 +18,7 @@ from beliefs.inputs.workspace import load_workspace
 def score(
     workspaces: Annotated[list[Path], typer.Argument(help="One or more workspace folders; unresolved ones are listed and skipped.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed of the histories scored.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the histories scored.")] = 0,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Also write a portfolio page (scores, calibration diagram) to this folder.")] = None,
 ) -> None:
     """Score resolved questions: Brier and log scores of every step, time-weighted, against the prior
@@ -66,7 +66,7 @@ def sensitivity(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
     judgment_sd: Annotated[float, typer.Option("--judgment-sd", min=0.0, help="Sd of the noise added to every likelihood's log-odds.")] = 0.5,
     draws: Annotated[int, typer.Option("--draws", min=1, help="Draws of the judgment band.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed of the band: the same seed gives the same output.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the band: the same seed gives the same output.")] = 0,
 ) -> None:
     """How robust the answer is: each row and group left out (linchpins flagged), the band of the path
     when every likelihood is off by --judgment-sd on the log-odds scale, and the priors' and dynamics' effect."""
@@ -91,7 +91,7 @@ def sensitivity(
 def watch(
     workspace: WorkspaceArg = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed of the history's draws.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the history's draws.")] = 0,
 ) -> None:
     """What to watch for: every indicator of indicators.csv not yet seen, its chance of being observed
     now, what seeing it (or not) would do to the hypotheses, and the information it would give, in bits."""

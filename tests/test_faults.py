@@ -362,3 +362,29 @@ def test_add_appends_through_a_symlinked_day_file(make_workspace, tmp_path):
     after = (shared / "day.csv").read_text()
     assert after.startswith(before) and "r9,Through the link" in after
     assert not list(shared.glob(".*.tmp")) and not list((root / "evidence").glob(".*.tmp"))
+
+
+# -- 10. bad flags exit 2 with a message ---------------------------------------------------------
+@pytest.mark.parametrize(("args", "flag"), [
+    (["update", "--seed", "-1"], "--seed"),
+    (["update", "--seed", str(2**64)], "--seed"),
+    (["watch", "--seed", "-1"], "--seed"),
+    (["sensitivity", "--seed", "-5"], "--seed"),
+    (["report", "--seed", str(2**70)], "--seed"),
+    (["what-if", "--seed", "-1", "--p", "a=0.5", "--p", "b=0.5", "--p", "c=0.5"], "--seed"),
+    (["update", "--horizon", "999999999d"], "--horizon"),
+    (["report", "--horizon", "99999m"], "--horizon"),
+    (["add", "--date", "2025-04-01", "--id", "x", "--summary", "y", "--p", "a=0.5", "--p", "b=0.5", "--p", "c=0.5", "--file-words", "w" * 300],
+     "file words"),
+    (["add", "--date", "2025-04-01", "--id", "x", "--summary", "y", "--p", "a=0.5", "--p", "b=0.5", "--p", "c=0.5", "--file-words", "a\tb\x1b"],
+     "file words"),
+], ids=["seed-negative", "seed-huge", "watch-seed", "sensitivity-seed", "report-seed", "what-if-seed", "horizon-days", "horizon-months",
+        "file-words-long", "file-words-control"])
+def test_bad_flags_exit_2_with_a_message(make_workspace, args, flag):
+    root = small(make_workspace)
+    before = tree_digest(root)
+    result = run_beliefs(args[0], root, *args[1:])
+    assert result.returncode == 2, result.stderr
+    assert flag in result.stderr and "unexpected" not in result.stderr and "Traceback" not in result.stderr
+    assert "\x1b" not in result.stderr
+    assert tree_digest(root, skip=(".beliefs",)) == {k: v for k, v in before.items() if not k.startswith(".beliefs")}

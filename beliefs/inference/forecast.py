@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beliefs.errors import printable
 from beliefs.inference.engines.base import QUANTILES
 from beliefs.inference.likelihoods import DAYS_PER_MONTH
 from beliefs.inference.spec import latent_dynamics, transition_matrix
@@ -25,12 +26,18 @@ HORIZON = re.compile(r"^\s*(\d+)\s*([dwm])\s*$")
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}
 
 
+MAX_HORIZON_DAYS = 3653  # ten years: past that a forecast of a latent says nothing
+
+
 def parse_horizon(text: str) -> int:
     """'30d', '6w' or '3m' as a number of days; ValueError with the valid forms otherwise."""
     match = HORIZON.match(text)
     if not match or int(match[1]) == 0:
-        raise ValueError(f"horizon {text!r} is not valid; write a positive number of days, weeks or months, e.g. 30d, 6w or 3m")
-    return round(int(match[1]) * DAYS_PER_UNIT[match[2]])
+        raise ValueError(f"horizon {printable(text)!r} is not valid; write a positive number of days, weeks or months, e.g. 30d, 6w or 3m")
+    days = round(int(match[1]) * DAYS_PER_UNIT[match[2]])
+    if days > MAX_HORIZON_DAYS:
+        raise ValueError(f"horizon {text.strip()!r} is {days} days; forecasts reach at most ten years ({MAX_HORIZON_DAYS}d or 120m)")
+    return days
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beliefs.atomic import atomic_path, remove_leftovers, workspace_lock
-from beliefs.errors import Problem, WorkspaceError
+from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, header_for, load_evidence
 from beliefs.inputs.file_names import date_of_file
 from beliefs.inputs.workspace import Workspace, load_workspace
@@ -174,13 +174,20 @@ def _parse_date(date: str | dt.date, where: Path) -> dt.date:
         raise WorkspaceError([Problem(where, f"date {date!r} is not a real date; write YYYY-MM-DD, e.g. 2025-12-01")]) from None
 
 
+MAX_FILE_WORDS = 100  # file names stay well under the 255 bytes file systems allow
+
+
 def _target_file(workspace: Workspace, date: dt.date, file_words: str | None) -> Path:
     """The file a row of `date` goes to: the one file of that date, or a new `<date>.csv`."""
     folder = workspace.root / EVIDENCE_DIR
     if file_words is not None:
         words = file_words.strip()
-        if not words or words.startswith(".") or any(c in words for c in "/\\"):
-            message = f"file words {file_words!r} cannot be part of a file name; use a few words with dashes, e.g. ceasefire-accepted"
+        if not words or words.startswith(".") or any(c in words for c in "/\\") or not words.isprintable():
+            message = f"file words {quoted(file_words)} cannot be part of a file name; use a few words with dashes, e.g. ceasefire-accepted"
+            raise WorkspaceError([Problem(folder, message)])
+        if len(words) > MAX_FILE_WORDS:
+            message = (f"file words {quoted(file_words)} are {len(words)} characters, too long for a file name; use a few words with dashes "
+                       f"(at most {MAX_FILE_WORDS} characters), e.g. ceasefire-accepted")
             raise WorkspaceError([Problem(folder, message)])
         return folder / f"{date.isoformat()}-{words}.csv"
     existing = sorted(p for p in folder.glob(f"{date.isoformat()}*.csv") if date_of_file(p) == date) if folder.is_dir() else []
