@@ -66,8 +66,11 @@ def init(directory: WorkspaceArg) -> None:
 @app.command()
 def check(workspace: WorkspaceArg = Path(".")) -> None:
     """Validate a workspace without computing anything."""
+    from beliefs.inputs.indicators import load_indicators
+
     try:
         ws = load_workspace(workspace)
+        load_indicators(ws)  # validated as `watch` would, so it fails here, not later
     except WorkspaceError as error:
         _fail(error)
     for warning in ws.warnings:

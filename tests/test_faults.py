@@ -388,3 +388,18 @@ def test_bad_flags_exit_2_with_a_message(make_workspace, args, flag):
     assert flag in result.stderr and "unexpected" not in result.stderr and "Traceback" not in result.stderr
     assert "\x1b" not in result.stderr
     assert tree_digest(root, skip=(".beliefs",)) == {k: v for k, v in before.items() if not k.startswith(".beliefs")}
+
+
+# -- 11. check validates indicators.csv as watch does ---------------------------------------------
+@pytest.mark.parametrize("body", [b"", b"id,summary,p_a,p_b,p_c\nx,A,0.5,0.4,0.1\nx,B,0.5,0.3,0.1\n", b"id,summary,p_a,p_b,p_c\nx,A,1.3,0.4,0.1\n",
+                                  b"id,summary,p_a,p_b,p_c\nx,caf\xe9,0.5,0.4,0.1\n", None],
+                         ids=["empty", "duplicate-id", "p-above-1", "latin-1", "a-folder"])
+def test_check_validates_indicators_like_watch(make_workspace, body):
+    root = small(make_workspace)
+    if body is None:
+        (root / "indicators.csv").mkdir()
+    else:
+        (root / "indicators.csv").write_bytes(body)
+    checked, watched = run_beliefs("check", root), run_beliefs("watch", root)
+    assert checked.returncode == watched.returncode == 2, checked.stdout + checked.stderr
+    assert "indicators.csv" in checked.stderr and checked.stderr == watched.stderr
