@@ -403,3 +403,18 @@ def test_check_validates_indicators_like_watch(make_workspace, body):
     checked, watched = run_beliefs("check", root), run_beliefs("watch", root)
     assert checked.returncode == watched.returncode == 2, checked.stdout + checked.stderr
     assert "indicators.csv" in checked.stderr and checked.stderr == watched.stderr
+
+
+# -- 12. the redundancy warning scales: one line per cluster --------------------------------------
+def test_many_equal_rows_on_one_date_give_one_warning_quickly(make_workspace):
+    rows = "".join(f"r{i},Same news,wire,,,0.7,0.4,0.3,,\n" for i in range(2000))
+    other = "s1,Other,wire,,,0.2,0.4,0.3,,\ns2,Other two,,,,0.2,0.4,0.3,0.6,0.4\n"
+    root = make_workspace({"2025-02-01.csv": rows + other})
+    started = time.monotonic()
+    result = run_beliefs("check", root)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    assert len(warnings) == 2, result.stderr[:2000]
+    assert "row 'r1' and 1998 more rows have the same likelihoods as row 'r0' (2025-02-01.csv:2)" in warnings[0]
+    assert "row 's1' cites the same source as row 'r0' (2025-02-01.csv:2)" in warnings[1]
