@@ -18,6 +18,7 @@ import pytest
 
 from beliefs.inference.cache import cache_paths
 from tests.conftest import HEADER
+from tests.conftest import SCENARIO as SCENARIO_TEXT
 from tests.helpers import BELIEFS, run_beliefs, tree_digest
 
 
@@ -418,3 +419,76 @@ def test_many_equal_rows_on_one_date_give_one_warning_quickly(make_workspace):
     assert len(warnings) == 2, result.stderr[:2000]
     assert "row 'r1' and 1998 more rows have the same likelihoods as row 'r0' (2025-02-01.csv:2)" in warnings[0]
     assert "row 's1' cites the same source as row 'r0' (2025-02-01.csv:2)" in warnings[1]
+
+
+# -- 13. messages that name the real cause --------------------------------------------------------
+def test_a_huge_quoted_cell_is_called_too_large_not_an_unclosed_quote(make_workspace):
+    root = small(make_workspace)
+    (root / "evidence" / "2025-02-01.csv").write_text(HEADER + f'r1,"{"x" * 10_000_000}",,,,0.7,0.4,0.3,,\n')
+    result = run_beliefs("check", root)
+    assert result.returncode == 2
+    assert "unclosed" not in result.stderr and "too large" in result.stderr and "2025-02-01.csv:2" in result.stderr, result.stderr
+    (root / "evidence" / "2025-02-01.csv").write_text(HEADER + 'r1,"never closed,,,,0.7,0.4,0.3,,\n' + "more\n" * 10 + "x" * 200_000 + "\n")
+    assert "never closed" in run_beliefs("check", root).stderr
+
+
+SCENARIO_STATE = SCENARIO_TEXT + """
+[latents.s]
+kind = "state"
+prior = 0.2
+switch = { on = 0.1, off = 0.2 }
+"""
+
+
+def test_a_negative_switching_rate_in_a_table_gets_a_proper_message(make_workspace):
+    scenario = SCENARIO_STATE.replace("off = 0.2", "off = { a = 0.1, b = -0.3, c = 0.1 }")
+    root = make_workspace({}, scenario=scenario)
+    result = run_beliefs("check", root)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1, result.stderr
+    assert "latents.s.switch.off.b = -0.3 is not valid: expected a rate per month >= 0" in errors[0], result.stderr
+    assert "Input should" not in result.stderr
+
+
+def test_a_fifo_named_like_an_evidence_file_is_refused_not_waited_on(make_workspace):
+    root = small(make_workspace)
+    os.mkfifo(root / "evidence" / "2025-04-01.csv")
+    result = run_beliefs("check", root, timeout=60)
+    assert result.returncode == 2
+    assert "2025-04-01.csv" in result.stderr and "not a regular file" in result.stderr, result.stderr
+
+
+def test_a_folder_named_like_an_evidence_file_is_reported(make_workspace):
+    root = small(make_workspace)
+    (root / "evidence" / "2025-04-01.csv").mkdir()
+    result = run_beliefs("check", root)
+    assert result.returncode == 2
+    assert "2025-04-01.csv" in result.stderr and "is a folder" in result.stderr, result.stderr
+
+
+def test_rows_after_the_resolution_and_a_resolution_before_the_priors_are_reported(make_workspace):
+    resolution = '\n[resolution]\nby = 2025-02-15\ncriteria = { a = "A", b = "B", c = "C" }\n'
+    root = make_workspace({"2025-02-01.csv": "r1,First,,,,0.7,0.4,0.3,,\n", "2025-03-01.csv": "r2,Late,,,,0.4,0.5,0.6,,\n"},
+                          scenario=SCENARIO_TEXT + resolution)
+    result = run_beliefs("check", root)
+    assert result.returncode == 0, result.stderr
+    assert "2025-03-01.csv:2:1: row 'r2' is dated 2025-03-01, after the question's resolution date 2025-02-15" in result.stderr, result.stderr
+    early = make_workspace({}, scenario=SCENARIO_TEXT + resolution.replace("2025-02-15", "2024-12-01"), name="early")
+    result = run_beliefs("check", early)
+    assert result.returncode == 2
+    assert "resolution.by = 2024-12-01 is before prior_date = 2025-01-01" in result.stderr, result.stderr
+
+
+def test_a_cache_folder_that_is_a_file_or_a_lock_that_is_a_folder_gets_a_clear_message(make_workspace):
+    root = small(make_workspace)
+    (root / ".beliefs").write_text("not a folder")
+    result = run_beliefs("update", root)
+    assert result.returncode == 2 and "unexpected" not in result.stderr
+    assert ".beliefs" in result.stderr and "not a folder" in result.stderr, result.stderr
+    (root / ".beliefs").unlink()
+    (root / ".beliefs" / "lock").mkdir(parents=True)
+    for command in (["update"], ["add", "--date", "2025-04-01", "--id", "x", "--summary", "y", "--p", "a=0.5", "--p", "b=0.5", "--p", "c=0.5"]):
+        result = run_beliefs(command[0], root, *command[1:])
+        assert result.returncode == 2 and "unexpected" not in result.stderr, result.stderr
+        assert "lock" in result.stderr and "is a folder" in result.stderr, result.stderr

@@ -71,7 +71,7 @@ def read_records(text: str) -> tuple[list[Record], CsvSyntaxError | None]:
 
     reader = csv.reader(physical_lines(), strict=True)
     records: list[Record] = []
-    line = 1
+    line, start = 1, 0
     while True:
         consumed.clear()
         try:
@@ -79,10 +79,13 @@ def read_records(text: str) -> tuple[list[Record], CsvSyntaxError | None]:
         except StopIteration:
             return records, None
         except csv.Error as error:
+            if "field limit" in str(error):  # the csv module stops mid-cell: read on to tell a huge cell from an unclosed quote
+                return records, _too_large(line, text[start:])
             return records, _syntax_error(line, list(consumed), str(error))
         if any(cell.strip() for cell in cells):
             records.append(Record(line, cells))
         line += len(consumed)
+        start += sum(map(len, consumed))
 
 
 def scan_cells(raw: str) -> tuple[int, tuple[str, int] | None]:
@@ -142,6 +145,14 @@ def _syntax_error(line: int, lines: list[str], reason: str) -> CsvSyntaxError:
     if found and found[0] == "after quote":
         at = _line_of(lines, line, found[1])
         return CsvSyntaxError(at, cells, 'malformed CSV: text after the closing quote of this cell; quote the whole cell and write quotes inside it as ""')
-    if "field limit" in reason:
-        return CsvSyntaxError(line, None, f"malformed CSV: a cell of this row is longer than {csv.field_size_limit()} characters (an unclosed quote?)")
     return CsvSyntaxError(line, None, f"malformed CSV: {reason}")
+
+
+def _too_large(line: int, rest: str) -> CsvSyntaxError:
+    """A cell past the csv module's size limit: a quote that never closes, or a cell that is simply too large."""
+    lines = rest.splitlines(keepends=True)
+    _, found = scan_cells(rest)
+    if found and found[0] == "unclosed":
+        return _syntax_error(line, lines, "unclosed")
+    return CsvSyntaxError(line, None, f"a cell of this row is too large (more than {csv.field_size_limit():,} characters); "
+                                       "keep a cell to a sentence or two and put long text in a document the source column cites")
