@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +14,13 @@ from beliefs.errors import Problem
 
 
 def read_csv_text(path: Path) -> tuple[str, Problem | None]:
-    """The file as text, or a located problem: unreadable, UTF-16, not UTF-8, NUL, or empty."""
+    """The file as text, or a located problem: not a file, unreadable, UTF-16, not UTF-8, NUL, or empty."""
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            return "", Problem(path, "is a folder, not a CSV file, so it is not read; rename it, or move what it holds out of it")
+        if not stat.S_ISREG(mode):  # a named pipe would wait for a writer forever
+            return "", Problem(path, "is not a regular file (a named pipe, socket or device), so it is not read; put a plain CSV file here or remove it")
         data = path.read_bytes()
     except OSError as error:
         return "", Problem(path, f"cannot be read ({error.strerror or error})")
