@@ -474,10 +474,10 @@ def test_rows_after_the_resolution_and_a_resolution_before_the_priors_are_report
     result = run_beliefs("check", root)
     assert result.returncode == 0, result.stderr
     assert "2025-03-01.csv:2:1: row 'r2' is dated 2025-03-01, after the question's resolution date 2025-02-15" in result.stderr, result.stderr
-    early = make_workspace({}, scenario=SCENARIO_TEXT + resolution.replace("2025-02-15", "2024-12-01"), name="early")
+    early = make_workspace({}, scenario=SCENARIO_TEXT + resolution.replace("2025-02-15", "2024-12-01\nresolved_on = 2025-03-01"), name="early")
     result = run_beliefs("check", early)
     assert result.returncode == 2
-    assert "resolution.by = 2024-12-01 is before prior_date = 2025-01-01" in result.stderr, result.stderr
+    assert "resolution.by = 2024-12-01 is not after prior_date 2025-01-01" in result.stderr, result.stderr
 
 
 def test_a_cache_folder_that_is_a_file_or_a_lock_that_is_a_folder_gets_a_clear_message(make_workspace):

@@ -229,10 +229,11 @@ class Scenario(_Strict):
         if resolution.outcome is not None and resolution.outcome not in self.hypotheses:
             _inconsistent("resolution.outcome", f"outcome '{shorten(resolution.outcome)}' is not a hypothesis{did_you_mean(resolution.outcome, names)}; "
                                                 f"write one of {shorten(', '.join(names), 60)}")
-        if resolution.judged_on <= self.prior_date:
-            key = "resolved_on" if resolution.resolved_on else "by"
-            _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is not after prior_date {self.prior_date}; "
-                                               "a question resolves after the priors were set")
+        for key in ("by", "resolved_on"):
+            when = getattr(resolution, key)
+            if when is not None and when <= self.prior_date:
+                _inconsistent(f"resolution.{key}", f"resolution.{key} = {when} is not after prior_date {self.prior_date}; "
+                                                   "a question resolves after the priors were set")
 
     @property
     def time_varying(self) -> bool:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.errors import Problem, WorkspaceError
+from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
 from beliefs.inputs.groups import group_warnings
 from beliefs.inputs.scenario import Scenario
@@ -94,8 +94,19 @@ def load_workspace(root: str | Path = ".") -> Workspace:
     rows, problems = load_evidence(root / EVIDENCE_DIR, scenario)
     if problems:
         raise WorkspaceError(problems)
-    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows)
+    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + _after_resolution(scenario, rows)
     return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings))
+
+
+def _after_resolution(scenario: Scenario, rows: list[EvidenceRow]) -> list[Problem]:
+    """A warning for each row dated after the question was judged: it cannot bear on what is scored."""
+    resolution = scenario.resolution
+    if resolution is None:
+        return []
+    key = "resolved_on" if resolution.resolved_on else "by"
+    return [Problem(row.path, f"row {quoted(row.id)} is dated {row.date}, after the question's resolution date {resolution.judged_on} "
+                              f"([resolution] {key}); evidence after it cannot bear on the question as judged: remove the row, or correct its date",
+                    row.line, 1) for row in rows if row.date > resolution.judged_on]
 
 
 TEMPLATE = '''\
