@@ -45,11 +45,15 @@ WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scen
 
 
 def _fail(error: WorkspaceError) -> None:
+    _print_problems(error)
+    raise typer.Exit(2)
+
+
+def _print_problems(error: WorkspaceError) -> None:
     for problem in error.problems:
         err.print(f"[bold red]error[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     count = len(error.problems)
     err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was computed or written.", highlight=False)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -235,6 +239,9 @@ def main() -> None:
     """Run the command; an unexpected error prints one line (a traceback only with --debug) and exits 1."""
     try:
         app(standalone_mode=True)
+    except WorkspaceError as error:  # a problem found past a command's own checks, such as the cache folder being a file
+        _print_problems(error)
+        sys.exit(2)
     except Exception as error:  # not a problem in the analyst's files (those exit 2 with their location)
         if _options["debug"]:
             raise
