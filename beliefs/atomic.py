@@ -52,7 +52,7 @@ def workspace_lock(root: Path, on_wait: Callable[[], None] | None = None, *, rea
     as a shared or mounted folder, goes on without it (yielding False): it writes nothing there.
     """
     path = Path(root) / LOCK_FILE
-    if path.parent.exists() and not path.parent.is_dir() or path.is_dir():
+    if (path.parent.exists() and not path.parent.is_dir()) or path.is_dir():
         what = ("a folder, where beliefs keeps its lock file" if path.is_dir() else
                 "not a folder; beliefs keeps its cache and lock in a folder of this name")
         culprit = path if path.is_dir() else path.parent
