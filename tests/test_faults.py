@@ -329,6 +329,9 @@ def test_out_replaces_only_what_beliefs_wrote(make_workspace, tmp_path):
     refused = run_beliefs("report", root, "--out", first)
     assert refused.returncode == 2 and "notes.txt" in refused.stderr, refused.stderr
     (first / "notes.txt").unlink()
+    (first / "drafts").mkdir()
+    assert run_beliefs("report", root, "--out", first).returncode == 2 and (first / "drafts").is_dir()
+    (first / "drafts").rmdir()
     # a folder of the analyst's named like a half-built report is not removed
     sibling = tmp_path / ".first.tmp-drafts"
     sibling.mkdir()

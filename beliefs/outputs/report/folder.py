@@ -98,12 +98,15 @@ def _not_written(target: Path) -> list[str] | None:
     except (OSError, UnicodeDecodeError):
         return None
     listed = {line for line in lines if line and not line.startswith("#")}
-    found = sorted(path.relative_to(target).as_posix() for path in target.rglob("*") if not path.is_dir() or path.is_symlink())
+    found = sorted(path.relative_to(target).as_posix() + ("/" if path.is_dir() and not path.is_symlink() else "") for path in target.rglob("*"))
     if listed:
-        return [name for name in found if name not in listed and name != MARKER]
+        def written(name: str) -> bool:  # a listed file, the marker, or a folder holding listed files
+            return name in listed or name == MARKER or (name.endswith("/") and any(f.startswith(name) for f in listed))
+
+        return [name for name in found if not written(name)]
     # a marker of an earlier version lists nothing: allow only what a report or portfolio page holds
-    return [name for name in found if name not in REPORT_FILES and not (name.startswith("figures/") and name.endswith((".png", ".svg"))
-                                                                          and name.count("/") == 1)]
+    return [name for name in found if name not in (*REPORT_FILES, "figures/") and not (name.startswith("figures/") and name.endswith((".png", ".svg"))
+                                                                                         and name.count("/") == 1)]
 
 
 def building_folder(target: Path) -> Path:
