@@ -136,14 +136,14 @@ def update_history(
             notes.append("the cached history was unreadable or altered; it was rebuilt")
         valid = matching_prefix(manifest.keys, keys) if cached is not None else 0
         if cached is not None and valid == len(keys) == len(manifest.keys):
-            history, computed = cached, []
+            history, computed, summary = cached, [], manifest.summary
         else:
             reused = cached.leading_steps(valid) if cached is not None and valid else None
             reused = reused.assign_attrs(method=cached.method, has_diagnostics=int(cached.has_diagnostics)) if reused is not None else None
             history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reused)
-            write_cache(workspace.root, engine, history, keys, history.summary())
+            summary = history.summary()
+            write_cache(workspace.root, engine, history, keys, summary)
             computed = list(range(valid, len(keys)))
-        summary = history.summary() if computed else manifest.summary
         if horizon_days is not None:
             from beliefs.inference.forecast import with_forecast
 
