@@ -261,8 +261,8 @@ class PosteriorHistory:
         return self.dataset[names].isel(step=slice(0, count))
 
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the history to a netCDF file (h5netcdf)."""
-        self.dataset.to_netcdf(path, engine="h5netcdf")
+        """Write the history to a netCDF file (h5netcdf); `row_weight` (step x row, mostly 0 and 1) compressed."""
+        self.dataset.to_netcdf(path, engine="h5netcdf", encoding={"row_weight": {"zlib": True, "complevel": 1}} if "row_weight" in self.dataset else None)
 
     @classmethod
     def from_netcdf(cls, path: str | Path) -> PosteriorHistory:

@@ -83,7 +83,7 @@ class GridPosterior:
         (Jacobian included) plus each bearing row's weighted log-likelihood, summed afresh."""
         latent = self._latents[j]
         counts = latent.counts(weights)
-        return logit_beta_logpdf(z, latent.alpha, latent.beta) + latent.rows_loglik(z, np.flatnonzero(counts > 0), counts)
+        return logit_beta_logpdf(z, latent.alpha, latent.beta) + latent.rows_loglik(expit(z), np.flatnonzero(counts > 0), counts)
 
 
 class _ConstantLatent:
@@ -97,7 +97,7 @@ class _ConstantLatent:
         self.alpha, self.beta = spec.alpha[j], spec.beta[j]
         self.grid_points = grid_points
         self._prior_coarse = logit_beta_logpdf(COARSE, self.alpha, self.beta)
-        self._held: dict[str, tuple] = {}  # "coarse" / "fine": (grid's key, counts, the rows' sum on it)
+        self._held: dict[str, tuple] = {}  # "coarse" / "fine": (grid's key, distinct w, grid -> w, counts, the rows' sum at w)
 
     def counts(self, weights: np.ndarray) -> np.ndarray:
         """The summed weight of each likelihood pair's rows (rows of weight 0 count 0)."""
@@ -118,29 +118,38 @@ class _ConstantLatent:
 
     def _summed(self, name: str, key, z: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """The rows' weighted log-likelihood on grid `z`: the sum held for the same grid, updated
-        with the pairs whose weight changed, or summed afresh (a new grid, or most weights changed)."""
+        with the pairs whose weight changed, or summed afresh (a new grid, or most weights changed).
+
+        It is evaluated once per distinct w = expit(z): past |z| of about 37, w is 0 or 1 to double
+        precision, which is half the coarse grid.
+        """
         held = self._held.get(name)
-        total = None
-        if held is not None and held[0] == key:
-            changed = np.flatnonzero(counts != held[1])
-            if changed.size <= np.count_nonzero(counts) // 2:
-                terms = self.log_likelihood(z, changed)
-                if np.isfinite(terms).all():  # -inf (a likelihood of 0 at an end of the grid) cannot be taken back out
-                    total = held[2] + terms @ (counts[changed] - held[1][changed])
-        if total is None:
-            total = self.rows_loglik(z, np.flatnonzero(counts > 0), counts)  # weight 0 adds 0 (0 x log 0 would be NaN)
-        self._held[name] = (key, counts, total)
-        return total
+        if held is None or held[0] != key:
+            w, back = np.unique(expit(z), return_inverse=True)
+            held = (key, w, back, None, None)
+        _, w, back, used, total = held
+        fresh = total is None
+        if not fresh:
+            changed = np.flatnonzero(counts != used)
+            fresh = changed.size > np.count_nonzero(counts) // 2
+            if not fresh:
+                terms = self.log_likelihood(w, changed)
+                fresh = not np.isfinite(terms).all()  # -inf (a likelihood of 0 at an end of the grid) cannot be taken back out
+                total = total if fresh else total + terms @ (counts[changed] - used[changed])
+        if fresh:
+            total = self.rows_loglik(w, np.flatnonzero(counts > 0), counts)  # weight 0 adds 0 (0 x log 0 would be NaN)
+        self._held[name] = (key, w, back, counts, total)
+        return total[back]
 
-    def rows_loglik(self, z: np.ndarray, pairs: np.ndarray, factors: np.ndarray) -> np.ndarray:
-        """Sum over `pairs` of factor x log-likelihood at `z`, in blocks of at most `BLOCK` values."""
-        total = np.zeros(z.size)
-        for block in np.array_split(pairs, max(1, -(-pairs.size * z.size // BLOCK))):
+    def rows_loglik(self, w: np.ndarray, pairs: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """Sum over `pairs` of factor x log-likelihood at `w`, in blocks of at most `BLOCK` values."""
+        total = np.zeros(w.size)
+        for block in np.array_split(pairs, max(1, -(-pairs.size * w.size // BLOCK))):
             if block.size:
-                total += self.log_likelihood(z, block) @ factors[block]
+                total += self.log_likelihood(w, block) @ factors[block]
         return total
 
-    def log_likelihood(self, z: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-        """Log of each pair's likelihood w p_yes + (1 - w) p_no at w = expit(z), shape (z, pair)."""
+    def log_likelihood(self, w: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+        """Log of each pair's likelihood w p_yes + (1 - w) p_no, shape (w, pair)."""
         with np.errstate(divide="ignore"):
-            return np.log(row_latent_likelihood(expit(z)[:, None], self.p_yes[pairs], self.p_no[pairs]))
+            return np.log(row_latent_likelihood(w[:, None], self.p_yes[pairs], self.p_no[pairs]))
