@@ -93,7 +93,7 @@ class _ConstantLatent:
         yes, no = spec.table.latent_yes[:, j], spec.table.latent_no[:, j]
         self.rows = np.flatnonzero(~((yes == 1) & (no == 1)))  # the others add log 1 = 0
         pairs, self.pair_of_row = np.unique(np.stack([yes[self.rows], no[self.rows]], axis=1), axis=0, return_inverse=True)
-        self.p_yes, self.p_no = pairs.reshape(-1, 2).T
+        self.pair_of_row, (self.p_yes, self.p_no) = self.pair_of_row.reshape(-1), pairs.reshape(-1, 2).T
         self.alpha, self.beta = spec.alpha[j], spec.beta[j]
         self.grid_points = grid_points
         self._prior_coarse = logit_beta_logpdf(COARSE, self.alpha, self.beta)
