@@ -1,6 +1,6 @@
 """The model is written once: the forward filter and the PyMC model, both built from one
-`ModelSpec`, give the same marginal likelihood of the rows; the engine contract holds for
-every registered engine."""
+`ModelSpec`, give the same marginal likelihood of the rows; the grid's numpy log-density and
+P(H) equal the PyMC model's; the engine contract holds for every registered engine."""
 
 from __future__ import annotations
 
