@@ -20,12 +20,14 @@ from scipy.special import expit, logit, logsumexp
 from beliefs.inference.engines import lines
 from beliefs.inference.engines.lines import LineChain
 from beliefs.inference.engines.states import StateFilter, forward
+from beliefs.inference.leave_out import LeaveOut, weights_without
 from beliefs.inference.likelihoods import likelihood_table
-from beliefs.inference.spec import ModelSpec
+from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.workspace import Workspace
 
 BAND_GRID = 801  # grid points of the forward filter per draw of the band (coupled propensities only)
+BAND_MEMORY = 64 * 2**20  # bytes of filtered densities kept per chunk of the band's draws
 QUANTILES = (0.05, 0.5, 0.95)
 
 
@@ -66,27 +68,54 @@ def _nothing() -> None:
 
 def leave_one_out(workspace: Workspace, reference: np.ndarray, tick: Callable[[], None] = _nothing) -> list[dict]:
     """For every row: the final P(H) without it (group weights recomputed), largest change, linchpin or not."""
-    hypotheses = workspace.scenario.hypothesis_names
+    without = _without(workspace)
+    ids = [row.id for row in workspace.rows]
     out = []
-    for row in workspace.rows:
-        rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r is not row))
-        out.append({"id": row.id, **_entry(final_probabilities(rest), reference, hypotheses)})
+    for i, row_id in enumerate(ids):
+        removed = np.zeros(len(ids), dtype=bool)
+        removed[i] = True
+        out.append({"id": row_id, **_entry(without(removed), reference, workspace.scenario.hypothesis_names)})
         tick()
     return sorted(out, key=lambda e: -e["change"])
 
 
 def leave_group_out(workspace: Workspace, reference: np.ndarray, tick: Callable[[], None] = _nothing) -> list[dict]:
     """For every group: the final P(H) without all of its rows."""
-    hypotheses = workspace.scenario.hypothesis_names
+    without = _without(workspace)
     out = []
     for group in workspace.scenario.groups:
-        members = [r.id for r in workspace.rows if r.group == group]
-        if not members:
+        removed = np.array([r.group == group for r in workspace.rows])
+        if not removed.any():
             continue
-        rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r.group != group))
-        out.append({"group": group, "rows": members, **_entry(final_probabilities(rest), reference, hypotheses)})
+        members = [r.id for r in workspace.rows if r.group == group]
+        out.append({"group": group, "rows": members, **_entry(without(removed), reference, workspace.scenario.hypothesis_names)})
         tick()
     return sorted(out, key=lambda e: -e["change"])
+
+
+def _without(workspace: Workspace) -> Callable[[np.ndarray], np.ndarray]:
+    """The final P(H) without the rows of a boolean mask: from one forward and one backward pass
+    (`leave_out`), or, for a switching line when the rows left out empty a step (its answer
+    depends on the last step's date), refiltered from the workspace without them."""
+    table = likelihood_table(workspace)
+    spec = ModelSpec.build(workspace.scenario, table)
+    if not spec.switches:
+        return LeaveOut(spec).probabilities
+    chain_of = LineChain(spec)
+
+    def line(removed: np.ndarray) -> np.ndarray:
+        if np.isin(np.arange(len(workspace.steps))[1:], table.row_step[~removed]).all():
+            chain = chain_of.run(weights_without(table, removed), len(workspace.steps) - 1)
+            return chain.line if chain.at_by is None else chain.at_by
+        return refiltered(workspace, removed)
+
+    return line
+
+
+def refiltered(workspace: Workspace, removed: np.ndarray) -> np.ndarray:
+    """The final P(H) of the workspace rebuilt without the `removed` rows: every step filtered again."""
+    rows = tuple(row for row, gone in zip(workspace.rows, removed, strict=True) if not gone)
+    return final_probabilities(dataclasses.replace(workspace, rows=rows))
 
 
 def one_at_a_time(workspace: Workspace, reference: np.ndarray, tick: Callable[[], None] = _nothing) -> tuple[list[dict], list[dict]]:
@@ -164,6 +193,7 @@ def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: in
     names = scenario.latent_names
     state_columns = [names.index(s) for s in spec.states]
     propensity_columns = [names.index(s) for s in spec.latents]
+    coupled = _coupled_log_evidence(spec, pair[:, :, propensity_columns], len(steps)) if spec.coupled else None
     for t in range(len(steps)):
         weights = table.weights_at(t)
         if spec.switches:  # the line's path, every draw through the chain of (line, states) at once
@@ -177,7 +207,7 @@ def judgment_band(workspace: Workspace, judgment_sd: float, draws: int, seed: in
         if spec.states:
             joint = joint + _states_log_evidence(spec, pair[:, :, state_columns], weights, t)
         if spec.coupled:
-            joint = joint + _coupled_log_evidence(spec, pair[:, :, propensity_columns], weights, t)
+            joint = joint + coupled[:, t]
         paths[:, t] = _softmax(joint)
         tick()
     quantiles = np.quantile(paths, QUANTILES, axis=0)  # (quantile, step, hypothesis)
@@ -224,16 +254,68 @@ def _states_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray,
         return forward(spec, np.log(pair[..., 0]), np.log(pair[..., 1]), weights, step)[0]
 
 
-def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
-    """Log p(propensity rows | H) per draw for latents whose drift depends on H: one forward filter per draw."""
+def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, n_steps: int) -> np.ndarray:
+    """Log p(propensity rows up to each step | H) per draw for latents whose drift depends on H,
+    shape (draw, step, hypothesis): the forward filter of `engines.filter` run on a batch of
+    draws at once (draws x hypotheses x grid), in chunks of draws that keep memory bounded."""
     from beliefs.inference.engines.filter import ForwardFilter
 
-    out = np.zeros((pair.shape[0], len(spec.hypotheses)))
-    for n in range(pair.shape[0]):
-        table = dataclasses.replace(spec.table, latent_yes=pair[n, :, :, 0], latent_no=pair[n, :, :, 1])
-        filtered = ForwardFilter(dataclasses.replace(spec, table=table, states=[]), grid_points=BAND_GRID, draws=1, chains=1)
-        out[n] = filtered.latent_log_evidence(weights, step)
+    grids = ForwardFilter(spec, grid_points=BAND_GRID, draws=1, chains=1).grids
+    H = len(spec.hypotheses)
+    chunk = max(1, BAND_MEMORY // (8 * n_steps * H * BAND_GRID))
+    out = np.zeros((pair.shape[0], n_steps, H))
+    for first in range(0, pair.shape[0], chunk):
+        for j, grid in enumerate(grids):
+            batch = _BatchFilter(spec, grid, j, pair[first:first + chunk, :, j], n_steps)
+            for t in range(n_steps):
+                out[first:first + chunk, t] += batch.log_evidence(spec.table.weights_at(t), t)
     return out
+
+
+class _BatchFilter:
+    """One latent's forward filter (as `ForwardFilter._filter_to` and `_advance`) for a batch of draws."""
+
+    def __init__(self, spec: ModelSpec, grid: np.ndarray, j: int, pair: np.ndarray, n_steps: int):
+        self.spec, self.grid, self.j, self.table = spec, grid, j, spec.table
+        self.yes, self.no = pair[..., 0], pair[..., 1]  # (draw, row)
+        self.bears = ~((self.table.latent_yes[:, j] == 1) & (self.table.latent_no[:, j] == 1))
+        shape = (n_steps, pair.shape[0], len(spec.hypotheses))
+        self.density = np.zeros((*shape, grid.size))
+        self.evidence = np.zeros(shape)
+        self.used = np.full(self.table.n_rows, np.nan)
+        self.done = -1
+
+    def log_evidence(self, weights: np.ndarray, step: int) -> np.ndarray:
+        """Log p(rows up to `step` | H) per draw, refiltering from the first step whose rows weigh differently."""
+        row_step = self.table.row_step
+        changed = (row_step <= min(step, self.done)) & (self.used != weights)
+        start = min(int(row_step[changed].min()) if changed.any() else step + 1, self.done + 1)
+        for t in range(start, step + 1):
+            self._advance(t, weights)
+        self.used[row_step <= step] = weights[row_step <= step]
+        self.done = step
+        return self.evidence[step]
+
+    def _advance(self, t: int, weights: np.ndarray) -> None:
+        from beliefs.inference.engines.filter import _gaussian_blur
+
+        spec, grid, j = self.spec, self.grid, self.j
+        if t == 0:
+            density, evidence = np.exp(logit_beta_logpdf(grid, spec.alpha[j], spec.beta[j])), 0.0
+        else:
+            density, evidence = self.density[t - 1], self.evidence[t - 1]
+            if spec.volatility[j] > 0:
+                sd = spec.volatility[j] * np.sqrt(self.table.months[t] - self.table.months[t - 1])
+                density = _gaussian_blur(density, sd, grid[1] - grid[0])
+        rows = np.flatnonzero((self.table.row_step == t) & self.bears & (weights > 0))
+        if rows.size:
+            w = expit(grid[None, :] + spec.drift[:, j, None] * self.table.months[t])[None, :, :, None]  # (1, H, grid, 1)
+            likelihood = row_latent_likelihood(w, self.yes[:, None, None, rows], self.no[:, None, None, rows])
+            density = density * np.prod(likelihood ** weights[rows], axis=-1)
+        density = np.broadcast_to(density, self.density.shape[1:])
+        mass = np.trapezoid(density, grid, axis=-1)
+        self.density[t] = density / mass[..., None]
+        self.evidence[t] = evidence + np.log(mass)
 
 
 def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 1000, seed: int = 0,
