@@ -42,6 +42,8 @@ FILES = {
     "2025-03-01.csv": HEADER + "r3,three,1,twice,,,,0.8,0.4,,\nr4,four,1,wire,0.5,0.4,0.4,0.6,0.5,,\n",
     "2025-04-15.csv": HEADER + "r5,five,0.8,,0.2,0.7,0.5,0.2,0.7,0.7,0.2\n",
     "2025-06-01.csv": HEADER + "r6,six,1,twice,0.6,0.5,0.5,0.9,0.2,,\nr7,seven,1,wire,,,,0.3,0.5,0.4,0.5\n",
+    "2025-05-01.csv": HEADER + "r9,nine,1,,0.4,0.6,0.5,,,,\n",
+    "2025-05-20.csv": HEADER + "r10,ten,1,twice,0.5,0.3,0.5,,,0.3,0.6\n",
     "2025-07-01.csv": HEADER + "r8,eight,0.7,,0.4,0.5,0.6,0.6,0.4,,\n",
 }
 
@@ -100,7 +102,9 @@ def test_the_band_filters_every_draw_at_once_as_one_filter_per_draw(make_workspa
     spec = ModelSpec.build(workspace.scenario, table)
     rng = np.random.default_rng(2)
     column = workspace.scenario.latent_names.index("push")
-    pair = np.stack([table.latent_yes, table.latent_no], axis=-1)[None, :, [column]] * rng.uniform(0.6, 1.0, (3, len(workspace.rows), 1, 2))
+    pair = np.stack([table.latent_yes, table.latent_no], axis=-1)[None, :, [column]]
+    pair = np.where(pair < 1, pair * rng.uniform(0.6, 1.0, (3, len(workspace.rows), 1, 2)), 1.0)  # rows not bearing stay ones
+    assert (pair == 1).all(axis=(0, 2, 3)).sum() == 2  # two steps without rows on the propensity
     batched = _coupled_log_evidence(spec, pair, len(workspace.steps))
     for n in range(pair.shape[0]):
         one = dataclasses.replace(spec, table=dataclasses.replace(table, latent_yes=pair[n, :, :, 0], latent_no=pair[n, :, :, 1]), states=[])

@@ -70,7 +70,7 @@ class _PropensitySmoother:
     def __init__(self, spec: ModelSpec, weights: np.ndarray, grid_points: int):
         self.spec, self.table, self.weights = spec, spec.table, weights
         self.grids = ForwardFilter(spec, grid_points=grid_points, draws=1, chains=1).grids
-        self.quadrature = [_trapezoid_weights(grid) for grid in self.grids]
+        self.quadrature = [trapezoid_weights(grid) for grid in self.grids]
         T, H, J = len(self.table.months), len(spec.hypotheses), len(spec.latents)
         self.forward = np.zeros((T, J, H, grid_points))  # filtered, normalised on the grid
         self.log_forward = np.zeros((T, J, H))  # log evidence of the rows up to t
@@ -136,7 +136,7 @@ class _PropensitySmoother:
         return np.prod(likelihood ** weights[rows], axis=-1)
 
 
-def _trapezoid_weights(grid: np.ndarray) -> np.ndarray:
+def trapezoid_weights(grid: np.ndarray) -> np.ndarray:
     """The weights q with q @ f == np.trapezoid(f, grid), up to rounding."""
     spacing = np.diff(grid)
     q = np.zeros(grid.size)

@@ -20,13 +20,13 @@ from scipy.special import expit, logit, logsumexp
 from beliefs.inference.engines import lines
 from beliefs.inference.engines.lines import LineChain
 from beliefs.inference.engines.states import StateFilter, forward
-from beliefs.inference.leave_out import LeaveOut, weights_without
+from beliefs.inference.leave_out import LeaveOut, trapezoid_weights, weights_without
 from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.workspace import Workspace
 
-BAND_GRID = 801  # grid points of the forward filter per draw of the band (coupled propensities only)
+BAND_GRID = 800  # grid points of the forward filter per draw of the band (coupled propensities only); 2 x 800 is a fast FFT length
 BAND_MEMORY = 64 * 2**20  # bytes of filtered densities kept per chunk of the band's draws
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -262,11 +262,12 @@ def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, n_steps: int) -> np
 
     grids = ForwardFilter(spec, grid_points=BAND_GRID, draws=1, chains=1).grids
     H = len(spec.hypotheses)
-    chunk = max(1, BAND_MEMORY // (8 * n_steps * H * BAND_GRID))
+    kept = n_steps if spec.table.grouped else 1  # a later group member reweighs earlier steps: refilter from them
+    chunk = max(1, BAND_MEMORY // (8 * (kept + 4) * H * BAND_GRID))
     out = np.zeros((pair.shape[0], n_steps, H))
     for first in range(0, pair.shape[0], chunk):
         for j, grid in enumerate(grids):
-            batch = _BatchFilter(spec, grid, j, pair[first:first + chunk, :, j], n_steps)
+            batch = _BatchFilter(spec, grid, j, pair[first:first + chunk, :, j], n_steps, kept)
             for t in range(n_steps):
                 out[first:first + chunk, t] += batch.log_evidence(spec.table.weights_at(t), t)
     return out
@@ -275,13 +276,15 @@ def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, n_steps: int) -> np
 class _BatchFilter:
     """One latent's forward filter (as `ForwardFilter._filter_to` and `_advance`) for a batch of draws."""
 
-    def __init__(self, spec: ModelSpec, grid: np.ndarray, j: int, pair: np.ndarray, n_steps: int):
+    def __init__(self, spec: ModelSpec, grid: np.ndarray, j: int, pair: np.ndarray, n_steps: int, kept: int):
         self.spec, self.grid, self.j, self.table = spec, grid, j, spec.table
         self.yes, self.no = pair[..., 0], pair[..., 1]  # (draw, row)
         self.bears = ~((self.table.latent_yes[:, j] == 1) & (self.table.latent_no[:, j] == 1))
         shape = (n_steps, pair.shape[0], len(spec.hypotheses))
-        self.density = np.zeros((*shape, grid.size))
+        self.density = np.zeros((kept, *shape[1:], grid.size))  # step t's density at t % kept
         self.evidence = np.zeros(shape)
+        self.variance = np.zeros(n_steps)  # the walk's variance since the last blur, per step
+        self.quadrature = trapezoid_weights(grid)
         self.used = np.full(self.table.n_rows, np.nan)
         self.done = -1
 
@@ -297,24 +300,30 @@ class _BatchFilter:
         return self.evidence[step]
 
     def _advance(self, t: int, weights: np.ndarray) -> None:
+        """One step; a step without rows on the latent only adds its variance to the blur still
+        to come (Gaussian steps compose: one blur of the summed variance is the same walk)."""
         from beliefs.inference.engines.filter import _gaussian_blur
 
         spec, grid, j = self.spec, self.grid, self.j
-        if t == 0:
-            density, evidence = np.exp(logit_beta_logpdf(grid, spec.alpha[j], spec.beta[j])), 0.0
-        else:
-            density, evidence = self.density[t - 1], self.evidence[t - 1]
-            if spec.volatility[j] > 0:
-                sd = spec.volatility[j] * np.sqrt(self.table.months[t] - self.table.months[t - 1])
-                density = _gaussian_blur(density, sd, grid[1] - grid[0])
         rows = np.flatnonzero((self.table.row_step == t) & self.bears & (weights > 0))
+        if t == 0:
+            density, evidence, variance = np.exp(logit_beta_logpdf(grid, spec.alpha[j], spec.beta[j])), 0.0, 0.0
+        else:
+            density, evidence = self.density[(t - 1) % len(self.density)], self.evidence[t - 1]
+            variance = self.variance[t - 1] + spec.volatility[j] ** 2 * (self.table.months[t] - self.table.months[t - 1])
+            if not rows.size:
+                self.density[t % len(self.density)], self.evidence[t], self.variance[t] = density, evidence, variance
+                return
+            if variance > 0:
+                density = _gaussian_blur(density, np.sqrt(variance), grid[1] - grid[0])
+        self.variance[t] = 0.0
         if rows.size:
             w = expit(grid[None, :] + spec.drift[:, j, None] * self.table.months[t])[None, :, :, None]  # (1, H, grid, 1)
             likelihood = row_latent_likelihood(w, self.yes[:, None, None, rows], self.no[:, None, None, rows])
-            density = density * np.prod(likelihood ** weights[rows], axis=-1)
+            density = density * (np.prod(likelihood, axis=-1) if (weights[rows] == 1).all() else np.prod(likelihood ** weights[rows], axis=-1))
         density = np.broadcast_to(density, self.density.shape[1:])
-        mass = np.trapezoid(density, grid, axis=-1)
-        self.density[t] = density / mass[..., None]
+        mass = density @ self.quadrature
+        self.density[t % len(self.density)] = density / mass[..., None]
         self.evidence[t] = evidence + np.log(mass)
 
 

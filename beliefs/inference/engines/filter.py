@@ -186,4 +186,4 @@ def _gaussian_blur(density: np.ndarray, sd: float, spacing: float) -> np.ndarray
     n = density.shape[-1]  # the last axis: a batch of densities (hypotheses, draws) blurs at once
     frequencies = np.fft.rfftfreq(2 * n, d=spacing) * 2 * np.pi
     blurred = np.fft.irfft(np.fft.rfft(density, 2 * n) * np.exp(-0.5 * (sd * frequencies) ** 2), 2 * n)[..., :n]
-    return np.clip(blurred, 0.0, None)
+    return np.maximum(blurred, 0.0, out=blurred)
