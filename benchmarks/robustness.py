@@ -1,0 +1,118 @@
+"""Robustness and a portfolio at scale (issue 26): `beliefs sensitivity` against a cold `beliefs
+update` of the same workspace, and `beliefs score` on many resolved questions against one, all
+measured in one run; prints a Markdown table.
+
+    .venv/bin/python benchmarks/robustness.py                        # 60 steps; 1, 10, 100 questions
+    .venv/bin/python benchmarks/robustness.py --portfolio 1,10,100,1000
+
+- update / sensitivity: processes on a generated workspace of `--steps` dated steps, one row
+  each, whose readiness is a propensity that drifts under each hypothesis (`workspaces.generate`);
+  update with an empty `.beliefs/` and a fresh compile directory.
+- leave-one-out, in process: every row left out by refiltering the workspace without it (the
+  old path, `sensitivity.refiltered`) against one forward and one backward pass (`leave_out`).
+- growth: the whole sensitivity analysis in process at several sizes; the exponent is the slope
+  of log(seconds) against log(rows).
+- score: generated resolved questions (20 steps of 2 rows, the default scenario's resolution),
+  committed to one git repository as a forecaster's portfolio would be; the first N scored in
+  one `beliefs score --json` process, once cold (no `.beliefs/` caches: every history computed)
+  and once warm (the caches the cold call wrote). The baseline is N separate processes of one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import processes
+import workspaces
+
+import beliefs
+from beliefs.inference import sensitivity as analysis
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=60, help="dated steps of the sensitivity workspace (one row each)")
+    parser.add_argument("--growth", default="15,30,60,120", help="steps of the workspaces for the growth exponent")
+    parser.add_argument("--portfolio", default="1,10,100", help="numbers of resolved questions scored in one call")
+    parser.add_argument("--draws", type=int, default=1000, help="draws of the judgment band")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="beliefs-robustness-") as tmp:
+        rows = [*sensitivity_rows(Path(tmp), args), *score_rows(Path(tmp), [int(n) for n in args.portfolio.split(",")])]
+    print("| measurement | seconds | peak memory (MB) | ratio | note |")
+    print("|---|---:|---:|---:|---|")
+    for name, seconds, memory, ratio, note in rows:
+        print(f"| {name} | {seconds:.2f} | {'' if memory is None else f'{memory:.0f}'} | {'' if ratio is None else f'{ratio:.2f}x'} | {note} |")
+    print("\n" + ", ".join(f"{k}: {v}" for k, v in processes.machine().items()))
+
+
+def sensitivity_rows(tmp: Path, args) -> list[tuple]:
+    env = processes.environment(tmp / "compiledir")
+    command = processes.beliefs_command()
+    root = workspaces.generate(tmp / "drifting", steps=args.steps, rows_per_step=1, seed=1)
+    update = processes.run_process([*command, "update", str(root), "--json"], env)
+    sensitivity = processes.run_process([*command, "sensitivity", str(root), "--json", "--draws", str(args.draws)], env)
+    assert update.ok and sensitivity.ok, (update.stderr, sensitivity.stderr)
+    workspace = beliefs.load_workspace(root)
+    n = len(workspace.rows)
+    masks = [np.arange(n) == i for i in range(n)]
+    start = time.perf_counter()
+    old = [analysis.refiltered(workspace, removed) for removed in masks]
+    old_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    without = analysis._without(workspace)
+    new = [without(removed) for removed in masks]
+    new_seconds = time.perf_counter() - start
+    largest = max(float(np.max(np.abs(a - b))) for a, b in zip(old, new, strict=True))
+    sizes, seconds = [], []
+    for steps in (int(s) for s in args.growth.split(",")):
+        grown = beliefs.load_workspace(workspaces.generate(tmp / f"growth-{steps}", steps=steps, rows_per_step=1, seed=1))
+        start = time.perf_counter()
+        analysis.sensitivity(grown, draws=args.draws)
+        sizes.append(len(grown.rows))
+        seconds.append(time.perf_counter() - start)
+    exponent = np.polyfit(np.log(sizes), np.log(seconds), 1)[0]
+    return [
+        (f"beliefs update, cold ({args.steps} steps, drifting propensity)", update.seconds, update.max_rss_mb, None, "process"),
+        ("beliefs sensitivity, same workspace", sensitivity.seconds, sensitivity.max_rss_mb, sensitivity.seconds / update.seconds,
+         f"process; ratio to the cold update (done when at most 3x); {args.draws} band draws"),
+        ("leave-one-out, refiltering every row (old)", old_seconds, None, None, f"in process, {n} rows"),
+        ("leave-one-out, forward and backward pass", new_seconds, None, old_seconds / new_seconds,
+         f"in process; speed-up over refiltering; largest difference {largest:.1e}"),
+        (f"sensitivity growth in rows ({', '.join(map(str, sizes))} rows)", seconds[-1], None, None,
+         f"in process; exponent {exponent:.2f} (seconds: {', '.join(f'{s:.2f}' for s in seconds)})"),
+    ]
+
+
+def score_rows(tmp: Path, counts: list[int]) -> list[tuple]:
+    env = processes.environment(tmp / "compiledir")
+    command = processes.beliefs_command()
+    portfolio = tmp / "portfolio"
+    names = [f"q{i:04d}" for i in range(max(counts))]
+    for i, name in enumerate(names):
+        workspaces.generate(portfolio / name, steps=20, rows_per_step=2, seed=1000 + i)
+    (portfolio / ".gitignore").write_text(".beliefs/\n")
+    git = ["git", "-C", str(portfolio), "-c", "user.name=benchmark", "-c", "user.email=benchmark@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "portfolio"], check=True)
+    out, one = [], None
+    for count in sorted(counts):
+        argv = [*command, "score", *(str(portfolio / name) for name in names[:count]), "--json"]
+        cold = processes.run_process(argv, env)
+        warm = processes.run_process(argv, env)
+        assert cold.ok and warm.ok, (cold.stderr, warm.stderr)
+        one = one or (cold, warm)
+        out.append((f"beliefs score, {count} questions, cold", cold.seconds, cold.max_rss_mb, cold.seconds / one[0].seconds,
+                    f"ratio to one question cold; separate processes: {count * one[0].seconds:.0f} s"))
+        out.append((f"beliefs score, {count} questions, warm caches", warm.seconds, warm.max_rss_mb, warm.seconds / one[1].seconds,
+                    "ratio to one question warm (done when 100 is at most 10x)"))
+    return out
+
+
+if __name__ == "__main__":
+    main()
