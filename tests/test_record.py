@@ -316,3 +316,31 @@ def test_a_change_that_cannot_stand_alone_has_no_shift_and_says_why(repo):
     assert found[("scenario", "hypotheses.d")] == {"kind": "scenario", "key": "hypotheses.d", "shift": None,
                                                         "note": "the rows would have to change with it"}
     assert all(found[("row changed", r)]["shift"] is None and found[("row changed", r)]["columns"] == ["p_d"] for r in ("r1", "r2", "r3", "r4"))
+
+
+def test_files_added_once_are_dated_without_blame_as_blame_dates_them(repo, tmp_path):
+    """`line_dates` skips `git blame` for files one commit added and nothing changed since; for every
+    file of the workspace (added once, changed later, renamed into it, changed in the working tree)
+    it gives what blame gives."""
+    from beliefs.record.git import added_once, line_dates, repository
+
+    workspace = repo / "analysis" / "talks"
+    git(repo, "mv", "analysis/talks/evidence/2025-01-18.csv", "analysis/talks/evidence/2025-01-19.csv")
+    # blame takes a file added beside a rename for a copy of the renamed one (the header line is older)
+    commit(repo, "2025-03-01T00:00:00Z", {"evidence/2025-02-15.csv": HEADER + "r7,seventh,0.4,0.3,0.6\n"})
+    commit(repo, "2025-03-02T00:00:00Z", {"evidence/2025-02-20.csv": HEADER + "r6,sixth,0.3,0.3,0.6\n"})
+    (workspace / "scenario.toml").write_text((workspace / "scenario.toml").read_text() + "\n# a note\n")
+    (workspace / "evidence" / "2025-02-08.csv").write_text(HEADER + "r4,fourth,0.9,0.1,0.3\nr5,fifth,0.5,0.5,0.5\n")
+    files = [workspace / "scenario.toml", *sorted((workspace / "evidence").glob("*.csv"))]
+    fast = repository(workspace)
+    once = added_once(fast)
+    assert not {f"analysis/talks/{name}" for name in ("evidence/2025-01-19.csv", "evidence/2025-02-08.csv", "evidence/2025-02-15.csv",
+                                                        "scenario.toml")} & set(once)
+    assert "analysis/talks/evidence/2025-02-20.csv" in once  # the shortcut is taken
+    blamed = repository(workspace)
+    blamed.known["added_once"] = {}  # every file through git blame
+    def dated(dates):  # a line not committed yet is dated now, which moves between calls
+        return [d if d.year < 2026 else "now" for d in dates]
+
+    for path in files:
+        assert dated(line_dates(fast, path)) == dated(line_dates(blamed, path)), path
