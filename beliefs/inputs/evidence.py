@@ -37,11 +37,19 @@ from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 EVIDENCE_DIR = "evidence"
-BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group")
+BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group", "kind")
 REQUIRED_COLUMNS = ("id", "summary")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
 _EXAMPLE = "e.g. 0.35"
 GROUP_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# What sort of evidence a row is (optional; blank is unclassified): calibration can weigh each sort apart.
+KINDS = {
+    "statement": "what someone says",
+    "action": "what someone does: a decision in force, a deployment, a signature",
+    "proposal": "a plan, offer or draft not acted on",
+    "report": "a second-hand account or a leak",
+    "absence": "something expected that did not happen",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class EvidenceRow:
     hypotheses: dict[str, float] | None = None
     latents: dict[str, tuple[float, float]] = field(default_factory=dict)
     group: str | None = None
+    kind: str = ""  # one of KINDS, or "" for unclassified
     path: Path | None = None
     line: int | None = None
 
@@ -66,10 +75,10 @@ class EvidenceRow:
         return f"{self.path}:{self.line}" if self.path else self.id
 
 
-def header_for(scenario: Scenario) -> list[str]:
+def header_for(scenario: Scenario, kind: bool = False) -> list[str]:
     """The full column list of an evidence file for this scenario, in canonical order (`group`
-    only when the scenario declares groups)."""
-    columns = [c for c in BASE_COLUMNS if c != "group" or scenario.groups]
+    only when the scenario declares groups, `kind` only when asked for)."""
+    columns = [c for c in BASE_COLUMNS if (c != "group" or scenario.groups) and (c != "kind" or kind)]
     columns += [f"p_{name}" for name in scenario.hypothesis_names]
     for name in scenario.latent_names:
         columns += [f"p_{name}_yes", f"p_{name}_no"]
@@ -290,7 +299,7 @@ class _FileParser:
             if separator in columns[0]:
                 self.problem(f"header is separated by {name}; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)", line, 1)
                 return None
-        full = [*header_for(self.scenario), *(["group"] if not self.scenario.groups else [])]
+        full = [*header_for(self.scenario, kind=True), *(["group"] if not self.scenario.groups else [])]
         p_columns = [c for c in full if c.startswith("p_")]
         ok = True
         for index, name in enumerate(columns):
@@ -354,6 +363,7 @@ class _FileParser:
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
         group = self.parse_group(cells.get("group", "").strip(), where.get("group"))
+        kind = self.parse_kind(cells.get("kind", "").strip(), where.get("kind"))
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
         latents = {}
         for latent in self.scenario.latent_names:
@@ -380,9 +390,18 @@ class _FileParser:
             hypotheses={name.removeprefix("p_"): value for name, value in hypotheses.items()} if hypotheses else None,
             latents=latents,
             group=group,
+            kind=kind,
             path=self.path,
             line=record.line,
         )
+
+    def parse_kind(self, name: str, at: tuple[int, int] | None) -> str:
+        """The row's kind of evidence, one of KINDS; "" for a blank cell (unclassified)."""
+        if name and name not in KINDS:
+            self.problem(f"kind {quoted(name)} is not a kind of evidence{did_you_mean(name, list(KINDS))}; "
+                         f"use one of {', '.join(KINDS)}, or leave the cell blank", *at)
+            return ""
+        return name
 
     def parse_group(self, name: str, at: tuple[int, int] | None) -> str | None:
         """The row's group, which `scenario.toml` must declare; None for a blank cell."""

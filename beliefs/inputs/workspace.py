@@ -12,8 +12,10 @@ from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError
 from beliefs.inputs import clock
+from beliefs.inputs.calibration_file import resolve_calibration
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
 from beliefs.inputs.groups import group_warnings
+from beliefs.inputs.review import review_warnings
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
 from beliefs.inputs.slips import misplaced_evidence, missing_scenario, slip_warnings
@@ -95,12 +97,13 @@ def load_workspace(root: str | Path = ".") -> Workspace:
     missing = missing_scenario(root)
     if missing:
         raise WorkspaceError([missing])
-    scenario = load_scenario(root / SCENARIO_FILE)
-    rows, problems = load_evidence(root / EVIDENCE_DIR, scenario)
+    scenario, problems = resolve_calibration(root, load_scenario(root / SCENARIO_FILE))
+    rows, evidence_problems = load_evidence(root / EVIDENCE_DIR, scenario)
+    problems += evidence_problems
     problems += misplaced_evidence(root)
     if problems:
         raise WorkspaceError(problems)
-    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows)
+    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows) + review_warnings(root, scenario, rows)
     return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings))
 
 
