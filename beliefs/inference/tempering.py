@@ -55,38 +55,56 @@ class TemperedAnswers:
         else:
             self._runner = _runner(self.spec)
 
-    def answers(self, alpha: Sequence[float]) -> np.ndarray:
-        """P(answer) at each chosen step, shape (step, hypothesis), with class c's rows' weights times alpha[c]."""
+    def answers(self, alpha: Sequence[float] | np.ndarray) -> np.ndarray:
+        """P(answer) at each chosen step, shape (step, hypothesis), with class c's rows' weights
+        times alpha[c]; for a batch of alphas, shape (batch, class), the result is (batch, step, hypothesis)."""
         alpha = np.asarray(alpha, dtype=float)
+        batch = alpha[None] if alpha.ndim == 1 else alpha
         if self.linear:
             with np.errstate(invalid="ignore"):
-                scaled = np.where(alpha[None, :, None] > 0, alpha[None, :, None] * self._by_class, 0.0).sum(axis=1)
-            return _softmax(self.spec.log_prior[None, :] + scaled)
-        row_alpha = alpha[self.classes] if self.classes.size else np.zeros(0)
-        return np.stack([self._runner(self.weights[i] * row_alpha, t) for i, t in enumerate(self.steps)])
+                scaled = np.where(batch[:, None, :, None] > 0, batch[:, None, :, None] * self._by_class[None], 0.0).sum(axis=2)
+            result = _softmax(self.spec.log_prior + scaled)
+        else:
+            row_alpha = batch[:, self.classes] if self.classes.size else np.zeros((len(batch), 0))
+            result = np.stack([self._runner(row_alpha, self.weights[i], t) for i, t in enumerate(self.steps)], axis=1)
+        return result[0] if alpha.ndim == 1 else result
+
+
+def _scaled(row_alpha: np.ndarray, log_l: np.ndarray) -> np.ndarray:
+    """Each row's log-likelihoods times its alpha, shape (batch, row, column); 0 x log 0 is 0."""
+    with np.errstate(invalid="ignore"):
+        return np.where(row_alpha[:, :, None] > 0, row_alpha[:, :, None] * log_l[None], 0.0)
 
 
 def _runner(spec: ModelSpec):
-    """P(answer) at one step for given row weights, by the exact forward algorithm the model needs."""
+    """P(answer) at one step for a batch of row alphas and the step's row weights, by the exact
+    forward algorithm the model needs (alpha scales the log-likelihoods, which the weights multiply)."""
+    with np.errstate(divide="ignore"):
+        log_h, log_yes, log_no = np.log(spec.table.hypothesis), np.log(spec.state_yes), np.log(spec.state_no)
     if spec.switches:
-        from beliefs.inference.engines.lines import LineChain
+        from beliefs.inference.engines import lines
 
-        chain = LineChain(spec)
-
-        def switching(weights: np.ndarray, step: int) -> np.ndarray:
-            result = chain.run(weights, step)
-            return result.line if result.at_by is None else result.at_by
+        def switching(row_alpha: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
+            _, joint = lines.forward(spec, _scaled(row_alpha, log_h), _scaled(row_alpha, log_yes), _scaled(row_alpha, log_no), weights, step)
+            ahead = lines.months_to_by(spec, step)
+            return lines.marginals(spec, joint if ahead is None else lines.carry_forward(spec, joint, ahead))[0]
 
         return switching
     if spec.coupled:
         from beliefs.inference.engines.filter import ForwardFilter
 
         runner = ForwardFilter(spec, grid_points=GRID_POINTS, draws=1, chains=1)
-        return lambda weights, step: _softmax(runner.log_joint(weights, step))
-    from beliefs.inference.engines.states import StateFilter
+        return lambda row_alpha, weights, step: np.stack([_softmax(runner.log_joint(weights * a, step)) for a in row_alpha])
+    from beliefs.inference.engines.states import forward
 
-    states = StateFilter(spec)
-    return lambda weights, step: _softmax(spec.log_prior + spec.hypothesis_loglik(weights) + states.run(weights, step)[0])
+    def independent(row_alpha: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            joint = spec.log_prior + np.where(weights[:, None] > 0, weights[:, None] * _scaled(row_alpha, log_h), 0.0).sum(axis=1)
+        if spec.states:
+            joint = joint + forward(spec, _scaled(row_alpha, log_yes), _scaled(row_alpha, log_no), weights, step)[0]
+        return _softmax(joint)
+
+    return independent
 
 
 def calibrated_path(workspace: Workspace, table: LikelihoodTable) -> np.ndarray | None:

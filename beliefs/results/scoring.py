@@ -120,10 +120,7 @@ def score_history(history: PosteriorHistory) -> PathScore | None:
     if resolution is None or not resolution.resolved:
         return None
     judged = resolution.judged_on
-    dates = [dt.date.fromisoformat(d) for d in history.dates]
-    scored = [t for t, d in enumerate(dates) if d < judged]
-    ends = [dates[t] for t in scored[1:]] + [judged]
-    days = np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
+    scored, days = scored_steps([dt.date.fromisoformat(d) for d in history.dates], judged)
     hypotheses = history.hypotheses
     q = np.array([resolution.weights.get(h, 0.0) for h in hypotheses])
     probabilities = np.stack([history.answer(t).values for t in scored])
@@ -132,6 +129,13 @@ def score_history(history: PosteriorHistory) -> PathScore | None:
     prior = history.answer(0).values if history.switches else np.array([history.prior[h] for h in hypotheses])
     return PathScore(resolution.outcome, judged, [history.dates[t] for t in scored], brier, log_score, days, probabilities,
                      hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]))
+
+
+def scored_steps(dates: list[dt.date], judged: dt.date) -> tuple[list[int], np.ndarray]:
+    """The steps dated before `judged` and the days each was held (until the next, the last until `judged`)."""
+    scored = [t for t, d in enumerate(dates) if d < judged]
+    ends = [dates[t] for t in scored[1:]] + [judged]
+    return scored, np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
 
 
 def expected_scores(probabilities: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
