@@ -76,6 +76,35 @@ def calibration_table(portfolio: dict) -> Table:
     return table
 
 
+def calibrate_table(result: dict) -> Table:
+    """`beliefs calibrate`: alpha (by kind or overall) with its interval, and each question's log
+    score as judged (alpha = 1), at alpha, and with alpha fitted on the other questions."""
+    interval = result["interval"]
+    if result["by"] == "all":
+        fitted = f"alpha = {result['alpha']:.2f} ({100 * interval['level']:.0f}% interval {interval['low']:.2f} to {interval['high']:.2f})"
+    else:
+        fitted = "alpha by kind: " + ", ".join(f"{kind or 'unclassified'} {a:.2f} ({interval['low'][kind]:.2f} to {interval['high'][kind]:.2f})"
+                                               for kind, a in result["alpha"].items())
+    table = Table(title=f"Calibration: {fitted}", title_justify="left")
+    for column, justify in (("question", "left"), ("rows", "right"), ("log score at 1", "right"), ("at alpha", "right"),
+                            ("left out: alpha", "right"), ("left out: score", "right")):
+        table.add_column(column, justify=justify, overflow="fold")
+    held_out = {entry["workspace"]: entry for entry in result["leave_one_out"]["questions"]}
+    for question in result["questions"]:
+        out = held_out.get(question["workspace"])
+        alpha = "" if out is None else (f"{out['alpha']:.2f}" if result["by"] == "all" else
+                                        " ".join(f"{a:.2f}" for a in out["alpha"].values()))
+        table.add_row(escape(question["workspace"]), str(question["rows"]), _number(question["log_score_at_1"]), _number(question["log_score"]),
+                      alpha, "" if out is None else _number(out["log_score"]))
+    loo = result["leave_one_out"]["log_score"]
+    n = len(result["questions"])
+    table.caption = (f"Summed over {n} question{'s' if n != 1 else ''}: {_number(result['log_score_at_1'])} bits as judged, "
+                     f"{_number(result['log_score'])} at alpha" + (f", {_number(loo)} with each question's alpha fitted on the others" if loo is not None else "")
+                     + f". The interval is a bootstrap over questions ({interval['replicates']} resamples); with few questions it is wide"
+                     + (f"; skipped (unresolved): {escape(', '.join(result['skipped']))}" if result["skipped"] else "") + ".")
+    return table
+
+
 def summary_table(summary: dict, scenario) -> Table:
     """The terminal view: one line per step, probabilities in percent, latents with 90% bands."""
     table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")

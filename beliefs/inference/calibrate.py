@@ -1,0 +1,172 @@
+"""Learning a likelihood exponent alpha from resolved questions (`beliefs calibrate`).
+
+alpha multiplies every row's log-likelihood (after reliability and the group's design effect;
+`beliefs.inference.tempering`), one alpha for all rows or one per kind of evidence ("" for
+unclassified rows). It is chosen to minimise the sum over the questions of each path's
+time-weighted log score in bits (`beliefs.results.scoring`): alpha < 1 says the analyst's
+likelihoods were too strong, alpha > 1 too timid. Each question's answers are re-scored for a
+new alpha by arithmetic (or the exact forward algorithms, batched), not recomputed from files.
+
+One alpha is found on a grid of step 0.02 over [0, 4], refined by the parabola through the best
+point and its neighbours; alphas by kind start there and are refined jointly (Powell's method,
+kept only where they score no worse). How firmly a few questions pin alpha down is a bootstrap
+over questions: the fit repeated on resamples of the questions, and the 5% and 95% quantiles of
+the alphas found; `leave_one_out` scores each question with alpha fitted on the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from beliefs.inference.tempering import TemperedAnswers
+from beliefs.inputs.evidence import KINDS
+from beliefs.inputs.workspace import Workspace
+from beliefs.results.scoring import expected_scores, scored_steps
+
+ALPHA_MAX = 4.0
+GRID = np.linspace(0.0, ALPHA_MAX, 201)  # step 0.02
+REPLICATES = 200
+LEVEL = 0.9
+BY = ("all", "kind")
+DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class Question:
+    """One resolved question: its tempered answers at the scored steps, the days each was held,
+    and the outcome's probabilities over the hypotheses."""
+
+    name: str
+    title: str
+    answers: TemperedAnswers
+    days: np.ndarray
+    outcome: np.ndarray
+    rows: int
+
+    def log_scores(self, alphas: np.ndarray) -> np.ndarray:
+        """The time-weighted log score (bits) for each row of `alphas` (batch x class)."""
+        probabilities = self.answers.answers(alphas)  # (batch, step, hypothesis)
+        bits = np.stack([expected_scores(p, self.outcome)[1] for p in probabilities])
+        return bits @ self.days / self.days.sum()
+
+    def log_score(self, alpha: np.ndarray) -> float:
+        """The time-weighted log score (bits) with one alpha per class."""
+        return float(self.log_scores(np.asarray(alpha, dtype=float)[None])[0])
+
+
+def classes_of(workspaces: list[Workspace], by: str) -> list[str]:
+    """The classes alpha is fitted for: ["all"], or the kinds the rows use ("" last: unclassified)."""
+    if by == "all":
+        return ["all"]
+    used = {row.kind for ws in workspaces for row in ws.rows}
+    return [kind for kind in (*KINDS, "") if kind in used]
+
+
+def question_of(name: str, workspace: Workspace, classes: list[str]) -> Question | None:
+    """`workspace` as a question to calibrate on, or None while it is unresolved."""
+    scenario = workspace.scenario
+    if not scenario.resolved:
+        return None
+    resolution = scenario.resolution
+    scored, days = scored_steps([step.date for step in workspace.steps], resolution.judged_on)
+    index = [0 if classes == ["all"] else classes.index(row.kind) for row in workspace.rows]
+    outcome = np.array([resolution.weights.get(h, 0.0) for h in scenario.hypothesis_names])
+    return Question(name, scenario.title, TemperedAnswers(workspace, index, scored), days, outcome, len(workspace.rows))
+
+
+def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0, replicates: int = REPLICATES) -> dict:
+    """The JSON object of `beliefs calibrate --json` for named workspaces.
+
+    Parameters
+    ----------
+    named : list of (str, Workspace)
+        The workspaces, by the name to show; unresolved ones are listed in `skipped`.
+    by : {"all", "kind"}
+        One alpha, or one per kind of evidence.
+    seed, replicates
+        The bootstrap's seed and its number of resamples.
+
+    Raises
+    ------
+    ValueError
+        When none of the workspaces has resolved.
+    """
+    classes = classes_of([ws for _, ws in named if ws.scenario.resolved], by)
+    questions, skipped = [], []
+    for name, workspace in named:
+        question = question_of(name, workspace, classes)
+        (questions.append(question) if question is not None else skipped.append(name))
+    if not questions:
+        raise ValueError("none of the workspaces given has resolved; calibrate needs questions with [resolution] outcome set")
+    curves = np.stack([q.log_scores(np.repeat(GRID[:, None], len(classes), axis=1)) for q in questions])  # (question, grid)
+    single = _grid_minimum(curves.sum(axis=0))
+    alpha = np.full(len(classes), single) if by == "all" else _fit_classes(questions, np.full(len(classes), single))
+    ones = np.ones(len(classes))
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(questions), size=(replicates, len(questions)))
+    resampled = np.array([_fit(questions, curves, pick, by, len(classes)) for pick in picks])
+    low, high = np.quantile(resampled, [(1 - LEVEL) / 2, (1 + LEVEL) / 2], axis=0)
+    held_out = []
+    for i, question in enumerate(questions):
+        others = [j for j in range(len(questions)) if j != i]
+        if others:
+            fitted = _fit(questions, curves, np.array(others), by, len(classes))
+            held_out.append({"workspace": question.name, "alpha": _shown(fitted, classes, by), "log_score": _round(question.log_score(fitted))})
+    return {
+        "by": by,
+        "alpha": _shown(alpha, classes, by),
+        "interval": {"method": "bootstrap over questions", "level": LEVEL, "replicates": replicates, "seed": seed,
+                     "low": _shown(low, classes, by), "high": _shown(high, classes, by)},
+        "log_score": _round(sum(q.log_score(alpha) for q in questions)),
+        "log_score_at_1": _round(sum(q.log_score(ones) for q in questions)),
+        "leave_one_out": {"log_score": _round(sum(e["log_score"] for e in held_out)) if held_out else None, "questions": held_out},
+        "questions": [{"workspace": q.name, "title": q.title, "rows": q.rows, "steps": len(q.days),
+                       "log_score": _round(q.log_score(alpha)), "log_score_at_1": _round(q.log_score(ones))} for q in questions],
+        "skipped": skipped,
+        "curve": {"alpha": [_round(g) for g in GRID], "log_score": [_round(v) for v in curves.sum(axis=0)]},
+        "bounds": [0.0, ALPHA_MAX],
+    }
+
+
+def _fit(questions: list[Question], curves: np.ndarray, pick: np.ndarray, by: str, n_classes: int) -> np.ndarray:
+    """alpha fitted on the questions `pick` (indices, repeats allowed)."""
+    single = _grid_minimum(curves[pick].sum(axis=0))
+    if by == "all":
+        return np.full(n_classes, single)
+    return _fit_classes([questions[i] for i in pick], np.full(n_classes, single))
+
+
+def _grid_minimum(values: np.ndarray) -> float:
+    """The alpha minimising `values` on GRID, refined by the parabola through the best point and its neighbours."""
+    values = np.where(np.isfinite(values), values, np.inf)
+    i = int(np.argmin(values))
+    if 0 < i < len(GRID) - 1 and np.all(np.isfinite(values[i - 1:i + 2])):
+        left, middle, right = values[i - 1:i + 2]
+        curvature = left - 2 * middle + right
+        if curvature > 0:
+            step = GRID[1] - GRID[0]
+            return float(np.clip(GRID[i] + step * (left - right) / (2 * curvature), GRID[i - 1], GRID[i + 1]))
+    return float(GRID[i])
+
+
+def _fit_classes(questions: list[Question], start: np.ndarray) -> np.ndarray:
+    """One alpha per class, refined jointly from `start` (one alpha for all); kept only if no worse."""
+    def total(alpha: np.ndarray) -> float:
+        value = sum(q.log_score(alpha) for q in questions)
+        return value if np.isfinite(value) else 1e12
+
+    result = minimize(total, start, method="Powell", bounds=[(0.0, ALPHA_MAX)] * len(start), options={"xtol": 1e-3, "ftol": 1e-10})
+    return np.asarray(result.x, dtype=float) if result.fun <= total(start) else start
+
+
+def _shown(alpha: np.ndarray, classes: list[str], by: str):
+    """alpha as JSON: a number, or a table by kind."""
+    return _round(alpha[0]) if by == "all" else {kind: _round(a) for kind, a in zip(classes, alpha, strict=True)}
+
+
+def _round(value: float) -> float | None:
+    value = float(value)
+    return round(value, DECIMALS) if np.isfinite(value) else None
