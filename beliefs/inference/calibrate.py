@@ -20,11 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import logsumexp
 
 from beliefs.inference.tempering import TemperedAnswers
 from beliefs.inputs.evidence import KINDS
 from beliefs.inputs.workspace import Workspace
-from beliefs.results.scoring import expected_scores, scored_steps
+from beliefs.results.scoring import scored_steps
 
 ALPHA_MAX = 4.0
 GRID = np.linspace(0.0, ALPHA_MAX, 201)  # step 0.02
@@ -49,7 +50,9 @@ class Question:
     def log_scores(self, alphas: np.ndarray) -> np.ndarray:
         """The time-weighted log score (bits) for each row of `alphas` (batch x class)."""
         probabilities = self.answers.answers(alphas)  # (batch, step, hypothesis)
-        bits = np.stack([expected_scores(p, self.outcome)[1] for p in probabilities])
+        happened = self.outcome > 0  # as in `scoring.expected_scores`: an outcome that cannot have happened adds nothing
+        with np.errstate(divide="ignore"):
+            bits = -(np.log2(probabilities[..., happened]) * self.outcome[happened]).sum(axis=-1)
         return bits @ self.days / self.days.sum()
 
     def log_score(self, alpha: np.ndarray) -> float:
@@ -74,7 +77,7 @@ def question_of(name: str, workspace: Workspace, classes: list[str]) -> Question
     scored, days = scored_steps([step.date for step in workspace.steps], resolution.judged_on)
     index = [0 if classes == ["all"] else classes.index(row.kind) for row in workspace.rows]
     outcome = np.array([resolution.weights.get(h, 0.0) for h in scenario.hypothesis_names])
-    return Question(name, scenario.title, TemperedAnswers(workspace, index, scored), days, outcome, len(workspace.rows))
+    return Question(name, scenario.title, TemperedAnswers(workspace, index, scored, n_classes=len(classes)), days, outcome, len(workspace.rows))
 
 
 def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0, replicates: int = REPLICATES) -> dict:
@@ -103,17 +106,19 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
         raise ValueError("none of the workspaces given has resolved; calibrate needs questions with [resolution] outcome set")
     curves = np.stack([q.log_scores(np.repeat(GRID[:, None], len(classes), axis=1)) for q in questions])  # (question, grid)
     single = _grid_minimum(curves.sum(axis=0))
-    alpha = np.full(len(classes), single) if by == "all" else _fit_classes(questions, np.full(len(classes), single))
+    pool = _Pool(questions)
+    every = np.ones(len(questions))
+    alpha = np.full(len(classes), single) if by == "all" else _fit_classes(pool, every, np.full(len(classes), single))
     ones = np.ones(len(classes))
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(questions), size=(replicates, len(questions)))
-    resampled = np.array([_fit(questions, curves, pick, by, len(classes)) for pick in picks])
+    resampled = np.array([_fit(pool, curves, np.bincount(pick, minlength=len(questions)), by, len(classes)) for pick in picks])
     low, high = np.quantile(resampled, [(1 - LEVEL) / 2, (1 + LEVEL) / 2], axis=0)
     held_out = []
     for i, question in enumerate(questions):
         others = [j for j in range(len(questions)) if j != i]
         if others:
-            fitted = _fit(questions, curves, np.array(others), by, len(classes))
+            fitted = _fit(pool, curves, np.bincount(others, minlength=len(questions)), by, len(classes))
             held_out.append({"workspace": question.name, "alpha": _shown(fitted, classes, by), "log_score": _round(question.log_score(fitted))})
     return {
         "by": by,
@@ -131,12 +136,12 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
     }
 
 
-def _fit(questions: list[Question], curves: np.ndarray, pick: np.ndarray, by: str, n_classes: int) -> np.ndarray:
-    """alpha fitted on the questions `pick` (indices, repeats allowed)."""
-    single = _grid_minimum(curves[pick].sum(axis=0))
+def _fit(pool: _Pool, curves: np.ndarray, counts: np.ndarray, by: str, n_classes: int) -> np.ndarray:
+    """alpha fitted on the questions counted `counts` times each (a resample, or all but one)."""
+    single = _grid_minimum(counts @ curves)
     if by == "all":
         return np.full(n_classes, single)
-    return _fit_classes([questions[i] for i in pick], np.full(n_classes, single))
+    return _fit_classes(pool, counts, np.full(n_classes, single))
 
 
 def _grid_minimum(values: np.ndarray) -> float:
@@ -152,14 +157,68 @@ def _grid_minimum(values: np.ndarray) -> float:
     return float(GRID[i])
 
 
-def _fit_classes(questions: list[Question], start: np.ndarray) -> np.ndarray:
-    """One alpha per class, refined jointly from `start` (one alpha for all); kept only if no worse."""
+def _fit_classes(pool: _Pool, counts: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """One alpha per class, refined jointly from `start` (one alpha for all); kept only if no worse.
+    `counts` says how many times each question counts (a bootstrap resample repeats some). With
+    every question stacked and every likelihood positive the score's gradient is exact (truncated Newton);
+    otherwise Powell's method, which needs none."""
     def total(alpha: np.ndarray) -> float:
-        value = sum(q.log_score(alpha) for q in questions)
+        value = pool.total(alpha, counts)
         return value if np.isfinite(value) else 1e12
 
-    result = minimize(total, start, method="Powell", bounds=[(0.0, ALPHA_MAX)] * len(start), options={"xtol": 1e-3, "ftol": 1e-10})
+    bounds = [(0.0, ALPHA_MAX)] * len(start)
+    if pool.smooth:
+        result = minimize(lambda a: pool.total(a, counts, gradient=True), start, jac=True, method="TNC", bounds=bounds,
+                          options={"ftol": 1e-12, "gtol": 1e-8, "xtol": 1e-6})
+    else:
+        result = minimize(total, start, method="Powell", bounds=bounds, options={"xtol": 1e-3, "ftol": 1e-10})
     return np.asarray(result.x, dtype=float) if result.fun <= total(start) else start
+
+
+class _Pool:
+    """Every question's scored steps side by side, so that the summed score of one alpha is a few
+    array operations: questions without states, switching or coupled latents are stacked (their
+    hypotheses padded with impossible ones); the others are scored one by one."""
+
+    def __init__(self, questions: list[Question]):
+        self.questions = questions
+        stacked = [i for i, q in enumerate(questions) if q.answers.linear]
+        self.others = [i for i, q in enumerate(questions) if not q.answers.linear]
+        width = max((len(questions[i].outcome) for i in stacked), default=0)
+        prior, contributions, outcome, weight, owner = [], [], [], [], []
+        for i in stacked:
+            q = questions[i]
+            pad = width - len(q.outcome)
+            prior.append(np.repeat(np.pad(q.answers.spec.log_prior, (0, pad), constant_values=-np.inf)[None], len(q.days), axis=0))
+            contributions.append(np.pad(q.answers._by_class, ((0, 0), (0, 0), (0, pad))))
+            outcome.append(np.repeat(np.pad(q.outcome, (0, pad))[None], len(q.days), axis=0))
+            weight.append(q.days / q.days.sum())
+            owner.append(np.full(len(q.days), i))
+        join = (lambda parts, shape: np.concatenate(parts)) if stacked else (lambda parts, shape: np.zeros(shape))
+        self.prior = join(prior, (0, 0))
+        self.contributions = join(contributions, (0, 0, 0))
+        self.outcome = join(outcome, (0, 0))
+        self.weight = join(weight, (0,))
+        self.owner = join(owner, (0,)).astype(int)
+        self.smooth = not self.others and bool(np.all(np.isfinite(self.contributions)))
+
+
+    def total(self, alpha: np.ndarray, counts: np.ndarray, gradient: bool = False):
+        """The summed time-weighted log score (bits), each question counted `counts[i]` times (and,
+        when `gradient` and the pool is `smooth`, its gradient in alpha)."""
+        value = sum(counts[i] * self.questions[i].log_score(alpha) for i in self.others if counts[i])
+        slope = np.zeros(len(alpha))
+        if self.owner.size:
+            weight = counts[self.owner] * self.weight
+            with np.errstate(invalid="ignore", divide="ignore"):
+                logits = self.prior + np.where(alpha[None, :, None] > 0, alpha[None, :, None] * self.contributions, 0.0).sum(axis=1)
+                log_p = logits - logsumexp(logits, axis=1, keepdims=True)
+                bits = -np.where(self.outcome > 0, self.outcome * log_p, 0.0).sum(axis=1) / np.log(2)
+            value += float(np.sum(weight * bits))
+            if gradient:  # d bits / d alpha_c = (E_p[K_c] - E_q[K_c]) / ln 2, with K_c the class's log-likelihoods
+                expected = np.einsum("sh,sch->sc", np.exp(log_p), self.contributions) - np.einsum("sh,sch->sc", self.outcome, self.contributions)
+                slope = weight @ expected / np.log(2)
+        return (float(value), slope) if gradient else float(value)
 
 
 def _shown(alpha: np.ndarray, classes: list[str], by: str):

@@ -34,16 +34,19 @@ class TemperedAnswers:
         Each row's class (index into the alphas given to `answers`).
     steps : sequence of int, optional
         The steps wanted (default: every step).
+    n_classes : int, optional
+        How many classes the alphas given to `answers` have (default: the largest class + 1).
     table : LikelihoodTable, optional
         The workspace's likelihood table, when already built.
     """
 
-    def __init__(self, workspace: Workspace, classes: Sequence[int], steps: Sequence[int] | None = None, table: LikelihoodTable | None = None):
+    def __init__(self, workspace: Workspace, classes: Sequence[int], steps: Sequence[int] | None = None, table: LikelihoodTable | None = None,
+                 n_classes: int | None = None):
         self.table = table if table is not None else likelihood_table(workspace)
         self.spec = ModelSpec.build(workspace.scenario, self.table)
         self.steps = list(range(len(workspace.steps))) if steps is None else list(steps)
         self.classes = np.asarray(classes, dtype=int)
-        self.n_classes = int(self.classes.max()) + 1 if self.classes.size else 0
+        self.n_classes = n_classes if n_classes is not None else (int(self.classes.max()) + 1 if self.classes.size else 0)
         self.weights = np.stack([self.table.weights_at(t) for t in self.steps]) if self.steps else np.zeros((0, self.table.n_rows))
         self.linear = not (self.spec.states or self.spec.switches or self.spec.coupled)
         if self.linear:
