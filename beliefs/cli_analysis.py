@@ -73,7 +73,8 @@ def calibrate(
     workspaces: Annotated[list[Path], typer.Argument(help="Resolved workspace folders to learn from; unresolved ones are listed and skipped.")],
     by: Annotated[str | None, typer.Option("--by", help="One alpha per kind of evidence (kind), or per analyst (analyst); default: one for all rows.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON to this file (for [calibration] file = ...) and its figure beside it (.png).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON to this file (for [calibration] file = ...) "
+                                                                "and its figure beside it (.png).")] = None,
 ) -> None:
     """Learn from resolved questions how much to trust the likelihoods: the exponent alpha on every row's
     log-likelihood (overall or by kind) that minimises the summed time-weighted log score."""

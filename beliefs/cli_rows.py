@@ -23,6 +23,7 @@ RowRationale = Annotated[str, typer.Option("--rationale", help="Why the probabil
 RowP = Annotated[list[str] | None, typer.Option("--p", help="HYPOTHESIS=P: how likely the observation is if HYPOTHESIS is true; repeat for each.")]
 RowLatent = Annotated[list[str] | None, typer.Option("--latent", help="NAME=YES,NO: its likelihood if the latent is high (yes) and low (no).")]
 RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scenario.toml: rows that report one development.")]
+RowKind = Annotated[str, typer.Option("--kind", help="The kind of evidence: statement, action, proposal, report or absence (default: unclassified).")]
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
 
 
@@ -104,6 +105,8 @@ def _as_flag(problem, scenario):
         return Problem(Path(f"--p {blank[1]}"), f"missing; give --p for every hypothesis ({', '.join(scenario.hypothesis_names)}) or for none")
     if problem.line is None and re.match(r"date \S+ is (after today|on or before the prior date)", message):
         return Problem(Path("--date"), message.replace("the date in the file name", "--date"))
+    if message.startswith("kind ") and "is not a kind of evidence" in message:
+        return Problem(Path("--kind"), message.removeprefix("kind ").replace("leave the cell blank", "leave --kind out"))
     return problem
 
 
@@ -119,6 +122,7 @@ def add(
     p: RowP = None,
     latent: RowLatent = None,
     group: RowGroup = "",
+    kind: RowKind = "",
     file_words: RowFileWords = None,
     from_indicator: Annotated[str | None, typer.Option("--from-indicator", help="Take the row's cells from this indicator of "
                                                                                "indicators.csv (seen on --date); other flags override them.")] = None,
@@ -131,15 +135,16 @@ def add(
     if from_indicator is not None:
         seen = _indicator(workspace, from_indicator)
         id, summary, rationale, group = id or seen.id, summary or seen.summary, rationale or seen.rationale, group or (seen.group or "")
+        kind = kind or seen.kind
         reliability = reliability if reliability is not None else f"{seen.reliability:g}"
         hypotheses = hypotheses or seen.hypotheses
         latents = {**seen.latents, **(latents or {})} or None
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
-                 group=group)
+                 group=group, kind=kind)
     _check_row(workspace, row, date if date.strip() else None, file_words, problems, covered)
     try:
         path = add_evidence(workspace, date=date, id=id, summary=summary, source=source, reliability=reliability, rationale=rationale,
-                            hypotheses=hypotheses, latents=latents, group=group, file_words=file_words,
+                            hypotheses=hypotheses, latents=latents, group=group, file_words=file_words, kind=kind,
                             on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     except WorkspaceError as error:
         _fail(error)
@@ -176,6 +181,7 @@ def what_if(
     p: RowP = None,
     latent: RowLatent = None,
     group: RowGroup = "",
+    kind: RowKind = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the previewed history as JSON instead of a table.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
@@ -190,7 +196,7 @@ def what_if(
         raise typer.Exit(2)
     hypotheses, latents, problems, covered = _row_flags(p, latent, workspace)
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
-                 group=group)
+                 group=group, kind=kind)
     _check_row(workspace, row, date, None, problems, covered)
     try:
         ws = load_workspace(workspace)

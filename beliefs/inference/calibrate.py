@@ -137,7 +137,7 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
 
 
 def _fit(pool: _Pool, curves: np.ndarray, counts: np.ndarray, by: str, n_classes: int) -> np.ndarray:
-    """alpha fitted on the questions counted `counts` times each (a resample, or all but one)."""
+    """Alpha fitted on the questions counted `counts` times each (a resample, or all but one)."""
     single = _grid_minimum(counts @ curves)
     if by == "all":
         return np.full(n_classes, single)
@@ -222,7 +222,7 @@ class _Pool:
 
 
 def _shown(alpha: np.ndarray, classes: list[str], by: str):
-    """alpha as JSON: a number, or a table by kind."""
+    """Alpha as JSON: a number, or a table by kind."""
     return _round(alpha[0]) if by == "all" else {kind: _round(a) for kind, a in zip(classes, alpha, strict=True)}
 
 

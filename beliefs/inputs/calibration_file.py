@@ -31,8 +31,9 @@ def resolve_calibration(root: Path, scenario: Scenario) -> tuple[Scenario, list[
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return scenario, [Problem(root / SCENARIO_FILE, f"calibration.file: {quoted(shorten(calibration.file, 60))} was not found next to "
-                                                        f"{SCENARIO_FILE}; write it with `beliefs calibrate RESOLVED... --out {calibration.file}`", line, column)]
+        message = (f"calibration.file: {quoted(shorten(calibration.file, 60))} was not found next to {SCENARIO_FILE}; "
+                   f"write it with `beliefs calibrate RESOLVED... --out {calibration.file}`")
+        return scenario, [Problem(root / SCENARIO_FILE, message, line, column)]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return scenario, [Problem(path, f"cannot be read as the JSON `beliefs calibrate --out` writes ({shorten(str(error), 60)}); write it again")]
     alpha = data.get("alpha") if isinstance(data, dict) else None

@@ -168,7 +168,8 @@ def _validation_problem(path: Path, text: str, error: dict) -> Problem:
 
 def _union_member(loc: list[str], i: int) -> bool:
     """Whether loc[i] names a member of a union type (a latent's prior, a switching rate), not a key of the file."""
-    return i > 0 and loc[i - 1] in ("prior", "on", "off", "outcome", "alpha") and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
+    unions = ("prior", "on", "off", "outcome", "alpha")
+    return i > 0 and loc[i - 1] in unions and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
 
 
 def _allowed_keys(parent: list[str]) -> list[str]:

@@ -55,6 +55,9 @@ def _record_note(entry: dict) -> str:
         notes.append(f"as published: Brier {_number(entry['real_time']['time_weighted']['brier'])}")
     if entry.get("preregistered") is False:
         notes.append(f"criteria written {entry['criteria_changed_on']}, after the fact")
+    if entry.get("calibrated"):
+        tempered = entry["calibrated"]["time_weighted"]
+        notes.append(f"calibrated: Brier {_number(tempered['brier'])}, log {_number(tempered['log_score'])} bits")
     return "".join(f"\n{note}" for note in notes)
 
 
@@ -98,8 +101,9 @@ def calibrate_table(result: dict) -> Table:
                       alpha, "" if out is None else _number(out["log_score"]))
     loo = result["leave_one_out"]["log_score"]
     n = len(result["questions"])
+    held = f", {_number(loo)} with each question's alpha fitted on the others" if loo is not None else ""
     table.caption = (f"Summed over {n} question{'s' if n != 1 else ''}: {_number(result['log_score_at_1'])} bits as judged, "
-                     f"{_number(result['log_score'])} at alpha" + (f", {_number(loo)} with each question's alpha fitted on the others" if loo is not None else "")
+                     f"{_number(result['log_score'])} at alpha" + held
                      + f". The interval is a bootstrap over questions ({interval['replicates']} resamples); with few questions it is wide"
                      + (f"; skipped (unresolved): {escape(', '.join(result['skipped']))}" if result["skipped"] else "") + ".")
     return table

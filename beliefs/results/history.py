@@ -171,7 +171,7 @@ class PosteriorHistory:
     @property
     def calibrated_probability(self) -> xr.DataArray | None:
         """The tempered answer (step x hypothesis) of a `[calibration]`, or None without one."""
-        return self.dataset["calibrated_probability"] if "calibrated_probability" in self.dataset else None
+        return self.dataset.get("calibrated_probability")
 
     def answer(self, step: int) -> xr.DataArray:
         """What the question asks at `step`: P(line on `by`) when the line switches and `by` is

@@ -14,6 +14,7 @@ For a history whose scenario resolved to outcome o on date R, every step dated b
 * the time-weighted means weight each step by the days until the next scored step (the last
   until R), as the Good Judgment Project scores a forecaster's updating: a belief held for a
   month counts thirty times a belief held for a day;
+* with a `[calibration]`, the tempered path (`calibrated`) is scored the same way beside it;
 * baselines: the prior held throughout, and the uniform 1/K (Brier (K - 1)/K, log2 K bits),
   with skill = 1 - score / baseline (above 0 beats the baseline).
 
@@ -72,6 +73,7 @@ class PathScore:
     prior: np.ndarray
     weights: np.ndarray
     rows: list[dict] = field(default_factory=list)
+    calibrated: np.ndarray | None = None  # the `[calibration]` path at the scored steps (step x hypothesis), when there is one
 
     def time_weighted(self, values: np.ndarray) -> float:
         """The days-weighted mean of per-step `values`."""
@@ -101,7 +103,13 @@ class PathScore:
             "baselines": {name: {k: _round(v) for k, v in base.items()} for name, base in baselines.items()},
             "skill": {name: {k: _round(v) for k, v in values.items()} for name, values in skill.items()},
             "rows": self.rows,
-        }
+        } | ({"calibrated": self._calibrated_summary()} if self.calibrated is not None else {})
+
+    def _calibrated_summary(self) -> dict:
+        """The `[calibration]` path scored like the judged one: per step and time-weighted."""
+        brier, log_score = expected_scores(self.calibrated, self.weights)
+        return {"steps": [{"date": d, "brier": _round(b), "log_score": _round(s)} for d, b, s in zip(self.dates, brier, log_score, strict=True)],
+                "time_weighted": {"brier": _round(self.time_weighted(brier)), "log_score": _round(self.time_weighted(log_score))}}
 
 
 def score_history(history: PosteriorHistory) -> PathScore | None:
@@ -127,8 +135,10 @@ def score_history(history: PosteriorHistory) -> PathScore | None:
     brier, log_score = expected_scores(probabilities, q)
     # With a switching line the prior's own forecast for `by` is the baseline held throughout.
     prior = history.answer(0).values if history.switches else np.array([history.prior[h] for h in hypotheses])
+    calibrated = history.calibrated_probability
     return PathScore(resolution.outcome, judged, [history.dates[t] for t in scored], brier, log_score, days, probabilities,
-                     hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]))
+                     hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]),
+                     None if calibrated is None else calibrated.isel(step=scored).values)
 
 
 def scored_steps(dates: list[dt.date], judged: dt.date) -> tuple[list[int], np.ndarray]:

@@ -120,6 +120,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
                 "id": row_id, "anchor": anchors[row_id], "summary": str(one["row_summary"].values), "source": source, "url": safe_url(source),
                 "reliability": f"{float(one['row_reliability']):g}", "rationale": str(one["row_rationale"].values),
                 "file": str(one["row_file"].values), "effects": effects(row_id), "group": group_of(i),
+                "kind": str(one["row_kind"].values) if "row_kind" in one else "",
                 "strongest": effect_sentence(*strongest, labels, frozenset(history.states)) if strongest else "moves nothing",
             })
         return rows
@@ -200,6 +201,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
         "latest_unconverged": last in history.unconverged_steps,
         "grouping": _grouping(history),
+        "calibration": _calibration(history),
         "switching": _switching(history),
         "resolution": _resolution(history),
         "anchors": anchors,
@@ -254,6 +256,24 @@ def _grouping(history: PosteriorHistory) -> dict | None:
     groups = sorted({str(g) for g in history.dataset["row_group"].values if str(g)})
     return {"answers": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
             "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
+
+
+def _calibration(history: PosteriorHistory) -> dict | None:
+    """The `[calibration]` path beside the judged one: where alpha came from, how many questions
+    back it, and both answers at every step (None without a calibration)."""
+    calibrated = history.calibrated_probability
+    calibration = history.scenario.calibration
+    if calibrated is None or calibration is None:
+        return None
+    alpha = calibration.alpha
+    shown = f"{alpha:g}" if not isinstance(alpha, dict) else ", ".join(f"{kind or 'unclassified'} {a:g}" for kind, a in alpha.items())
+    source = f"the file {calibration.file} written by beliefs calibrate" if calibration.file else "scenario.toml"
+    steps = [{"date": history.dates[k],
+              "judged": [percent(float(history.answer(k).sel(hypothesis=h))) for h in history.hypotheses],
+              "calibrated": [percent(float(calibrated.isel(step=k).sel(hypothesis=h))) for h in history.hypotheses]}
+             for k in range(history.n_steps)]
+    return {"alpha": shown, "by_kind": isinstance(alpha, dict), "source": source, "questions": calibration.questions,
+            "labels": [history.labels[h] for h in history.hypotheses], "steps": steps}
 
 
 def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q95: float, before: float) -> dict:
