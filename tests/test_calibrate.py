@@ -296,8 +296,8 @@ def test_check_warns_of_strong_statements_and_hindsight(make_workspace):
 
 
 def test_every_example_row_has_a_kind_and_the_examples_calibrate(repo_root):
-    from beliefs.inputs.evidence import KINDS as VALID
     import beliefs
+    from beliefs.inputs.kinds import KINDS as VALID
 
     examples = sorted(p for p in (repo_root / "examples").iterdir() if p.is_dir())
     for folder in examples:

@@ -23,7 +23,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from beliefs.inference.tempering import TemperedAnswers
-from beliefs.inputs.evidence import KINDS
+from beliefs.inputs.kinds import KINDS
 from beliefs.inputs.workspace import Workspace
 from beliefs.results.scoring import scored_steps
 

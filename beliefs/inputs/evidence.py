@@ -24,15 +24,16 @@ Decisions about the format, beyond what the README states:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from beliefs.errors import Problem, did_you_mean, printable, quoted
+from beliefs.inputs.cells import parse_number, parse_probability
 from beliefs.inputs.clock import today
 from beliefs.inputs.csv_text import Record, read_csv_text, read_records
 from beliefs.inputs.file_names import DATED, NAME_FORMS, date_of_file, file_name_problem
+from beliefs.inputs.kinds import kind_problem
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE
 
@@ -40,16 +41,7 @@ EVIDENCE_DIR = "evidence"
 BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group", "kind")
 REQUIRED_COLUMNS = ("id", "summary")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
-_EXAMPLE = "e.g. 0.35"
 GROUP_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-# What sort of evidence a row is (optional; blank is unclassified): calibration can weigh each sort apart.
-KINDS = {
-    "statement": "what someone says",
-    "action": "what someone does: a decision in force, a deployment, a signature",
-    "proposal": "a plan, offer or draft not acted on",
-    "report": "a second-hand account or a leak",
-    "absence": "something expected that did not happen",
-}
 
 
 @dataclass(frozen=True)
@@ -83,33 +75,6 @@ def header_for(scenario: Scenario, kind: bool = False) -> list[str]:
     for name in scenario.latent_names:
         columns += [f"p_{name}_yes", f"p_{name}_no"]
     return columns
-
-
-def parse_probability(text: str) -> float:
-    """A probability cell as a float in [0, 1]; ValueError with a readable reason otherwise."""
-    value = _parse_number(text, "a probability")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{quoted(text.strip())} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
-    return value
-
-
-def _parse_number(text: str, what: str) -> float:
-    stripped = text.strip()
-    try:
-        value = float(stripped)
-    except ValueError:
-        value = None
-    if value is None or "_" in stripped:
-        if stripped.endswith("%"):
-            hint = f"write {what} as a decimal: 0.5, not 50%"
-        elif re.fullmatch(r"[0-9]*,[0-9]+", stripped):
-            hint = f"write decimals with a point: {stripped.replace(',', '.')}"
-        else:
-            hint = f"write {what} as a decimal between 0 and 1, {_EXAMPLE}"
-        raise ValueError(f"{quoted(stripped)} is not a number; {hint}")
-    if not math.isfinite(value):
-        raise ValueError(f"{quoted(stripped)} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
-    return value
 
 
 def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
@@ -357,13 +322,14 @@ class _FileParser:
         reliability: float | None = 1.0
         if cells.get("reliability", "").strip():
             try:
-                reliability = _parse_number(cells["reliability"], "the reliability")
+                reliability = parse_number(cells["reliability"], "the reliability")
                 if not 0.0 <= reliability <= 1.0:
                     raise ValueError(f"{quoted(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
         group = self.parse_group(cells.get("group", "").strip(), where.get("group"))
-        kind = self.parse_kind(cells.get("kind", "").strip(), where.get("kind"))
+        if wrong_kind := kind_problem(kind := cells.get("kind", "").strip()):
+            self.problem(wrong_kind, *where["kind"])
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
         latents = {}
         for latent in self.scenario.latent_names:
@@ -394,14 +360,6 @@ class _FileParser:
             path=self.path,
             line=record.line,
         )
-
-    def parse_kind(self, name: str, at: tuple[int, int] | None) -> str:
-        """The row's kind of evidence, one of KINDS; "" for a blank cell (unclassified)."""
-        if name and name not in KINDS:
-            self.problem(f"kind {quoted(name)} is not a kind of evidence{did_you_mean(name, list(KINDS))}; "
-                         f"use one of {', '.join(KINDS)}, or leave the cell blank", *at)
-            return ""
-        return name
 
     def parse_group(self, name: str, at: tuple[int, int] | None) -> str | None:
         """The row's group, which `scenario.toml` must declare; None for a blank cell."""

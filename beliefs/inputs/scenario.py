@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from beliefs.errors import did_you_mean, shorten
 from beliefs.inputs.clock import today
+from beliefs.inputs.kinds import KINDS
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -153,7 +154,7 @@ class Resolution(_Strict):
         return self.resolved_on or self.by
 
 
-CALIBRATION_KINDS = ("statement", "action", "proposal", "report", "absence", "")  # the evidence kinds; "" is unclassified
+CALIBRATION_KINDS = (*KINDS, "")  # the kinds of evidence, and "" for unclassified rows
 Alpha = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from beliefs.outputs.report.alt_text import influence_alt, latent_step_alt, latents_alt, step_alt, timeline_alt
+from beliefs.outputs.report.calibration import calibration_context
 from beliefs.outputs.report.markup import FigureRef, row_anchors, safe_url
 from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, move_percents, outcome_words, percent, point_change, signed
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
@@ -201,7 +202,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
         "latest_unconverged": last in history.unconverged_steps,
         "grouping": _grouping(history),
-        "calibration": _calibration(history),
+        "calibration": calibration_context(history),
         "switching": _switching(history),
         "resolution": _resolution(history),
         "anchors": anchors,
@@ -256,24 +257,6 @@ def _grouping(history: PosteriorHistory) -> dict | None:
     groups = sorted({str(g) for g in history.dataset["row_group"].values if str(g)})
     return {"answers": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
             "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
-
-
-def _calibration(history: PosteriorHistory) -> dict | None:
-    """The `[calibration]` path beside the judged one: where alpha came from, how many questions
-    back it, and both answers at every step (None without a calibration)."""
-    calibrated = history.calibrated_probability
-    calibration = history.scenario.calibration
-    if calibrated is None or calibration is None:
-        return None
-    alpha = calibration.alpha
-    shown = f"{alpha:g}" if not isinstance(alpha, dict) else ", ".join(f"{kind or 'unclassified'} {a:g}" for kind, a in alpha.items())
-    source = f"the file {calibration.file} written by beliefs calibrate" if calibration.file else "scenario.toml"
-    steps = [{"date": history.dates[k],
-              "judged": [percent(float(history.answer(k).sel(hypothesis=h))) for h in history.hypotheses],
-              "calibrated": [percent(float(calibrated.isel(step=k).sel(hypothesis=h))) for h in history.hypotheses]}
-             for k in range(history.n_steps)]
-    return {"alpha": shown, "by_kind": isinstance(alpha, dict), "source": source, "questions": calibration.questions,
-            "labels": [history.labels[h] for h in history.hypotheses], "steps": steps}
 
 
 def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q95: float, before: float) -> dict:
