@@ -98,7 +98,7 @@ def calibrate_table(result: dict) -> Table:
         out = held_out.get(question["workspace"])
         alpha = "" if out is None else (f"{out['alpha']:.2f}" if result["by"] == "all" else
                                         " ".join(f"{a:.2f}" for a in out["alpha"].values()))
-        table.add_row(escape(question["workspace"]), str(question["rows"]), _number(question["log_score_at_1"]), _number(question["log_score"]),
+        table.add_row(literal(question["workspace"]), str(question["rows"]), _number(question["log_score_at_1"]), _number(question["log_score"]),
                       alpha, "" if out is None else _number(out["log_score"]))
     loo = result["leave_one_out"]["log_score"]
     n = len(result["questions"])
@@ -106,7 +106,7 @@ def calibrate_table(result: dict) -> Table:
     table.caption = (f"Summed over {n} question{'s' if n != 1 else ''}: {_number(result['log_score_at_1'])} bits as judged, "
                      f"{_number(result['log_score'])} at alpha" + held
                      + f". The interval is a bootstrap over questions ({interval['replicates']} resamples); with few questions it is wide"
-                     + (f"; skipped (unresolved): {escape(', '.join(result['skipped']))}" if result["skipped"] else "") + ".")
+                     + (f"; skipped (unresolved): {literal(', '.join(result['skipped']))}" if result["skipped"] else "") + ".")
     return table
 
 
