@@ -306,3 +306,20 @@ def test_every_example_row_has_a_kind_and_the_examples_calibrate(repo_root):
     result = calibrate_json(*examples)
     assert len(result["questions"]) == 7
     assert result["log_score"] <= result["log_score_at_1"]
+
+
+def test_changing_a_rows_kind_recomputes_the_calibrated_path(tmp_path):
+    folders, _ = generated_questions(tmp_path, count=1, seed=11)
+    scenario = folders[0] / "scenario.toml"
+    scenario.write_text(scenario.read_text() + '\n[calibration]\nalpha = { statement = 0.1, "" = 3.0 }\n')
+
+    def every_row(kind: str) -> dict:
+        for path in (folders[0] / "evidence").iterdir():
+            header, row = path.read_text().splitlines()
+            path.write_text(f"{header}\n{row.rsplit(',', 1)[0]},{kind}\n")
+        return json.loads(run_beliefs("update", folders[0], "--json").stdout)["steps"][-1]
+
+    statements = every_row("statement")
+    unclassified = every_row("")  # only the kinds changed: the cached summary must not be reused
+    assert unclassified["hypotheses"] == statements["hypotheses"]
+    assert unclassified["calibrated"] != statements["calibrated"]
