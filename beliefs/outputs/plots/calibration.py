@@ -16,7 +16,7 @@ def plot_calibration(result: dict) -> Figure:
     score = np.array([np.inf if v is None else v for v in result["curve"]["log_score"]], dtype=float)
     fig = Figure(figsize=(7.0, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(alpha, score, color=OKABE_ITO[0], marker="o", markevery=25, label="summed time-weighted log score")
+    ax.plot(alpha, score, color=OKABE_ITO[0], marker="o", markevery=25, label="summed time-weighted log score, one alpha for all rows")
     ax.axvline(1.0, color=PRIOR_GREY, linestyle="--", label=f"alpha = 1 (as judged): {result['log_score_at_1']:.3f} bits")
     n = len(result["questions"])
     if result["by"] == "all":

@@ -15,7 +15,7 @@ def calibration_context(history: PosteriorHistory) -> dict | None:
     if calibrated is None or calibration is None:
         return None
     alpha = calibration.alpha
-    shown = f"{alpha:g}" if not isinstance(alpha, dict) else ", ".join(f"{kind or 'unclassified'} {a:g}" for kind, a in alpha.items())
+    shown = f"{alpha:.3g}" if not isinstance(alpha, dict) else ", ".join(f"{kind or 'unclassified'} {a:.3g}" for kind, a in alpha.items())
     source = f"the file {calibration.file} written by beliefs calibrate" if calibration.file else "scenario.toml"
     steps = [{"date": history.dates[k],
               "judged": [percent(float(history.answer(k).sel(hypothesis=h))) for h in history.hypotheses],
