@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import logsumexp
 
 from beliefs.inference.engines.exact import GRID_POINTS
 from beliefs.inference.likelihoods import LikelihoodTable, likelihood_table
@@ -120,4 +119,6 @@ def calibrated_path(workspace: Workspace, table: LikelihoodTable) -> np.ndarray 
 
 
 def _softmax(joint: np.ndarray) -> np.ndarray:
-    return np.exp(joint - logsumexp(joint, axis=-1, keepdims=True))
+    """exp(x - max) / sum, as the grid engine normalises P(H), so alpha = 1 gives its numbers to the last bit."""
+    scaled = np.exp(joint - joint.max(axis=-1, keepdims=True))
+    return scaled / scaled.sum(axis=-1, keepdims=True)
