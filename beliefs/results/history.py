@@ -205,6 +205,17 @@ class PosteriorHistory:
             return None
         return {h: float(self.dataset["ungrouped_probability"].sel(hypothesis=h)) for h in self.hypotheses}
 
+    # -- analysts ------------------------------------------------------------------------
+    @property
+    def analysts(self) -> dict[str, dict] | None:
+        """Each analyst's label and weight (the author first); None without further analysts."""
+        return json.loads(self.dataset.attrs["analysts"]) if "analyst_probability" in self.dataset else None
+
+    @property
+    def analyst_probability(self) -> xr.DataArray | None:
+        """P(H) after each step on each analyst's own rows (step, analyst, hypothesis); None without."""
+        return self.dataset["analyst_probability"] if "analyst_probability" in self.dataset else None
+
     # -- diagnostics ---------------------------------------------------------------------
     @property
     def has_diagnostics(self) -> bool:
@@ -254,6 +265,9 @@ class PosteriorHistory:
             }
             if self.switches and not np.isnan(ds["hypothesis_probability_at_by"].sel(step=step).values).any():
                 entry["hypotheses_at_by"] = {h: _round(ds["hypothesis_probability_at_by"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
+            if "analyst_probability" in ds:
+                entry["analysts"] = {str(a): {h: _round(ds["analyst_probability"].sel(step=step, analyst=a, hypothesis=h)) for h in self.hypotheses}
+                                     for a in ds["analyst"].values}
             if self.has_diagnostics:
                 at = ds.sel(step=step)
                 entry["diagnostics"] = {
