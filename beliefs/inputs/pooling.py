@@ -58,6 +58,20 @@ class Panel:
                 for name in self.names}
 
 
+def analyst_likelihoods(workspace) -> dict[str, dict]:
+    """Each analyst's label, weight and likelihoods per row judged (`Panel.likelihoods`) of a
+    `Workspace`; only the author's without further analysts. What a calibration per analyst needs.
+
+    Examples
+    --------
+    >>> beliefs.analyst_likelihoods(beliefs.load_workspace("."))["author"]["weight"]  # doctest: +SKIP
+    1.0
+    """
+    author = workspace.scenario.analysts.get(AUTHOR)
+    alone = Panel((AUTHOR,), {AUTHOR: (author.label if author else "") or AUTHOR}, {AUTHOR: author.weight if author else 1.0}, {AUTHOR: {}})
+    return (workspace.panel or alone).likelihoods(workspace.rows)
+
+
 def make_panel(scenario: Scenario, rows: list[EvidenceRow], judgments: dict[str, dict[str, Judgment]]) -> Panel | None:
     """The panel of the author and the further analysts; None when there are none (nothing pooled)."""
     if not judgments:

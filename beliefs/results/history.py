@@ -214,7 +214,7 @@ class PosteriorHistory:
     @property
     def analyst_probability(self) -> xr.DataArray | None:
         """P(H) after each step on each analyst's own rows (step, analyst, hypothesis); None without."""
-        return self.dataset["analyst_probability"] if "analyst_probability" in self.dataset else None
+        return self.dataset.get("analyst_probability")
 
     # -- diagnostics ---------------------------------------------------------------------
     @property
