@@ -351,7 +351,7 @@ def plot_analysts(history: PosteriorHistory) -> Figure:
         paths = own.sel(hypothesis=h).values  # (step, analyst)
         low, high = paths.min(axis=1), paths.max(axis=1)
         ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=colour(i), alpha=0.18, linewidth=0)
-        for k, name in enumerate(analysts):
+        for k in range(len(analysts)):
             q = paths[:, k]
             ax.step(extended, np.append(q, q[-1]), where="post", color="#333333", linewidth=1.1, linestyle=ANALYST_STYLES[k % len(ANALYST_STYLES)])
         p = history.hypothesis_probability.sel(hypothesis=h).values
