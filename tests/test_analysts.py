@@ -297,3 +297,27 @@ def test_analyst_likelihoods_for_calibration(panel_workspace):
     assert table["bob"]["rows"]["r1"] == {"hypotheses": {"a": 0.7, "b": 0.2, "c": 0.2}, "latents": {"w": (0.8, 0.2)}}
     assert table["author"]["rows"]["r3"] == {"hypotheses": None, "latents": {"w": (0.3, 0.6)}}
     assert set(table["carol"]["rows"]) == {"r3", "r4"}
+
+
+def test_score_scores_each_analysts_own_path(tmp_path, repo_root):
+    """`beliefs score` gives each analyst's own path its scores; the author's equal the scores of
+    the workspace without further analysts (the author's rows alone)."""
+    import shutil
+
+    example = repo_root / "examples" / "01-russia-30-day-ceasefire"
+    plain, panel = tmp_path / "plain", tmp_path / "panel"
+    for folder in (plain, panel):
+        shutil.copytree(example, folder)
+    (panel / "judgments").mkdir()
+    (panel / "judgments" / "dora.csv").write_text("id,p_full,p_partial,p_none\nputin-easter-truce,0.1,0.3,0.3\n", encoding="utf-8")
+    (panel / "scenario.toml").write_text((panel / "scenario.toml").read_text() + '\n[analysts.dora]\nlabel = "Dora (illustrative)"\n')
+    both = run_beliefs("score", plain, panel, "--json")
+    assert both.returncode == 0, both.stderr
+    alone, pooled = json.loads(both.stdout)["workspaces"]
+    assert "analysts" not in alone
+    assert list(pooled["analysts"]) == ["author", "dora"]
+    assert pooled["analysts"]["author"]["time_weighted"] == alone["time_weighted"]
+    assert pooled["analysts"]["dora"]["label"] == "Dora (illustrative)"
+    # dora judged one row only, closer to even: her own path stays nearer the prior than the author's
+    assert pooled["analysts"]["dora"]["time_weighted"] != alone["time_weighted"]
+    assert pooled["time_weighted"] != alone["time_weighted"]
