@@ -321,3 +321,15 @@ def test_score_scores_each_analysts_own_path(tmp_path, repo_root):
     # dora judged one row only, closer to even: her own path stays nearer the prior than the author's
     assert pooled["analysts"]["dora"]["time_weighted"] != alone["time_weighted"]
     assert pooled["time_weighted"] != alone["time_weighted"]
+
+
+def test_cache_reuses_and_a_new_judgment_invalidates(panel_workspace):
+    first = run_beliefs("update", panel_workspace, "--json")
+    again = run_beliefs("update", panel_workspace, "--json")
+    assert first.returncode == again.returncode == 0
+    assert again.stdout == first.stdout and "note" not in again.stderr
+    with (panel_workspace / "judgments" / "carol.csv").open("a") as file:
+        file.write("r1,0.5,0.5\n")  # carol's view of r1's latent
+    result = run_beliefs("update", panel_workspace, "--json")
+    assert "computed 4 of 4 steps" in result.stderr  # r1 is in the first dated step
+    assert json.loads(result.stdout)["steps"][1]["latents"] != json.loads(first.stdout)["steps"][1]["latents"]
