@@ -26,7 +26,7 @@ RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scena
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
 
 
-def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, required: dict[str, str] | None = None):
+def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, required: dict[str, str] | None = None, scenario=None):
     """--p and --latent as the API's dicts, the problems of the flags themselves (a malformed
     flag, an unknown name with its likely typo, a missing required flag), each located at the
     flag, and the names those problems stand for (so that their knock-on effects on the row,
@@ -34,7 +34,7 @@ def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, r
     from beliefs.errors import Problem, did_you_mean
 
     try:
-        scenario = load_workspace(workspace).scenario
+        scenario = scenario or load_workspace(workspace).scenario
     except WorkspaceError as error:
         _fail(error)
     problems, hypotheses, latents, covered = [], {}, {}, set()
@@ -160,7 +160,13 @@ def _add_judgment(workspace: Path, analyst: str, id: str, p: list[str] | None, l
     from beliefs.errors import Problem
     from beliefs.inputs.authoring import add_judgment
 
-    hypotheses, latents, problems, _ = _row_flags(p, latent, workspace, {"--id": id})
+    from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
+
+    try:  # the scenario alone: a declared analyst's first judgment creates the file the workspace lacks
+        scenario = load_scenario(Path(workspace) / SCENARIO_FILE) if (Path(workspace) / SCENARIO_FILE).is_file() else None
+    except WorkspaceError as error:
+        _fail(error)
+    hypotheses, latents, problems, _ = _row_flags(p, latent, workspace, {"--id": id}, scenario)
     problems += [Problem(Path(flag), "does not apply to a judgment (the row's date, text and reliability are the author's); leave it out")
                  for flag in stray]
     if not hypotheses and not latents and not problems:

@@ -221,6 +221,9 @@ def test_add_analyst_appends_a_judgment(panel_workspace):
     assert result.returncode == 0, result.stderr
     after = (panel_workspace / "judgments" / "bob.csv").read_bytes()
     assert after.startswith(before) and after[len(before):] == b"r5,0.3,0.3,0.3,,\n"
+    scenario = panel_workspace / "scenario.toml"
+    scenario.write_text(scenario.read_text() + '\n[analysts.dave]\nlabel = "Dave"\n')  # declared before his first judgment
+    assert run_beliefs("check", panel_workspace).returncode == 2
     new = run_beliefs("add", panel_workspace, "--analyst", "dave", "--id", "r3", "--latent", "w=0.4,0.6")
     assert new.returncode == 0, new.stderr
     assert (panel_workspace / "judgments" / "dave.csv").read_text() == "id,p_a,p_b,p_c,p_w_yes,p_w_no\nr3,,,,0.4,0.6\n"

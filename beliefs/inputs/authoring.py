@@ -26,6 +26,7 @@ from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs.clock import today
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, header_for, load_evidence
 from beliefs.inputs.file_names import date_of_file
+from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
 from beliefs.inputs.workspace import Workspace, load_workspace
 
 log = logging.getLogger("beliefs")
@@ -199,7 +200,12 @@ def add_judgment(
             "an analyst's name is the file's name: letters, digits and _, e.g. alice"
         raise WorkspaceError([Problem(Path("--analyst"), f"{analyst!r}: {why}")])
     with workspace_lock(root, on_wait or _log_wait):
-        workspace = load_workspace(root)
+        try:
+            workspace = load_workspace(root)
+        except WorkspaceError as error:  # a declared analyst's first judgment: the file it lacks is the one written now
+            if target.exists() or not all(p.message.startswith(f"[analysts.{analyst}] has no ") for p in error.problems):
+                raise
+            workspace = Workspace(root, load_scenario(root / SCENARIO_FILE), ())
         old_bytes = target.read_bytes() if target.exists() else b""
         header, header_line = (_header_of(old_bytes, workspace)) if old_bytes else (judgment_columns(workspace.scenario), None)
         cells, problems = _cells(NewRow(id=id, summary="", hypotheses=hypotheses, latents=latents), workspace, target, None)
