@@ -158,8 +158,7 @@ def add(
 def _add_judgment(workspace: Path, analyst: str, id: str, p: list[str] | None, latent: list[str] | None, stray: list[str]) -> None:
     """`add --analyst`: one judgment appended to judgments/NAME.csv; flags of an evidence row are mistakes here."""
     from beliefs.errors import Problem
-    from beliefs.inputs.authoring import add_judgment
-
+    from beliefs.inputs.judging import add_judgment
     from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
 
     try:  # the scenario alone: a declared analyst's first judgment creates the file the workspace lacks
