@@ -336,3 +336,35 @@ def test_cache_reuses_and_a_new_judgment_invalidates(panel_workspace):
     result = run_beliefs("update", panel_workspace, "--json")
     assert "computed 4 of 4 steps" in result.stderr  # r1 is in the first dated step
     assert json.loads(result.stdout)["steps"][1]["latents"] != json.loads(first.stdout)["steps"][1]["latents"]
+
+
+def test_report_draws_the_analysts_paths_and_their_band(panel_workspace, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from beliefs.inference.sensitivity import sensitivity
+
+    ws = beliefs.load_workspace(panel_workspace)
+    history = beliefs.compute_history(ws)
+    folder = beliefs.write_report(ws, history, tmp_path / "reports", robustness=sensitivity(ws, draws=50))
+    html = (folder / "index.html").read_text()
+    assert "The analysts' own answers" in html and "Bob (weight 2)" in html
+    assert (folder / "figures" / "analysts.png").stat().st_size > 10_000
+    final = history.analyst_probability.isel(step=-1).sel(hypothesis="a").values
+    assert f"{100 * final.min():.0f}%" in html or f"{100 * final.min():.1f}%" in html  # the band's low end, as words show it
+    assert "The analysts' own answers" in (folder / "report.md").read_text()
+    assert "analysts" in json.loads((folder / "summary.json").read_text())["steps"][-1]
+
+
+def test_a_report_without_analysts_has_no_such_section(make_workspace, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from conftest import SCENARIO
+
+    from beliefs.inference.sensitivity import sensitivity
+
+    ws = beliefs.load_workspace(make_workspace(EVIDENCE, scenario=SCENARIO))
+    folder = beliefs.write_report(ws, beliefs.compute_history(ws), tmp_path / "reports", robustness=sensitivity(ws, draws=50))
+    assert "analysts' own" not in (folder / "index.html").read_text()
+    assert not (folder / "figures" / "analysts.png").exists()
