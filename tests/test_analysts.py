@@ -368,3 +368,19 @@ def test_a_report_without_analysts_has_no_such_section(make_workspace, tmp_path)
     folder = beliefs.write_report(ws, beliefs.compute_history(ws), tmp_path / "reports", robustness=sensitivity(ws, draws=50))
     assert "analysts' own" not in (folder / "index.html").read_text()
     assert not (folder / "figures" / "analysts.png").exists()
+
+
+def test_with_a_switching_line_each_analyst_is_scored_on_their_forecast_for_by(make_workspace):
+    """As the pooled path: the author's own path scores exactly as the workspace without analysts."""
+    from test_switching import BY, FILES, scenario_text
+
+    resolved = scenario_text().replace(f"by = {BY}", f'by = {BY}\noutcome = "b"\nresolved_on = {BY}')
+    plain = make_workspace(FILES, scenario=resolved, name="plain")
+    panel = make_workspace(FILES, scenario=resolved, name="panel")
+    (panel / "judgments").mkdir()
+    (panel / "judgments" / "eve.csv").write_text("id,p_a,p_b,p_c\nr1,0.3,0.6,0.4\n", encoding="utf-8")
+    run = run_beliefs("score", plain, panel, "--json")
+    assert run.returncode == 0, run.stderr
+    alone, pooled = json.loads(run.stdout)["workspaces"]
+    assert pooled["analysts"]["author"]["time_weighted"] == alone["time_weighted"]
+    assert pooled["analysts"]["eve"]["time_weighted"] != alone["time_weighted"]

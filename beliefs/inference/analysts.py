@@ -29,16 +29,20 @@ def own_workspace(workspace: Workspace, name: str) -> Workspace:
     return dataclasses.replace(workspace, rows=workspace.panel.own_rows(name, workspace.rows), panel=None)
 
 
-def analyst_paths(workspace: Workspace, kind, settings: dict, seed: int) -> np.ndarray:
-    """P(H) after every step on each analyst's own rows: shape (step, analyst, hypothesis), the
-    analysts in `workspace.panel.names` order; `kind` is the engine class of the pooled run."""
-    paths = []
+def analyst_paths(workspace: Workspace, kind, settings: dict, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """P(H) after every step on each analyst's own rows, shape (step, analyst, hypothesis), the
+    analysts in `workspace.panel.names` order, and with a switching line P(line on `by`) alike
+    (NaN where the engine gives none), else None; `kind` is the engine class of the pooled run."""
+    paths, at_by = [], []
     for name in workspace.panel.names:
         own = own_workspace(workspace, name)
         table = likelihood_table(own)
         runner = kind(ModelSpec.build(own.scenario, table), settings)
-        paths.append([runner.posterior(table.weights_at(step.index), step.index, seed).hypothesis_probability for step in own.steps])
-    return np.stack([np.asarray(p, dtype=float) for p in paths], axis=1)
+        steps = [runner.posterior(table.weights_at(step.index), step.index, seed) for step in own.steps]
+        paths.append([p.hypothesis_probability for p in steps])
+        at_by.append([p.hypothesis_at_by if p.hypothesis_at_by is not None else np.full(len(p.hypothesis_probability), np.nan) for p in steps])
+    switching = workspace.scenario.switches
+    return np.stack([np.asarray(p, dtype=float) for p in paths], axis=1), np.stack([np.asarray(p, dtype=float) for p in at_by], axis=1) if switching else None
 
 
 def _range(ratios: list[float]) -> float:

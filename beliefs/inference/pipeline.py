@@ -84,7 +84,10 @@ def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: 
         from beliefs.inference.analysts import analyst_paths
 
         panel = workspace.panel
-        dataset = history.dataset.assign(analyst_probability=(("step", "analyst", "hypothesis"), analyst_paths(workspace, kind, settings, seed)))
+        own, own_at_by = analyst_paths(workspace, kind, settings, seed)
+        dataset = history.dataset.assign(analyst_probability=(("step", "analyst", "hypothesis"), own))
+        if own_at_by is not None:  # a switching line: each analyst's forecast of the line on `by`, what their path is scored on
+            dataset["analyst_probability_at_by"] = (("step", "analyst", "hypothesis"), own_at_by)
         dataset = dataset.assign_coords(analyst=list(panel.names))
         dataset.attrs["analysts"] = json.dumps({name: {"label": panel.labels[name], "weight": panel.weights[name]} for name in panel.names})
         history = type(history)(dataset)
