@@ -384,3 +384,17 @@ def test_with_a_switching_line_each_analyst_is_scored_on_their_forecast_for_by(m
     alone, pooled = json.loads(run.stdout)["workspaces"]
     assert pooled["analysts"]["author"]["time_weighted"] == alone["time_weighted"]
     assert pooled["analysts"]["eve"]["time_weighted"] != alone["time_weighted"]
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ("[analysts.bob]\nweight = 0\n", "scenario.toml:14:1: analysts.bob.weight = 0 is not valid: expected a number > 0"),
+    ("[analysts.bob]\nwieght = 2\n", "unknown key analysts.bob.wieght (did you mean 'weight'?); valid keys here are label, weight"),
+    ('[analysts.bob]\nweight = "2"\n', "a number > 0, the analyst's weight in the pool"),
+])
+def test_bad_analyst_tables_are_located(make_workspace, table, expected):
+    from conftest import SCENARIO
+
+    root = make_workspace(EVIDENCE, scenario=SCENARIO + "\n" + table)
+    result = run_beliefs("check", root)
+    assert result.returncode == 2
+    assert expected in result.stderr.replace("\n", " "), result.stderr
