@@ -100,7 +100,9 @@ def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds
         "latent_mean": (("step", "latent"), np.stack([merged(p.latent_mean, p.state_probability) for p in posteriors])),
         "latent_q05": (("step", "latent"), np.stack([merged(p.latent_q05, np.nan) for p in posteriors])),
         "latent_q95": (("step", "latent"), np.stack([merged(p.latent_q95, np.nan) for p in posteriors])),
-        "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
+        # the smallest integer type that holds the index: the cache rewrites every step's draws at each update
+        "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors]).astype(
+            np.min_scalar_type(-posteriors[0].hypothesis_probability.size))),
     }
     if states:  # P(holds | H): with P(H) it gives the states' forecast exactly, without sampling noise
         given = np.full((len(posteriors), len(kinds), posteriors[0].hypothesis_probability.size), np.nan)

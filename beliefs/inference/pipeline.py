@@ -149,17 +149,17 @@ def update_history(
             notes.append("the cached history was unreadable or altered; it was rebuilt")
         valid = matching_prefix(manifest.keys, keys) if cached is not None else 0
         if cached is not None and valid == len(keys) == len(manifest.keys):
-            history, computed = cached, []
+            history, computed, summary = cached, [], manifest.summary
         else:
             reused = cached.leading_steps(valid) if cached is not None and valid else None
             reused = reused.assign_attrs(method=cached.method, has_diagnostics=int(cached.has_diagnostics)) if reused is not None else None
             history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reused)
-            reason = _save(workspace.root, engine, history, keys) if locked else "the folder is read-only"
+            summary = history.summary()
+            reason = _save(workspace.root, engine, history, keys, summary) if locked else "the folder is read-only"
             if reason:
                 notes.append(f"the cache in {cache_paths(workspace.root, engine)[1].parent} could not be saved ({reason}); "
                              "the answer was computed and will be again next time")
             computed = list(range(valid, len(keys)))
-        summary = history.summary() if computed else manifest.summary
         if horizon_days is not None:
             from beliefs.inference.forecast import with_forecast
 
@@ -167,13 +167,13 @@ def update_history(
         return Update(engine, summary, computed, history, notes)
 
 
-def _save(root, engine: str, history, keys: list[str]) -> str | None:
+def _save(root, engine: str, history, keys: list[str], summary: dict) -> str | None:
     """Write the cache; why not, when the workspace cannot be written (a shared or mounted folder)."""
     from beliefs.atomic import READ_ONLY
     from beliefs.inference.cache import write_cache
 
     try:
-        write_cache(root, engine, history, keys, history.summary())
+        write_cache(root, engine, history, keys, summary)
     except OSError as error:
         if error.errno not in READ_ONLY:
             raise

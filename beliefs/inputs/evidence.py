@@ -31,6 +31,7 @@ from pathlib import Path
 
 from beliefs.errors import Problem, did_you_mean, printable, quoted
 from beliefs.inputs.clock import today
+from beliefs.inputs.consistency import contradiction, duplicate_ids
 from beliefs.inputs.csv_text import Record, read_csv_text, read_records
 from beliefs.inputs.file_names import DATED, NAME_FORMS, date_of_file, file_name_problem
 from beliefs.inputs.scenario import Scenario
@@ -145,9 +146,9 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
         refused += file_refused
         problems += file_problems
     rows.sort(key=lambda r: (r.date, str(r.path), r.line or 0))
-    problems += _duplicate_ids(rows + refused)
+    problems += duplicate_ids(rows + refused)
     if not problems:
-        problems += _contradiction(rows, scenario)
+        problems += contradiction(rows, scenario)
     return rows, problems
 
 
@@ -156,44 +157,6 @@ def _contains_csv(folder: Path) -> bool:
         return any(p.suffix.lower() == ".csv" for p in folder.rglob("*"))
     except OSError:
         return False
-
-
-def _duplicate_ids(rows: list[EvidenceRow]) -> list[Problem]:
-    """A problem for each valid row whose id an earlier row (by file name, then line) already has."""
-    problems = []
-    seen: dict[str, EvidenceRow] = {}
-    for row in sorted(rows, key=lambda r: (str(r.path), r.line or 0)):
-        first = seen.setdefault(row.id, row)
-        if first is not row:
-            where = f"line {first.line}" if first.path == row.path else f"{first.path.name if first.path else '?'}:{first.line}"
-            problems.append(Problem(row.path, f"duplicate id {quoted(row.id)}, already used at {where}; ids must be unique across the workspace", row.line, 1))
-    return problems
-
-
-def _contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]:
-    """A problem at the row after which every hypothesis has probability zero, if there is one.
-
-    A fully reliable row with p_h = 0 rules h out for good (a less reliable one never does,
-    since its likelihoods are mixed with their mean); once all are ruled out, no posterior exists.
-    """
-    ruled_out = {name: "prior 0" for name, h in scenario.hypotheses.items() if h.prior == 0}
-    for row in rows:  # in date order: the first step at which nothing is left is reported
-        if row.hypotheses is None:
-            continue
-        mean = sum(row.hypotheses.values()) / len(row.hypotheses)
-        for name, value in row.hypotheses.items():
-            if name not in ruled_out and row.reliability * value + (1.0 - row.reliability) * mean == 0.0:
-                ruled_out[name] = f"row {quoted(row.id, 20)}"
-        if len(ruled_out) == len(scenario.hypotheses):
-            by_reason: dict[str, list[str]] = {}
-            for name, why in ruled_out.items():
-                by_reason.setdefault(why, []).append(name)
-            reasons = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
-            if len(reasons) > 60:
-                reasons = reasons[:56] + " ..."
-            message = f"after this row every hypothesis has probability 0 ({reasons}); contradictory evidence: write e.g. 0.01 instead of 0"
-            return [Problem(row.path, message, row.line, 1)]
-    return []
 
 
 def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
@@ -230,7 +193,7 @@ def parse_rows(path: Path, text: str, date: dt.date, scenario: Scenario) -> tupl
     """The rows of a CSV text with the columns of an evidence file, dated `date`, and their
     problems, duplicate ids included (for files such as `indicators.csv` that are not dated steps)."""
     rows, problems = _FileParser(path, date, scenario).parse(text)
-    return rows, problems + _duplicate_ids(rows)
+    return rows, problems + duplicate_ids(rows)
 
 
 # -- one file ------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from pathlib import Path
 from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs import clock
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
-from beliefs.inputs.evidence import _contradiction as contradiction
 from beliefs.inputs.groups import group_warnings
 from beliefs.inputs.judgments import load_judgments
 from beliefs.inputs.pooling import Panel, make_panel, pooled_rows
@@ -54,10 +53,12 @@ class Workspace:
     @property
     def steps(self) -> list[Step]:
         """Step 0 (the prior) and one step per evidence date, in date order."""
-        dates = sorted({row.date for row in self.rows})
+        by_date: dict = {}
+        for row in self.rows:  # one pass: a workspace of many rows and dates asks for its steps often
+            by_date.setdefault(row.date, []).append(row)
         steps = [Step(0, self.scenario.prior_date, ())]
-        for index, date in enumerate(dates, start=1):
-            steps.append(Step(index, date, tuple(r for r in self.rows if r.date == date)))
+        for index, date in enumerate(sorted(by_date), start=1):
+            steps.append(Step(index, date, tuple(by_date[date])))
         return steps
 
     def step_of(self, row: EvidenceRow) -> int:

@@ -253,15 +253,25 @@ class PosteriorHistory:
 
     # -- summary -------------------------------------------------------------------------
     def summary(self) -> dict:
-        """The JSON summary printed by `beliefs update --json` and saved with the report."""
+        """The JSON summary printed by `beliefs update --json` and saved with the report.
+
+        Read from the arrays once, not step by step: an update writes it for every step each time.
+        """
         ds = self.dataset
+        dates, hypotheses, kinds = self.dates, self.hypotheses, list(self.latent_kinds.items())
+        evidence: list[list[str]] = [[] for _ in range(self.n_steps)]
+        for row, step in zip(self.rows, ds["row_step"].values, strict=True):
+            evidence[step].append(row)
+        probability = ds["hypothesis_probability"].transpose("step", "hypothesis").values
+        latent = {q: ds[f"latent_{q}"].transpose("step", "latent").values for q in ("mean", "q05", "q95")}
         steps = []
         for step in range(self.n_steps):
             entry = {
-                "date": self.dates[step],
-                "evidence": self.evidence_ids(step),
-                "hypotheses": {h: _round(ds["hypothesis_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses},
-                "latents": {name: self._latent_entry(step, name, kind) for name, kind in self.latent_kinds.items()},
+                "date": dates[step],
+                "evidence": evidence[step],
+                "hypotheses": {h: _round(probability[step, i]) for i, h in enumerate(hypotheses)},
+                "latents": {name: {"probability": _round(latent["mean"][step, j])} if kind == "state" else
+                            {q: _round(latent[q][step, j]) for q in ("mean", "q05", "q95")} for j, (name, kind) in enumerate(kinds)},
             }
             if self.switches and not np.isnan(ds["hypothesis_probability_at_by"].sel(step=step).values).any():
                 entry["hypotheses_at_by"] = {h: _round(ds["hypothesis_probability_at_by"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
@@ -281,12 +291,6 @@ class PosteriorHistory:
             steps.append(entry)
         return {"title": self.title, "engine": self.engine, "steps": steps}
 
-    def _latent_entry(self, step: int, name: str, kind: str) -> dict:
-        at = self.dataset.sel(step=step, latent=name)
-        if kind == "state":
-            return {"probability": _round(at["latent_mean"])}
-        return {q: _round(at[f"latent_{q}"]) for q in ("mean", "q05", "q95")}
-
     def to_json(self) -> str:
         """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""
         return summary_json(self.summary())
@@ -298,12 +302,13 @@ class PosteriorHistory:
         return self.dataset[names].isel(step=slice(0, count))
 
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the history to a netCDF file (h5netcdf).
+        """Write the history to a netCDF file (h5netcdf); `row_weight` (step x row, mostly 0 and 1) compressed.
 
         Built in memory and written with one plain write: HDF5 that fails to write a file (a
         full disk) leaves a handle that crashes the interpreter when it is later closed.
         """
-        data = self.dataset.to_netcdf(engine="h5netcdf")
+        encoding = {"row_weight": {"zlib": True, "complevel": 1}} if "row_weight" in self.dataset else None
+        data = self.dataset.to_netcdf(engine="h5netcdf", encoding=encoding)
         Path(path).write_bytes(data)
 
     @classmethod
