@@ -12,6 +12,7 @@ from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs import clock
+from beliefs.inputs.consistency import contradiction
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
 from beliefs.inputs.groups import group_warnings
 from beliefs.inputs.judgments import load_judgments
