@@ -469,7 +469,7 @@ CASES = [
             "ws/scenario.toml:5:18: unknown key hypotheses.a.lable (did you mean 'label'?); valid keys here are prior, label",
             "ws/scenario.toml:8:32: unknown key latents.w.prior.gamma; valid keys here are alpha, beta",
             "ws/scenario.toml:3:1: unknown key colour; valid keys here are title, prior_date, allow_future, hypotheses, latents, groups, resolution, "
-            "switching, calibration",
+            "switching, calibration, analysts",
         ],
     ),
     Case(

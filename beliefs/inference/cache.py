@@ -52,6 +52,8 @@ def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, vers
     """
     head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
             "scenario": workspace.scenario.model_dump(mode="json"), **engine_key}
+    if workspace.panel is not None:  # each analyst's own path depends on their judgments
+        head["analysts"] = workspace.panel.likelihoods(workspace.rows)
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:

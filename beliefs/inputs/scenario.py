@@ -112,6 +112,14 @@ class Group(_Strict):
     correlation: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
 
 
+class Analyst(_Strict):
+    """An analyst whose judgments (`judgments/NAME.csv`, or the evidence files for `author`) are
+    pooled with weight `weight` in the log opinion pool."""
+
+    label: str = ""
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+
+
 OUTCOME_TOLERANCE = 1e-6  # how far from 1 the probabilities of an uncertain outcome may sum
 
 
@@ -191,6 +199,7 @@ class Scenario(_Strict):
     resolution: Resolution | None = None
     switching: dict[Name, dict[Name, Rate]] = {}
     calibration: Calibration | None = None
+    analysts: dict[Name, Analyst] = {}
 
     @property
     def switches(self) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from beliefs.errors import Problem, WorkspaceError, did_you_mean, shorten
-from beliefs.inputs.scenario import NAME_PATTERN, BetaPrior, Calibration, Group, Hypothesis, Latent, Resolution, Scenario
+from beliefs.inputs.scenario import NAME_PATTERN, Analyst, BetaPrior, Calibration, Group, Hypothesis, Latent, Resolution, Scenario
 
 SCENARIO_FILE = "scenario.toml"
 
@@ -52,6 +52,8 @@ _HINTS = {
     "calibration": "a table: [calibration] then alpha = 0.8 (or a table by kind of evidence) or file = \"calibration.json\"",
     "switching": "a table of monthly rates by line: [switching] then e.g. pressure = { concede = 0.05, walk_away = 0.02 }",
     "allow_future": "true or false, without quotes: whether rows dated after today are accepted as planning rows, e.g. allow_future = true",
+    "analysts": 'a table of analysts, e.g. [analysts.alice] then label = "Alice" and weight = 2',
+    "weight": "a number > 0, the analyst's weight in the pool (default 1), e.g. weight = 2",
     "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 
@@ -181,6 +183,8 @@ def _allowed_keys(parent: list[str]) -> list[str]:
         model = Latent
     elif parent[:1] == ["groups"] and len(parent) == 2:
         model = Group
+    elif parent[:1] == ["analysts"] and len(parent) == 2:
+        model = Analyst
     elif parent == ["resolution"]:
         model = Resolution
     elif parent == ["calibration"]:
@@ -216,6 +220,8 @@ def _hint(keys: list[str]) -> str | None:
         return f"a table, e.g. [latents.{shorten(keys[1])}] then prior = {{ alpha = 2.0, beta = 2.0 }}"
     if len(keys) == 2 and keys[0] == "groups":
         return f'a table, e.g. [groups.{shorten(keys[1])}] then label = "..." and correlation = 0.8'
+    if len(keys) == 2 and keys[0] == "analysts":
+        return f'a table, e.g. [analysts.{shorten(keys[1])}] then label = "..." and weight = 2'
     if len(keys) == 3 and keys[0] == "latents" and keys[2] == "prior":
         return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
     if len(keys) == 3 and keys[:2] == ["resolution", "outcome"]:

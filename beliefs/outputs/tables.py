@@ -261,3 +261,24 @@ def diff_table(result: dict, details: list[str], rev: str, rev2: str) -> Table:
     table.caption = f"final answer at {rev}: {before}; at {rev2}: {after}"
     table.caption_justify = "left"
     return table
+
+
+def analysts_tables(analysts: list[dict], rows: list[dict], hypotheses: list[str], top: int = 15) -> list[Table]:
+    """The analysts with their weights and own final answers, and the rows they disagree on most
+    (disagreement in bits times influence in nats, highest first)."""
+    people = Table(title="Analysts: each one's own answer (their rows only)", title_justify="left")
+    for column in ("analyst", "weight", "rows", *hypotheses):
+        people.add_column(column, justify="left" if column == "analyst" else "right", overflow="fold")
+    for a in analysts:
+        name = escape(a["name"]) + (f"\n[dim]{escape(a['label'])}[/]" if a["label"] != a["name"] else "")
+        people.add_row(name, f"{a['weight']:g}", str(a["rows_judged"]), *(f"{100 * a['final'][h]:.1f}%" for h in hypotheses))
+    ranked = Table(title="Where they disagree: rows by disagreement x influence (a Delphi round starts at the top)", title_justify="left")
+    for column in ("id", "bits", "on", "influence", "score", "analysts"):
+        ranked.add_column(column, justify="left" if column in ("id", "on", "analysts") else "right", overflow="fold")
+    for r in rows[:top]:
+        latent = max(r["latents"], key=r["latents"].get) if r["latents"] else None
+        on = "/".join(r["pair"]) if r["pair"] and (latent is None or r["hypotheses"] >= r["latents"][latent]) else (latent or "")
+        ranked.add_row(escape(r["id"]), f"{r['bits']:.2f}", escape(on), f"{r['influence']:.2f}", f"{r['score']:.2f}", escape(", ".join(r["analysts"])))
+    ranked.caption = "bits: the widest range across analysts of a log2 likelihood ratio; influence: the row's strongest push on the pooled answer (nats)"
+    ranked.caption_justify = "left"
+    return [people, ranked]

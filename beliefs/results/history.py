@@ -212,6 +212,17 @@ class PosteriorHistory:
             return None
         return {h: float(self.dataset["ungrouped_probability"].sel(hypothesis=h)) for h in self.hypotheses}
 
+    # -- analysts ------------------------------------------------------------------------
+    @property
+    def analysts(self) -> dict[str, dict] | None:
+        """Each analyst's label and weight (the author first); None without further analysts."""
+        return json.loads(self.dataset.attrs["analysts"]) if "analyst_probability" in self.dataset else None
+
+    @property
+    def analyst_probability(self) -> xr.DataArray | None:
+        """P(H) after each step on each analyst's own rows (step, analyst, hypothesis); None without."""
+        return self.dataset.get("analyst_probability")
+
     # -- diagnostics ---------------------------------------------------------------------
     @property
     def has_diagnostics(self) -> bool:
@@ -273,6 +284,9 @@ class PosteriorHistory:
                 entry["hypotheses_at_by"] = {h: _round(ds["hypothesis_probability_at_by"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
             if "calibrated_probability" in ds:
                 entry["calibrated"] = {h: _round(ds["calibrated_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
+            if "analyst_probability" in ds:
+                entry["analysts"] = {str(a): {h: _round(ds["analyst_probability"].sel(step=step, analyst=a, hypothesis=h)) for h in self.hypotheses}
+                                     for a in ds["analyst"].values}
             if self.has_diagnostics:
                 at = ds.sel(step=step)
                 entry["diagnostics"] = {

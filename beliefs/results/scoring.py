@@ -254,8 +254,28 @@ def score_report(histories: list[tuple[str, PosteriorHistory]]) -> dict:
         else:
             entry |= score.summary() | {"why": history.scenario.resolution.why or None}
             scores.append(score)
+            if history.analysts is not None:
+                entry["analysts"] = analyst_scores(history, score)
         entries.append(entry)
     return {"workspaces": entries, "portfolio": Portfolio.of(scores).summary()}
+
+
+def analyst_scores(history: PosteriorHistory, pooled: PathScore) -> dict[str, dict]:
+    """Each analyst's own path (their rows only) scored on the pooled path's steps and days: the
+    `analysts` entry of a resolved workspace in `beliefs score --json`."""
+    index = [history.dates.index(d) for d in pooled.dates]
+    at_by = history.dataset.get("analyst_probability_at_by")
+    out = {}
+    for name, spec in history.analysts.items():
+        probabilities = history.analyst_probability.sel(analyst=name).values[index]
+        if at_by is not None:  # as the pooled path: P(line on `by`) where the step has it
+            forecast = at_by.sel(analyst=name).values[index]
+            probabilities = np.where(np.isnan(forecast).any(axis=1, keepdims=True), probabilities, forecast)
+        brier, log_score = expected_scores(probabilities, pooled.weights)
+        weighted = {"brier": pooled.time_weighted(brier), "log_score": pooled.time_weighted(log_score)}
+        out[name] = {"label": spec["label"], "weight": spec["weight"], "time_weighted": {k: _round(v) for k, v in weighted.items()},
+                     "skill": {base: {k: _round(_skill(weighted[k], values[k])) for k in values} for base, values in pooled.baselines.items()}}
+    return out
 
 
 def _bits(probability: float) -> float:

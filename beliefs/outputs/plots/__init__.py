@@ -10,7 +10,7 @@ returns its Figure); `figure_of` gives the matplotlib figure behind either kind.
 
 from beliefs.outputs.plots.calibration import plot_calibration
 from beliefs.outputs.plots.evidence import plot_influence, plot_step
-from beliefs.outputs.plots.paths import plot_band, plot_latent_timeline, plot_timeline
+from beliefs.outputs.plots.paths import plot_analysts, plot_band, plot_latent_timeline, plot_timeline
 from beliefs.outputs.plots.sampling import arviz_tree, plot_diagnostics, plot_diagnostics_timeline, plot_latent_step
 from beliefs.outputs.plots.style import OKABE_ITO, figure_of
 
@@ -18,6 +18,7 @@ __all__ = [
     "OKABE_ITO",
     "arviz_tree",
     "figure_of",
+    "plot_analysts",
     "plot_band",
     "plot_calibration",
     "plot_diagnostics",
