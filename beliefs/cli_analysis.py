@@ -80,11 +80,9 @@ def calibrate(
     from beliefs.inference.calibrate import calibrate as fit
     from beliefs.results.summary import summary_json
 
-    if by == "analyst":
-        err.print("[bold red]error[/] --by analyst is not available until analysts exist (judgments/NAME.csv); use --by kind, or no --by for one alpha")
-        raise typer.Exit(2)
-    if by not in (None, "kind"):
-        err.print(f"[bold red]error[/] --by {literal(repr(by))}: choose kind (one alpha per kind of evidence), or leave --by out for one alpha")
+    if by not in (None, "kind", "analyst"):
+        err.print(f"[bold red]error[/] --by {literal(repr(by))}: choose kind (one alpha per kind of evidence), analyst (one per analyst), "
+                  "or leave --by out for one alpha")
         raise typer.Exit(2)
     named = []
     for folder in workspaces:

@@ -226,10 +226,30 @@ def test_alpha_1_reproduces_states_groups_and_switching_exactly(make_workspace, 
     assert result["log_score_at_1"] == pytest.approx(scored["time_weighted"]["log_score"], abs=1e-6)
 
 
-def test_calibrate_by_analyst_waits_for_analysts(tmp_path):
-    folders, _ = generated_questions(tmp_path, count=2)
-    result = run_beliefs("calibrate", *folders, "--by", "analyst")
-    assert result.returncode == 2 and "not available until analysts exist" in result.stderr
+def test_calibrate_by_analyst_fits_each_analysts_own_path(tmp_path):
+    """A second analyst who squares every likelihood of the author's: their own path with alpha is
+    the author's with 2 alpha, so each alpha is checked against its own independent grid search."""
+    folders, plain = generated_questions(tmp_path)
+    squared = []
+    for folder, question in zip(folders, plain, strict=True):
+        (folder / "judgments").mkdir()
+        lines, rows = ["id,p_a,p_b,p_c"], []
+        for k, (date, log_l, kind) in enumerate(question["rows"]):
+            values = np.round(np.exp(2 * log_l), 6)
+            lines.append(f"r{folders.index(folder)}-{k}," + ",".join(f"{v}" for v in values))
+            rows.append((date, np.log(values), kind))
+        (folder / "judgments" / "sceptic.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        scenario = folder / "scenario.toml"
+        scenario.write_text(scenario.read_text() + '\n[analysts.sceptic]\nlabel = "Squares every likelihood"\n', encoding="utf-8")
+        squared.append({**question, "rows": rows})
+    result = calibrate_json(*folders, "--by", "analyst")
+    assert result["by"] == "analyst" and set(result["alpha"]) == {"author", "sceptic"}
+    grid = np.arange(0.0, 4.0001, 0.005)
+    for name, questions in (("author", plain), ("sceptic", squared)):
+        scores = [sum(independent_score(q, lambda kind, a=a: a) for q in questions) for a in grid]
+        assert result["alpha"][name] == pytest.approx(grid[int(np.argmin(scores))], abs=0.02)
+    assert result["alpha"]["sceptic"] == pytest.approx(result["alpha"]["author"] / 2, abs=0.02)
+    assert [q["workspace"] for q in result["questions"]] == [f"{f} ({a})" for f in folders for a in ("author", "sceptic")]
 
 
 def test_calibrate_without_a_resolved_question_exits_2(tmp_path):

@@ -1,8 +1,8 @@
 """Learning a likelihood exponent alpha from resolved questions (`beliefs calibrate`).
 
 alpha multiplies every row's log-likelihood (after reliability and the group's design effect;
-`beliefs.inference.tempering`), one alpha for all rows or one per kind of evidence ("" for
-unclassified rows). It is chosen to minimise the sum over the questions of each path's
+`beliefs.inference.tempering`), one alpha for all rows, one per kind of evidence ("" for
+unclassified rows), or one per analyst (each analyst's own path, on the rows they judged). It is chosen to minimise the sum over the questions of each path's
 time-weighted log score in bits (`beliefs.results.scoring`): alpha < 1 says the analyst's
 likelihoods were too strong, alpha > 1 too timid. Each question's answers are re-scored for a
 new alpha by arithmetic (or the exact forward algorithms, batched), not recomputed from files.
@@ -22,8 +22,10 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
+from beliefs.inference.analysts import own_workspace
 from beliefs.inference.tempering import TemperedAnswers
 from beliefs.inputs.kinds import KINDS
+from beliefs.inputs.pooling import AUTHOR
 from beliefs.inputs.workspace import Workspace
 from beliefs.results.scoring import scored_steps
 
@@ -31,7 +33,7 @@ ALPHA_MAX = 4.0
 GRID = np.linspace(0.0, ALPHA_MAX, 201)  # step 0.02
 REPLICATES = 200
 LEVEL = 0.9
-BY = ("all", "kind")
+BY = ("all", "kind", "analyst")
 DECIMALS = 6
 
 
@@ -61,21 +63,45 @@ class Question:
 
 
 def classes_of(workspaces: list[Workspace], by: str) -> list[str]:
-    """The classes alpha is fitted for: ["all"], or the kinds the rows use ("" last: unclassified)."""
+    """The classes alpha is fitted for: ["all"], the analysts (the author first), or the kinds the
+    rows use ("" last: unclassified)."""
     if by == "all":
         return ["all"]
+    if by == "analyst":
+        return list(dict.fromkeys(name for ws in workspaces for name in analysts_of(ws)))
     used = {row.kind for ws in workspaces for row in ws.rows}
     return [kind for kind in (*KINDS, "") if kind in used]
 
 
-def question_of(name: str, workspace: Workspace, classes: list[str]) -> Question | None:
-    """`workspace` as a question to calibrate on, or None while it is unresolved."""
+def analysts_of(workspace: Workspace) -> tuple[str, ...]:
+    """The workspace's analysts, the author first (the author alone without `judgments/`)."""
+    return workspace.panel.names if workspace.panel is not None else (AUTHOR,)
+
+
+def by_analyst(named: list[tuple[str, Workspace]]) -> list[tuple[str, Workspace, str]]:
+    """Each resolved question once per analyst: the path on that analyst's own rows and judgments
+    (`own_workspace`), named "workspace (analyst)"; unresolved workspaces once, to be skipped."""
+    out = []
+    for name, workspace in named:
+        if not workspace.scenario.resolved or workspace.panel is None:
+            out.append((name, workspace, AUTHOR))
+            continue
+        out += [(f"{name} ({analyst})", own_workspace(workspace, analyst), analyst) for analyst in workspace.panel.names]
+    return out
+
+
+def question_of(name: str, workspace: Workspace, classes: list[str], analyst: str = AUTHOR) -> Question | None:
+    """`workspace` as a question to calibrate on, or None while it is unresolved; with classes by
+    analyst, every row is `analyst`'s."""
     scenario = workspace.scenario
     if not scenario.resolved:
         return None
     resolution = scenario.resolution
     scored, days = scored_steps([step.date for step in workspace.steps], resolution.judged_on)
-    index = [0 if classes == ["all"] else classes.index(row.kind) for row in workspace.rows]
+    if analyst in classes:
+        index = [classes.index(analyst)] * len(workspace.rows)
+    else:
+        index = [0 if classes == ["all"] else classes.index(row.kind) for row in workspace.rows]
     outcome = np.array([resolution.weights.get(h, 0.0) for h in scenario.hypothesis_names])
     return Question(name, scenario.title, TemperedAnswers(workspace, index, scored, n_classes=len(classes)), days, outcome, len(workspace.rows))
 
@@ -87,8 +113,9 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
     ----------
     named : list of (str, Workspace)
         The workspaces, by the name to show; unresolved ones are listed in `skipped`.
-    by : {"all", "kind"}
-        One alpha, or one per kind of evidence.
+    by : {"all", "kind", "analyst"}
+        One alpha, one per kind of evidence, or one per analyst (each analyst's own path on each
+        question, `judgments/`; the author's alone where a workspace has no further analysts).
     seed, replicates
         The bootstrap's seed and its number of resamples.
 
@@ -99,8 +126,9 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
     """
     classes = classes_of([ws for _, ws in named if ws.scenario.resolved], by)
     questions, skipped = [], []
-    for name, workspace in named:
-        question = question_of(name, workspace, classes)
+    expanded = by_analyst(named) if by == "analyst" else [(name, workspace, AUTHOR) for name, workspace in named]
+    for name, workspace, analyst in expanded:
+        question = question_of(name, workspace, classes, analyst if by == "analyst" else None)
         (questions.append(question) if question is not None else skipped.append(name))
     if not questions:
         raise ValueError("none of the workspaces given has resolved; calibrate needs questions with [resolution] outcome set")
@@ -222,7 +250,7 @@ class _Pool:
 
 
 def _shown(alpha: np.ndarray, classes: list[str], by: str):
-    """Alpha as JSON: a number, or a table by kind."""
+    """Alpha as JSON: a number, or a table by kind or by analyst."""
     return _round(alpha[0]) if by == "all" else {kind: _round(a) for kind, a in zip(classes, alpha, strict=True)}
 
 
