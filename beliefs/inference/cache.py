@@ -52,10 +52,13 @@ def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, vers
     """
     head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
             "scenario": workspace.scenario.model_dump(mode="json"), **engine_key}
+    if workspace.panel is not None:  # each analyst's own path depends on their judgments
+        head["analysts"] = workspace.panel.likelihoods(workspace.rows)
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:
-        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents, "group": r.group} for r in step.rows]
+        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents, "group": r.group}
+                | ({"kind": r.kind} if r.kind else {}) for r in step.rows]  # a kind weighs only under a calibration by kind
         key = _digest({"previous": key, "date": step.date.isoformat(), "rows": rows})
         keys.append(key)
     return keys

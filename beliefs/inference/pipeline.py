@@ -3,6 +3,7 @@ in date order, and keep the result in the workspace's cache."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,8 +78,20 @@ def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: 
         if table.grouped:  # what the answer would be with every row counted as independent
             last = steps[-1].index
             ungrouped = runner.posterior(table.included_up_to(last), last, seed).hypothesis_probability
-    return assemble_history(workspace, table, computed, engine=kind, method=method, diagnosed=diagnosed, settings=settings, seed=seed,
-                            reused=None if reused is None else reused.isel(step=slice(0, done)), ungrouped=ungrouped)
+    history = assemble_history(workspace, table, computed, engine=kind, method=method, diagnosed=diagnosed, settings=settings, seed=seed,
+                               reused=None if reused is None else reused.isel(step=slice(0, done)), ungrouped=ungrouped)
+    if workspace.panel is not None:  # each analyst's own path, beside the pooled one
+        from beliefs.inference.analysts import analyst_paths
+
+        panel = workspace.panel
+        own, own_at_by = analyst_paths(workspace, kind, settings, seed)
+        dataset = history.dataset.assign(analyst_probability=(("step", "analyst", "hypothesis"), own))
+        if own_at_by is not None:  # a switching line: each analyst's forecast of the line on `by`, what their path is scored on
+            dataset["analyst_probability_at_by"] = (("step", "analyst", "hypothesis"), own_at_by)
+        dataset = dataset.assign_coords(analyst=list(panel.names))
+        dataset.attrs["analysts"] = json.dumps({name: {"label": panel.labels[name], "weight": panel.weights[name]} for name in panel.names})
+        history = type(history)(dataset)
+    return history
 
 
 @dataclass

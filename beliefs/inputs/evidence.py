@@ -24,24 +24,24 @@ Decisions about the format, beyond what the README states:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from beliefs.errors import Problem, did_you_mean, printable, quoted
+from beliefs.inputs.cells import parse_number, parse_probability
 from beliefs.inputs.clock import today
 from beliefs.inputs.consistency import contradiction, duplicate_ids
 from beliefs.inputs.csv_text import Record, read_csv_text, read_records
 from beliefs.inputs.file_names import DATED, NAME_FORMS, date_of_file, file_name_problem
+from beliefs.inputs.kinds import kind_problem
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 EVIDENCE_DIR = "evidence"
-BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group")
+BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group", "kind")
 REQUIRED_COLUMNS = ("id", "summary")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
-_EXAMPLE = "e.g. 0.35"
 GROUP_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
@@ -58,6 +58,7 @@ class EvidenceRow:
     hypotheses: dict[str, float] | None = None
     latents: dict[str, tuple[float, float]] = field(default_factory=dict)
     group: str | None = None
+    kind: str = ""  # one of KINDS, or "" for unclassified
     path: Path | None = None
     line: int | None = None
 
@@ -67,41 +68,14 @@ class EvidenceRow:
         return f"{self.path}:{self.line}" if self.path else self.id
 
 
-def header_for(scenario: Scenario) -> list[str]:
+def header_for(scenario: Scenario, kind: bool = False) -> list[str]:
     """The full column list of an evidence file for this scenario, in canonical order (`group`
-    only when the scenario declares groups)."""
-    columns = [c for c in BASE_COLUMNS if c != "group" or scenario.groups]
+    only when the scenario declares groups, `kind` only when asked for)."""
+    columns = [c for c in BASE_COLUMNS if (c != "group" or scenario.groups) and (c != "kind" or kind)]
     columns += [f"p_{name}" for name in scenario.hypothesis_names]
     for name in scenario.latent_names:
         columns += [f"p_{name}_yes", f"p_{name}_no"]
     return columns
-
-
-def parse_probability(text: str) -> float:
-    """A probability cell as a float in [0, 1]; ValueError with a readable reason otherwise."""
-    value = _parse_number(text, "a probability")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{quoted(text.strip())} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
-    return value
-
-
-def _parse_number(text: str, what: str) -> float:
-    stripped = text.strip()
-    try:
-        value = float(stripped)
-    except ValueError:
-        value = None
-    if value is None or "_" in stripped:
-        if stripped.endswith("%"):
-            hint = f"write {what} as a decimal: 0.5, not 50%"
-        elif re.fullmatch(r"[0-9]*,[0-9]+", stripped):
-            hint = f"write decimals with a point: {stripped.replace(',', '.')}"
-        else:
-            hint = f"write {what} as a decimal between 0 and 1, {_EXAMPLE}"
-        raise ValueError(f"{quoted(stripped)} is not a number; {hint}")
-    if not math.isfinite(value):
-        raise ValueError(f"{quoted(stripped)} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
-    return value
 
 
 def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
@@ -256,7 +230,7 @@ class _FileParser:
             if separator in columns[0]:
                 self.problem(f"header is separated by {name}; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)", line, 1)
                 return None
-        full = [*header_for(self.scenario), *(["group"] if not self.scenario.groups else [])]
+        full = [*header_for(self.scenario, kind=True), *(["group"] if not self.scenario.groups else [])]
         p_columns = [c for c in full if c.startswith("p_")]
         ok = True
         for index, name in enumerate(columns):
@@ -314,12 +288,14 @@ class _FileParser:
         reliability: float | None = 1.0
         if cells.get("reliability", "").strip():
             try:
-                reliability = _parse_number(cells["reliability"], "the reliability")
+                reliability = parse_number(cells["reliability"], "the reliability")
                 if not 0.0 <= reliability <= 1.0:
                     raise ValueError(f"{quoted(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
         group = self.parse_group(cells.get("group", "").strip(), where.get("group"))
+        if wrong_kind := kind_problem(kind := cells.get("kind", "").strip()):
+            self.problem(wrong_kind, *where["kind"])
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
         latents = {}
         for latent in self.scenario.latent_names:
@@ -346,6 +322,7 @@ class _FileParser:
             hypotheses={name.removeprefix("p_"): value for name, value in hypotheses.items()} if hypotheses else None,
             latents=latents,
             group=group,
+            kind=kind,
             path=self.path,
             line=record.line,
         )

@@ -12,13 +12,15 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
   its draws are 0 or 1), `draw_hypothesis` (the H paired with each draw) and, for engines that have
   them, the diagnostics `rhat`, `ess_bulk`, `ess_tail`, `divergences`, `converged`, `attempts`;
 * per row: `row_step`, `row_date`, `row_summary`, `row_source`, `row_reliability`,
-  `row_rationale`, `row_file`, `row_group` ("" for none), `row_weight` (per step and row: the
+  `row_rationale`, `row_file`, `row_group` ("" for none), `row_kind` ("" for unclassified), `row_weight` (per step and row: the
   weight of its log-likelihood at that step, 0 before it is seen), and its influence (`hypothesis_llr`, `latent_llr`,
   `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
 * attrs: `title`, `engine`, `method`, `has_diagnostics`, `engine_settings`, `seed`,
   `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name);
 * when rows are grouped, `ungrouped_probability` (hypothesis): the last step's P(H) had every
   row counted as independent;
+* with a `[calibration]`, `calibrated_probability` (step, hypothesis): the answer with every
+  row's log-likelihood multiplied by its alpha (`beliefs.inference.tempering`);
 * when the line switches (`[switching]`): `hypothesis_probability` is P(line on the step's date),
   `hypothesis_probability_at_by` (step, hypothesis) P(line on `[resolution] by`), NaN where `by`
   is not after the step, and `joint_probability` (step, joint_state) the chain over (line,
@@ -166,6 +168,11 @@ class PosteriorHistory:
         after the step; None unless the line switches."""
         return self.dataset["hypothesis_probability_at_by"] if self.switches else None
 
+    @property
+    def calibrated_probability(self) -> xr.DataArray | None:
+        """The tempered answer (step x hypothesis) of a `[calibration]`, or None without one."""
+        return self.dataset.get("calibrated_probability")
+
     def answer(self, step: int) -> xr.DataArray:
         """What the question asks at `step`: P(line on `by`) when the line switches and `by` is
         later, else P(H) at the step (the line then cannot change before `by`)."""
@@ -204,6 +211,17 @@ class PosteriorHistory:
         if "ungrouped_probability" not in self.dataset:
             return None
         return {h: float(self.dataset["ungrouped_probability"].sel(hypothesis=h)) for h in self.hypotheses}
+
+    # -- analysts ------------------------------------------------------------------------
+    @property
+    def analysts(self) -> dict[str, dict] | None:
+        """Each analyst's label and weight (the author first); None without further analysts."""
+        return json.loads(self.dataset.attrs["analysts"]) if "analyst_probability" in self.dataset else None
+
+    @property
+    def analyst_probability(self) -> xr.DataArray | None:
+        """P(H) after each step on each analyst's own rows (step, analyst, hypothesis); None without."""
+        return self.dataset.get("analyst_probability")
 
     # -- diagnostics ---------------------------------------------------------------------
     @property
@@ -264,6 +282,11 @@ class PosteriorHistory:
             }
             if self.switches and not np.isnan(ds["hypothesis_probability_at_by"].sel(step=step).values).any():
                 entry["hypotheses_at_by"] = {h: _round(ds["hypothesis_probability_at_by"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
+            if "calibrated_probability" in ds:
+                entry["calibrated"] = {h: _round(ds["calibrated_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
+            if "analyst_probability" in ds:
+                entry["analysts"] = {str(a): {h: _round(ds["analyst_probability"].sel(step=step, analyst=a, hypothesis=h)) for h in self.hypotheses}
+                                     for a in ds["analyst"].values}
             if self.has_diagnostics:
                 at = ds.sel(step=step)
                 entry["diagnostics"] = {
