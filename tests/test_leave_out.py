@@ -111,3 +111,12 @@ def test_the_band_filters_every_draw_at_once_as_one_filter_per_draw(make_workspa
         for t in range(len(workspace.steps)):
             expected = ForwardFilter(one, grid_points=BAND_GRID, draws=1, chains=1).latent_log_evidence(table.weights_at(t), t)
             np.testing.assert_allclose(batched[n, t], expected, rtol=0, atol=1e-9)
+
+
+def test_a_switching_line_left_out_row_by_row_equals_refiltering(make_workspace):
+    from test_switching import FILES as LINE_FILES
+    from test_switching import scenario_text
+
+    workspace = beliefs.load_workspace(make_workspace(LINE_FILES, scenario=scenario_text()))
+    assert workspace.scenario.switches
+    assert assert_equal_to_refiltering(workspace) >= len(workspace.rows)
