@@ -6,7 +6,8 @@ likelihoods times the states' marginal likelihoods (the forward algorithm), exac
 propensity latent enters only when its drift depends on H, through the forward filter (on a
 coarser grid for the judgment band, whose draws are Monte Carlo anyway). The judgment band
 perturbs every likelihood the analyst wrote, logit(p) + S * eps per cell and draw, and is
-vectorised over the draws.
+vectorised over the draws (the propensities' grid filter too: draws x hypotheses x grid at
+once). Rows and groups left out reuse one forward and one backward pass (`leave_out`).
 """
 
 from __future__ import annotations
