@@ -19,22 +19,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from beliefs.inference.engines.filter import ForwardFilter, _gaussian_blur
+from beliefs.inference.engines.filter import ForwardFilter, gaussian_blur
 from beliefs.inference.engines.states import StateFilter
-from beliefs.inference.likelihoods import LikelihoodTable
 from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
-
-
-def weights_without(table: LikelihoodTable, removed: np.ndarray) -> np.ndarray:
-    """The rows' weights at the last step with the `removed` rows (a boolean mask) gone: 0 for
-    them, and each group's design effect recounted over the members that remain."""
-    weights = table.included_up_to(len(table.months) - 1)
-    weights[removed] = 0.0
-    group, rho = table._groups
-    seen = (group >= 0) & (weights > 0)
-    k = np.bincount(group[seen], minlength=rho.size)[group[seen]]
-    weights[seen] = 1.0 / (1.0 + (k - 1) * rho[group[seen]])
-    return weights
 
 
 class LeaveOut:
@@ -50,7 +37,7 @@ class LeaveOut:
 
     def log_joint(self, removed: np.ndarray) -> np.ndarray:
         """Per hypothesis, without the rows of the boolean mask `removed`."""
-        weights = weights_without(self.table, removed)
+        weights = self.table.weights_at(self.last, removed)
         joint = self.spec.log_prior + self.spec.hypothesis_loglik(weights)
         if self._states is not None:
             joint = joint + self._states.run(weights, self.last)[0]
@@ -123,7 +110,7 @@ class _PropensitySmoother:
             return density
         sd = volatility * np.sqrt(self.table.months[t] - self.table.months[t - 1])
         grid = self.grids[j]
-        return _gaussian_blur(density, sd, grid[1] - grid[0])
+        return gaussian_blur(density, sd, grid[1] - grid[0])
 
     def _likelihood(self, t: int, j: int, weights: np.ndarray) -> np.ndarray | float:
         """The weighted likelihood of step t's rows on latent j, per hypothesis and grid point."""

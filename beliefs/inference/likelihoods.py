@@ -50,10 +50,13 @@ class LikelihoodTable:
         """1.0 for the rows that the posterior at `step` conditions on, else 0.0 (groups ignored)."""
         return (self.row_step <= step).astype(float)
 
-    def weights_at(self, step: int) -> np.ndarray:
+    def weights_at(self, step: int, removed: np.ndarray | None = None) -> np.ndarray:
         """Each row's weight in the posterior at `step`: 0 for rows after it, the group's design
-        effect 1 / (1 + (k - 1) rho) for grouped rows, 1 otherwise."""
+        effect 1 / (1 + (k - 1) rho) for grouped rows, 1 otherwise; with `removed` (a boolean
+        mask), as if those rows were not there (0, and k counts the group's other rows)."""
         weights = self.included_up_to(step)
+        if removed is not None:
+            weights[removed] = 0.0
         group, rho = self._groups
         seen = (group >= 0) & (weights > 0)
         k = np.bincount(group[seen], minlength=rho.size)[group[seen]]

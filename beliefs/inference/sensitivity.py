@@ -21,7 +21,7 @@ from scipy.special import expit, logit, logsumexp
 from beliefs.inference.engines import lines
 from beliefs.inference.engines.lines import LineChain
 from beliefs.inference.engines.states import StateFilter, forward
-from beliefs.inference.leave_out import LeaveOut, trapezoid_weights, weights_without
+from beliefs.inference.leave_out import LeaveOut, trapezoid_weights
 from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 from beliefs.inputs.scenario import Scenario
@@ -106,7 +106,7 @@ def _without(workspace: Workspace) -> Callable[[np.ndarray], np.ndarray]:
 
     def line(removed: np.ndarray) -> np.ndarray:
         if np.isin(np.arange(len(workspace.steps))[1:], table.row_step[~removed]).all():
-            chain = chain_of.run(weights_without(table, removed), len(workspace.steps) - 1)
+            chain = chain_of.run(table.weights_at(len(workspace.steps) - 1, removed), len(workspace.steps) - 1)
             return chain.line if chain.at_by is None else chain.at_by
         return refiltered(workspace, removed)
 
@@ -303,7 +303,7 @@ class _BatchFilter:
     def _advance(self, t: int, weights: np.ndarray) -> None:
         """One step; a step without rows on the latent only adds its variance to the blur still
         to come (Gaussian steps compose: one blur of the summed variance is the same walk)."""
-        from beliefs.inference.engines.filter import _gaussian_blur
+        from beliefs.inference.engines.filter import gaussian_blur
 
         spec, grid, j = self.spec, self.grid, self.j
         rows = np.flatnonzero((self.table.row_step == t) & self.bears & (weights > 0))
@@ -316,7 +316,7 @@ class _BatchFilter:
                 self.density[t % len(self.density)], self.evidence[t], self.variance[t] = density, evidence, variance
                 return
             if variance > 0:
-                density = _gaussian_blur(density, np.sqrt(variance), grid[1] - grid[0])
+                density = gaussian_blur(density, np.sqrt(variance), grid[1] - grid[0])
         self.variance[t] = 0.0
         if rows.size:
             w = expit(grid[None, :] + spec.drift[:, j, None] * self.table.months[t])[None, :, :, None]  # (1, H, grid, 1)

@@ -95,7 +95,7 @@ class ForwardFilter:
                     density, log_evidence = self._density[t - 1, h, j], self._log_evidence[t - 1, h, j]
                     if volatility > 0:
                         sd = volatility * np.sqrt(self.table.months[t] - self.table.months[t - 1])
-                        density = _gaussian_blur(density, sd, grid[1] - grid[0])
+                        density = gaussian_blur(density, sd, grid[1] - grid[0])
                 if rows.size:
                     w = expit(grid + self.drift[h, j] * self.table.months[t])
                     likelihood = row_latent_likelihood(w[:, None], self.table.latent_yes[rows, j], self.table.latent_no[rows, j])
@@ -176,7 +176,7 @@ def _logit(w: float) -> float:
     return float(np.log(w) - np.log1p(-w))
 
 
-def _gaussian_blur(density: np.ndarray, sd: float, spacing: float) -> np.ndarray:
+def gaussian_blur(density: np.ndarray, sd: float, spacing: float) -> np.ndarray:
     """Convolve a density on a uniform grid with Normal(0, sd^2): one random-walk step.
 
     Done in Fourier space with the Gaussian's exact transform, so a step far smaller than the
