@@ -292,7 +292,7 @@ class _BatchFilter:
     def log_evidence(self, weights: np.ndarray, step: int) -> np.ndarray:
         """Log p(rows up to `step` | H) per draw, refiltering from the first step whose rows weigh differently."""
         row_step = self.table.row_step
-        changed = (row_step <= min(step, self.done)) & (self.used != weights)
+        changed = (row_step <= min(step, self.done)) & (self.used != weights) & self.bears  # other rows leave this filter as it was
         start = min(int(row_step[changed].min()) if changed.any() else step + 1, self.done + 1)
         for t in range(start, step + 1):
             self._advance(t, weights)
