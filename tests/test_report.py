@@ -173,7 +173,7 @@ def hostile_workspace(make_workspace):
 @pytest.fixture
 def hostile_folder(hostile_workspace, tmp_path):
     history = beliefs.compute_history(hostile_workspace, engine="exact", seed=0, draws=200, chains=2)
-    return write_report(hostile_workspace, history, tmp_path / "out")
+    return write_report(beliefs.Analysis.of(hostile_workspace, history), tmp_path / "out")
 
 
 def test_analyst_text_is_escaped_in_html(hostile_folder):
@@ -255,7 +255,7 @@ def _leftovers(out: Path) -> list[str]:
 
 def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
     ws, history, out = small_setup
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     before = tree_digest(out)
 
     def interrupt(done, total):
@@ -263,27 +263,27 @@ def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        write_report(ws, history, out, on_progress=interrupt)
+        write_report(beliefs.Analysis.of(ws, history), out, on_progress=interrupt)
     assert tree_digest(out) == before
     assert _leftovers(out) == []
 
 
 def test_a_failing_write_leaves_the_previous_report_intact(small_setup):
     ws, history, out = small_setup
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     before = tree_digest(out)
     broken = beliefs.PosteriorHistory(history.dataset.drop_vars("latent_q95"))  # e.g. a history.nc from a foreign tool
     with pytest.raises(KeyError, match="latent_q95"):
-        write_report(ws, broken, out)
+        write_report(beliefs.Analysis.of(ws, broken), out)
     assert tree_digest(out) == before
     assert _leftovers(out) == []
 
 
 def test_a_second_write_replaces_the_report_whole(small_setup):
     ws, history, out = small_setup
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     (out / "figures" / "stray.png").write_bytes(b"old")
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     assert not (out / "figures" / "stray.png").exists()
     assert (out / "index.html").is_file() and _leftovers(out) == []
     assert oct(out.stat().st_mode & 0o777) != oct(0o700)  # readable by a web server, unlike a private temp dir
@@ -294,7 +294,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(small_setup):
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
     with pytest.raises(beliefs.WorkspaceError, match="did not write"):
-        write_report(ws, history, out)
+        write_report(beliefs.Analysis.of(ws, history), out)
     assert (out / "thesis.docx").read_text() == "precious"
 
 
@@ -342,18 +342,18 @@ def test_cli_report_exits_2_on_a_bad_workspace(tmp_path):
 def test_footer_names_the_git_commit_and_uncommitted_changes(small_setup):
     ws, history, out = small_setup
     git = ["git", "-C", str(ws.root), "-c", "user.name=Test", "-c", "user.email=test@example.org"]
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     assert "not a git repository" in (out / "index.html").read_text(encoding="utf-8")
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "scenario.toml", "evidence"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "workspace"], check=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert commit in html and "uncommitted" not in html
     with (ws.root / "evidence" / "2025-03-01.csv").open("a", encoding="utf-8") as stream:
         stream.write("r3,Three,,1.0,,0.3,0.3,0.4,,\n")
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     assert "uncommitted changes" in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -361,7 +361,7 @@ def test_footer_names_the_git_commit_and_uncommitted_changes(small_setup):
 def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
     ws, _, out = small_setup
     history = beliefs.compute_history(ws, engine="nuts", seed=0, draws=300, tune=300, chains=2)
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="diagnostics"' in html and (out / "figures" / "diagnostics.png").is_file()
     assert (out / "figures" / f"diagnostics-step-{history.n_steps - 1:02d}.png").is_file()
@@ -371,7 +371,7 @@ def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
     flags[1] = False
     flagged = beliefs.PosteriorHistory(history.dataset.assign(converged=("step", flags), attempts=("step", np.full(history.n_steps, 2))))
     assert flagged.unconverged_steps == [1]
-    write_report(ws, flagged, out)
+    write_report(beliefs.Analysis.of(ws, flagged), out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "did not converge at this step" in html and 'href="#step-1">step 1' in html
     assert (out / "figures" / "diagnostics-step-01.png").is_file()
@@ -401,7 +401,7 @@ def test_forecast_of_a_constant_latent_says_it_does_not_move(make_workspace, tmp
     root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.6,0.3,0.2,0.8,0.3\n"})  # SCENARIO's latent w has no dynamics
     ws = beliefs.load_workspace(root)
     history = beliefs.compute_history(ws, engine="exact", draws=100, chains=2, horizon_days=30)
-    out = write_report(ws, history, tmp_path / "out")
+    out = write_report(beliefs.Analysis.of(ws, history), tmp_path / "out")
     html = (out / "index.html").read_text()
     assert "No latent changes over time in this model" in html
     assert "follows each moving latent" not in html
@@ -426,3 +426,32 @@ def test_report_of_a_resolved_question_leads_with_the_outcome_and_drops_forecast
     assert "This question has resolved: Raise the cost to Moscow" in answer  # the default resolved as pressure
     assert 'id="watch"' not in html and "Forecast for" not in html  # nothing left to forecast or watch for
     assert "This question has resolved" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_report_written_from_python_equals_the_commands(make_workspace, tmp_path):
+    """`beliefs.write_report(beliefs.analyse(ws), out)` writes every section `beliefs report` writes:
+    the same index.html, report.md, summary.json and figures, but for the time it was generated."""
+    root = make_workspace({"2025-02-01.csv": "r1,first,https://example.org/1,0.9,why,0.8,0.3,0.4,0.7,0.2\n",
+                           "2025-03-01.csv": "r2,second,,1,why,0.4,0.6,0.5,,\n"})
+    (root / "indicators.csv").write_text("id,summary,rationale,reliability,p_a,p_b,p_c,p_w_yes,p_w_no\nx1,a sign,why,1,0.7,0.2,0.3,,\n",
+                                         encoding="utf-8")
+    command = run_beliefs("report", root, "--out", tmp_path / "cli", "--horizon", "6w", "--seed", "3")
+    assert command.returncode == 0, command.stderr
+    analysis = beliefs.analyse(root, beliefs.RunSettings(seed=3, horizon="6w"))
+    assert analysis.watch.indicators[0].id == "x1" and analysis.robustness.settings.seed == 3
+    folder = beliefs.write_report(analysis, tmp_path / "python")
+
+    def read(side: Path, name: str) -> str:
+        return re.sub(r"Generated(</dt><dd>|: )[^<\n]*", "Generated", (side / name).read_text(encoding="utf-8"))
+
+    for name in ("index.html", "report.md", "summary.json"):
+        assert read(folder, name) == read(tmp_path / "cli", name), name
+    assert "What to watch" in read(folder, "index.html") and "How robust is this" in read(folder, "index.html")
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(p.name for p in (tmp_path / "cli" / "figures").iterdir())
+
+
+def test_the_old_call_still_writes_a_report_and_says_it_is_deprecated(small_setup):
+    ws, history, out = small_setup
+    with pytest.warns(DeprecationWarning, match=r"beliefs\.analyse"):
+        folder = write_report(ws, history, out)
+    assert "How robust is this" not in (folder / "index.html").read_text(encoding="utf-8")

@@ -86,7 +86,7 @@ def test_hostile_text_stays_text_in_the_browser(browser, make_workspace, tmp_pat
         """}
     workspace = beliefs.load_workspace(make_workspace(files, name="hostile"))
     history = beliefs.compute_history(workspace, engine="exact", seed=0, draws=200, chains=2)
-    folder = write_report(workspace, history, tmp_path / "reports")
+    folder = write_report(beliefs.Analysis.of(workspace, history), tmp_path / "reports")
     page, events = open_page(browser, folder / "index.html")
     assert events["dialogs"] == []
     page.locator("details.step > summary").first.click()  # steps are folded: open the one with the row, as a reader would
@@ -124,7 +124,7 @@ def test_at_a_phones_width_urls_wrap_tables_keep_their_key_column_and_figures_op
     files = {"2025-02-01.csv": f"id,summary,source,reliability,p_a,p_b,p_c\nlong-url,Talks,{LONG_URL},0.9,0.6,0.3,0.1\n"}
     workspace = beliefs.load_workspace(make_workspace(files, scenario=resolved, name="narrow"))
     history = beliefs.compute_history(workspace, engine="exact", seed=0, draws=200, chains=2)
-    narrow = write_report(workspace, history, tmp_path / "reports")
+    narrow = write_report(beliefs.Analysis.of(workspace, history), tmp_path / "reports")
     for folder in (narrow, default_report):
         page, events = open_page(browser, folder / "index.html")
         page.set_viewport_size({"width": 400, "height": 900})

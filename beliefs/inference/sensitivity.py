@@ -24,6 +24,7 @@ from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.workspace import Workspace
+from beliefs.results.robustness import Robustness
 
 BAND_GRID = 801  # grid points of the forward filter per draw of the band (coupled propensities only)
 QUANTILES = (0.05, 0.5, 0.95)
@@ -237,8 +238,8 @@ def _coupled_log_evidence(spec: ModelSpec, pair: np.ndarray, weights: np.ndarray
 
 
 def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 1000, seed: int = 0,
-                on_progress: Callable[[int, int], None] | None = None) -> dict:
-    """Everything `beliefs sensitivity --json` prints (see the README for the shape).
+                on_progress: Callable[[int, int], None] | None = None) -> Robustness:
+    """Everything `beliefs sensitivity --json` prints (see the README for the shape), typed.
 
     `on_progress(done, total)` is called after each recomputation (a row or group left out, a
     prior or dynamics changed, a step of the band); `total` is known from the start.
@@ -257,7 +258,7 @@ def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 
     tick()
     hypotheses = workspace.scenario.hypothesis_names
     priors, dynamics = one_at_a_time(workspace, reference, tick)
-    return {
+    return Robustness.from_dict({
         "final": {"date": workspace.steps[-1].date.isoformat(), "hypotheses": {h: round(float(p), 6) for h, p in zip(hypotheses, reference, strict=True)}},
         "leave_one_out": leave_one_out(workspace, reference, tick),
         "groups": leave_group_out(workspace, reference, tick),
@@ -265,4 +266,4 @@ def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 
         "priors": priors,
         "dynamics": dynamics,
         "settings": {"judgment_sd": judgment_sd, "draws": draws, "seed": seed},
-    }
+    })

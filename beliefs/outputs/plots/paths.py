@@ -17,6 +17,7 @@ from beliefs.outputs.wording import outcome_words
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
+    from beliefs.results.robustness import BandStep
 
 
 # The late steps, spread out in a lower panel when they are squeezed on the date axis: the last
@@ -283,15 +284,15 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
     return fig
 
 
-def plot_band(history: PosteriorHistory, band: list[dict]) -> Figure:
+def plot_band(history: PosteriorHistory, band: list[BandStep]) -> Figure:
     """Each hypothesis's path with the judgment band around it: the 5% to 95% range of P(H) when
     every likelihood the analyst wrote is off by the band's noise (`beliefs sensitivity`).
 
     Parameters
     ----------
     history : PosteriorHistory
-    band : list of dict
-        The `band` entry of `beliefs sensitivity --json`, one per step.
+    band : list of BandStep
+        `Robustness.band` (`beliefs sensitivity`), one per step.
 
     Returns
     -------
@@ -303,8 +304,8 @@ def plot_band(history: PosteriorHistory, band: list[dict]) -> Figure:
     fig = Figure(figsize=(9.5, 1.2 + 1.7 * len(hypotheses)), layout="constrained")
     axes = fig.subplots(len(hypotheses), 1, sharex=True, squeeze=False)[:, 0]
     for i, (ax, h) in enumerate(zip(axes, hypotheses, strict=True)):
-        low = np.array([entry["hypotheses"][h]["q05"] for entry in band])
-        high = np.array([entry["hypotheses"][h]["q95"] for entry in band])
+        low = np.array([entry.hypotheses[h]["q05"] for entry in band])
+        high = np.array([entry.hypotheses[h]["q95"] for entry in band])
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=colour(i), alpha=0.25, linewidth=0)
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.0)
