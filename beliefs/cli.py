@@ -242,6 +242,7 @@ def report(
     import matplotlib
 
     matplotlib.use("Agg")
+    from beliefs.inference.forecast import parse_horizon
     from beliefs.inference.pipeline import ENGINES
     from beliefs.outputs.report import write_report
     from beliefs.results.analysis import RunSettings
@@ -251,10 +252,11 @@ def report(
         err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
-        settings = RunSettings(engine=engine, seed=seed, horizon=horizon)
+        parse_horizon(horizon)
     except ValueError as error:
         err.print(f"[bold red]error[/] --horizon: {error}")
         raise typer.Exit(2) from None
+    settings = RunSettings(engine=engine, seed=seed, horizon=horizon)
     if as_of is not None:
         from beliefs.cli_record import as_of_date
 

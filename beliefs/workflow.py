@@ -46,14 +46,26 @@ def analyse(
     -------
     Analysis
 
+    Raises
+    ------
+    ValueError
+        An unknown engine, a horizon that does not parse, or an `as_of` that is not a date.
+    WorkspaceError
+        Problems in the workspace's files (every one, with file, line and column).
+
     Examples
     --------
     >>> analysis = beliefs.analyse("examples/04-budapest-summit")  # doctest: +SKIP
     >>> beliefs.write_report(analysis, "out")  # doctest: +SKIP
     """
+    from beliefs.inference.forecast import parse_horizon
+    from beliefs.inference.pipeline import resolve_engine
     from beliefs.inputs.workspace import load_workspace
 
     settings = settings or RunSettings()
+    resolve_engine(settings.engine)  # a ValueError naming the choices, before anything is read
+    if settings.horizon is not None:
+        parse_horizon(settings.horizon)
     root = Path(workspace.root if isinstance(workspace, Workspace) else workspace)
     with ExitStack() as stack:
         found = None
@@ -68,6 +80,7 @@ def analyse(
 
 
 def _analyse(root: Path, ws: Workspace, settings: RunSettings, found, since: str | None, on_progress, on_wait) -> Analysis:
+    from beliefs.inference.forecast import parse_horizon
     from beliefs.inference.pipeline import update_history
     from beliefs.inference.sensitivity import sensitivity
     from beliefs.inference.watch import watch
@@ -77,7 +90,8 @@ def _analyse(root: Path, ws: Workspace, settings: RunSettings, found, since: str
         return (lambda done, total: on_progress(name, done, total)) if on_progress else None
 
     resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
-    history = update_history(ws, **settings.engine_options, horizon_days=None if resolved else settings.horizon_days,
+    horizon_days = None if resolved or settings.horizon is None else parse_horizon(settings.horizon)
+    history = update_history(ws, **settings.engine_options, horizon_days=horizon_days,
                              on_step=phase("Updating"), on_wait=on_wait).history
     robustness = sensitivity(ws, judgment_sd=settings.judgment_sd, draws=settings.draws, seed=settings.seed, on_progress=phase("Robustness"))
     watched = None if resolved else watch(ws, history, load_indicators(ws))

@@ -34,8 +34,8 @@ class RunSettings:
     chains : int
         Chains of draws.
     horizon : str or None
-        How far past the last step the latents' forecast reaches (`30d`, `6w`, `3m`); None for no
-        forecast. A resolved question has none whatever this says.
+        How far past the last step the latents' forecast reaches (`30d`, `6w`, `3m`; checked by
+        `beliefs.analyse`); None for no forecast. A resolved question has none whatever this says.
     judgment_sd : float
         Sd of the noise added to every likelihood's log-odds in the judgment band.
 
@@ -51,21 +51,6 @@ class RunSettings:
     chains: int = 4
     horizon: str | None = "30d"
     judgment_sd: float = 0.5
-
-    def __post_init__(self) -> None:
-        from beliefs.inference.engines import CHOICES
-
-        if self.engine not in CHOICES:
-            raise ValueError(f"engine {self.engine!r}: choose one of {', '.join(CHOICES)}")
-        if self.horizon is not None:
-            self.horizon_days  # noqa: B018  (a horizon that does not parse fails here, not after the update)
-
-    @property
-    def horizon_days(self) -> int | None:
-        """The horizon in days, or None."""
-        from beliefs.inference.forecast import parse_horizon
-
-        return None if self.horizon is None else parse_horizon(self.horizon)
 
     @property
     def engine_options(self) -> dict:
