@@ -3,6 +3,7 @@ half-written file or losing another process's work."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -10,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+from beliefs.errors import Problem, WorkspaceError
 
 LOCK_FILE = Path(".beliefs") / "lock"
 
@@ -30,19 +33,44 @@ def atomic_path(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # what a folder that cannot be written answers
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files `atomic_path` left in `folder` when a run was killed mid-write;
+    only while holding the workspace's lock, so no other run is writing them."""
+    for leftover in Path(folder).glob(".*.tmp"):
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+
+
 @contextmanager
-def workspace_lock(root: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the workspace's lock; call `on_wait` once if another process holds it first."""
+def workspace_lock(root: Path, on_wait: Callable[[], None] | None = None, *, reading: bool = False) -> Iterator[bool]:
+    """Hold the workspace's lock; call `on_wait` once if another process holds it first.
+
+    Yields whether the lock is held. A reader (`reading`) of a workspace it may not write, such
+    as a shared or mounted folder, goes on without it (yielding False): it writes nothing there.
+    """
     path = Path(root) / LOCK_FILE
-    path.parent.mkdir(exist_ok=True)
-    lock = FileLock(path)
+    if (path.parent.exists() and not path.parent.is_dir()) or path.is_dir():
+        what = ("a folder, where beliefs keeps its lock file" if path.is_dir() else
+                "not a folder; beliefs keeps its cache and lock in a folder of this name")
+        culprit = path if path.is_dir() else path.parent
+        raise WorkspaceError([Problem(culprit, f"is {what}: remove or rename it (beliefs rebuilds what it needs)")])
     try:
+        path.parent.mkdir(exist_ok=True)
+        lock = FileLock(path)
         lock.acquire(timeout=0)
     except Timeout:
         if on_wait:
             on_wait()
         lock.acquire()
+    except OSError as error:
+        if not (reading and error.errno in READ_ONLY):
+            raise
+        yield False
+        return
     try:
-        yield
+        yield True
     finally:
         lock.release()

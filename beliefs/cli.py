@@ -7,6 +7,7 @@ arguments (each named with file, line and column), 3 NUTS sampling that did not 
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from beliefs.errors import WorkspaceError
+from beliefs.errors import WorkspaceError, literal, printable
 from beliefs.inputs.clock import today
 from beliefs.inputs.workspace import init_workspace, load_workspace
 from beliefs.results.diagnostics import THRESHOLDS_TEXT
@@ -80,15 +81,20 @@ def phase(progress: Progress, description: str):
     return update
 
 
+SEED_MAX = 2**64 - 1  # seeds are stored as unsigned 64-bit integers
 WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace folder (holds scenario.toml and evidence/).")]
 
 
 def _fail(error: WorkspaceError) -> None:
+    _print_problems(error)
+    raise typer.Exit(2)
+
+
+def _print_problems(error: WorkspaceError) -> None:
     for problem in error.problems:
         err.print(f"[bold red]error[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     count = len(error.problems)
     err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was computed or written.", highlight=False)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -98,14 +104,18 @@ def init(directory: WorkspaceArg) -> None:
         init_workspace(directory)
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"Created workspace {directory}: edit {directory / 'scenario.toml'}, then add dated CSV files to {directory / 'evidence'}.")
+    out.print(f"Created workspace {literal(directory)}: edit {literal(directory / 'scenario.toml')}, then add dated CSV files to "
+              f"{literal(directory / 'evidence')}.", highlight=False)
 
 
 @app.command()
 def check(workspace: WorkspaceArg = Path(".")) -> None:
     """Validate a workspace without computing anything."""
+    from beliefs.inputs.indicators import load_indicators
+
     try:
         ws = load_workspace(workspace)
+        load_indicators(ws)  # validated as `watch` would, so it fails here, not later
     except WorkspaceError as error:
         _fail(error)
     from beliefs.record.blame import preregistration_warning
@@ -116,7 +126,7 @@ def check(workspace: WorkspaceArg = Path(".")) -> None:
         err.print(f"[bold yellow]warning[/] {escape(str(warning))}", highlight=False, soft_wrap=True)
     scenario = ws.scenario
     groups = f", {_count(len(scenario.groups), 'group')}" if scenario.groups else ""
-    out.print(f"OK: {scenario.title!r}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
+    out.print(f"OK: {literal(repr(scenario.title))}: {_count(len(scenario.hypotheses), 'hypothesis', 'hypotheses')}, {_count(len(scenario.latents), 'latent')}"
               f"{groups}, {_count(len(ws.rows), 'row')} in {_count(len(ws.steps) - 1, 'dated step')}"
               + (f" (no dated CSV files in {escape(str(ws.evidence_dir))} yet)" if not ws.rows else "")
               + (f"; {_count(len(warnings), 'warning')} above." if warnings else "."), highlight=False, soft_wrap=True)
@@ -131,7 +141,7 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
 def update(
     workspace: WorkspaceArg = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
     draws: Annotated[int, typer.Option(min=10, help="Posterior draws per chain.")] = 1000,
     horizon: Annotated[str | None, typer.Option(help="Also forecast each latent this far past the last step: 30d, 6w or 3m.")] = None,
@@ -148,12 +158,12 @@ def update(
     from beliefs.results.summary import summary_json
 
     if engine not in ENGINES:
-        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        err.print(f"[bold red]error[/] --engine {literal(repr(engine))}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
         horizon_days = parse_horizon(horizon) if horizon else None
     except ValueError as error:
-        err.print(f"[bold red]error[/] --horizon: {error}")
+        err.print(f"[bold red]error[/] --horizon: {literal(str(error))}", highlight=False)
         raise typer.Exit(2) from None
     if as_of is not None:
         from beliefs.cli_record import update_as_of
@@ -172,7 +182,7 @@ def update(
                                 on_step=lambda done, total: progress.update(task, completed=done),
                                 on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     for note in result.notes:
-        err.print(f"[yellow]note[/] {note}")
+        err.print(f"[yellow]note[/] {literal(note)}", highlight=False, soft_wrap=True)
     planned = sorted({row.date.isoformat() for row in ws.rows if row.date > today()})
     if planned:  # allowed by allow_future = true: say so, so that no one reads them as news
         err.print(f"[bold yellow]warning[/] planning rows dated after today ({today()}), allowed by allow_future = true: {', '.join(planned)}",
@@ -230,7 +240,7 @@ def report(
     workspace: WorkspaceArg = Path("."),
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: WORKSPACE/reports); replaced whole, atomically.")] = None,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
-    seed: Annotated[int, typer.Option(help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed: the same files, engine and seed give the same numbers.")] = 0,
     horizon: Annotated[str, typer.Option(help="How far past the last step the latents' forecast fan reaches: 30d, 6w or 3m "
                                                 "(none once the question has resolved).")] = "30d",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Report the workspace as it stood in git at the end of this day (UTC, "
@@ -249,12 +259,12 @@ def report(
     from beliefs.workflow import analyse
 
     if engine not in ENGINES:
-        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        err.print(f"[bold red]error[/] --engine {literal(repr(engine))}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
         parse_horizon(horizon)
     except ValueError as error:
-        err.print(f"[bold red]error[/] --horizon: {error}")
+        err.print(f"[bold red]error[/] --horizon: {literal(str(error))}", highlight=False)
         raise typer.Exit(2) from None
     settings = RunSettings(engine=engine, seed=seed, horizon=horizon)
     if as_of is not None:
@@ -270,13 +280,15 @@ def report(
 
             analysis = analyse(workspace, settings, as_of=as_of, since=since, on_progress=on_progress,
                                on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+            for note in analysis.notes:
+                err.print(f"[yellow]note[/] {literal(note)}", highlight=False, soft_wrap=True)
             if analysis.vintage:
                 found = analysis.vintage
                 err.print(f"as of {found.date}: commit {found.commit.short} (committed {found.commit.committed:%Y-%m-%d %H:%M} UTC)", highlight=False)
             folder = write_report(analysis, out_dir, on_progress=phase(progress, "Drawing"))
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"Wrote the report to {folder / 'index.html'}", highlight=False)
+    out.print(f"Wrote the report to {literal(folder / 'index.html')}", highlight=False)
 
 
 
@@ -293,9 +305,17 @@ def main() -> None:
         app(standalone_mode=True)
     except BrokenPipeError:
         _reader_gone()
+    except WorkspaceError as error:  # a problem found past a command's own checks, such as the cache folder being a file
+        _print_problems(error)
+        sys.exit(2)
     except Exception as error:  # not a problem in the analyst's files (those exit 2 with their location)
         if _options["debug"]:
             raise
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # the previous files stay: every write is atomic
+            where = f" writing {printable(str(error.filename))}" if error.filename else ""
+            print(f"error: the disk is full{where} ({error.strerror or 'no space left'}); nothing was replaced: free some space and run again",
+                  file=sys.stderr)
+            sys.exit(1)
         first = (str(error).strip().splitlines() or [""])[0]
         print(f"error: unexpected {type(error).__name__}: {first} (run again as `beliefs --debug ...` for the traceback)", file=sys.stderr)
         sys.exit(1)

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from beliefs.cli import WorkspaceArg, _fail, app, err, out, phase, progress_bar, show
-from beliefs.errors import WorkspaceError
+from beliefs.cli import SEED_MAX, WorkspaceArg, _fail, app, err, out, phase, progress_bar, show
+from beliefs.errors import WorkspaceError, literal
 from beliefs.inputs.workspace import load_workspace
 
 
@@ -19,7 +18,7 @@ from beliefs.inputs.workspace import load_workspace
 def score(
     workspaces: Annotated[list[Path], typer.Argument(help="One or more workspace folders; unresolved ones are listed and skipped.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed of the histories scored.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the histories scored.")] = 0,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Also write a portfolio page (scores, calibration diagram) to this folder.")] = None,
     grace: Annotated[int, typer.Option("--grace", min=0, help="A step is a hindcast when one of its rows was last changed in git more "
                                                                "than this many days after the step's date.")] = 7,
@@ -34,7 +33,7 @@ def score(
     histories, loaded = [], []
     for folder in workspaces:
         if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
-            err.print(f"note: skipped {folder}: a file, not a workspace folder", highlight=False)
+            err.print(f"note: skipped {literal(folder)}: a file, not a workspace folder", highlight=False)
             continue
         try:
             ws = load_workspace(folder)
@@ -57,7 +56,7 @@ def score(
             folder = write_portfolio(report, out_dir, version=__version__)
         except WorkspaceError as error:
             _fail(error)
-        err.print(f"Wrote the portfolio page to {folder / 'index.html'}", highlight=False)
+        err.print(f"Wrote the portfolio page to {literal(folder / 'index.html')}", highlight=False)
     if as_json:
         sys.stdout.write(summary_json(report))
         return
@@ -74,7 +73,7 @@ def sensitivity(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,
     judgment_sd: Annotated[float, typer.Option("--judgment-sd", min=0.0, help="Sd of the noise added to every likelihood's log-odds.")] = 0.5,
     draws: Annotated[int, typer.Option("--draws", min=1, help="Draws of the judgment band.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed of the band: the same seed gives the same output.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the band: the same seed gives the same output.")] = 0,
 ) -> None:
     """How robust the answer is: each row and group left out (linchpins flagged), the band of the path
     when every likelihood is off by --judgment-sd on the log-odds scale, and the priors' and dynamics' effect."""
@@ -99,7 +98,7 @@ def sensitivity(
 def watch(
     workspace: WorkspaceArg = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed of the history's draws.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed of the history's draws.")] = 0,
 ) -> None:
     """What to watch for: every indicator of indicators.csv not yet seen, its chance of being observed
     now, what seeing it (or not) would do to the hypotheses, and the information it would give, in bits."""
@@ -114,7 +113,7 @@ def watch(
     except WorkspaceError as error:
         _fail(error)
     if not indicators:  # one line, not an empty table
-        missing = (f"No indicators to rank: {escape(str(ws.root / INDICATORS_FILE))} is missing or has no rows. List the developments to "
+        missing = (f"No indicators to rank: {literal(ws.root / INDICATORS_FILE)} is missing or has no rows. List the developments to "
                    "watch for there, one row each with the columns of an evidence file but no date (see the README).")
         if not as_json:
             out.print(missing, highlight=False, soft_wrap=True)

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from beliefs.cli import WorkspaceArg, _fail, app, err, out, show
-from beliefs.errors import WorkspaceError
+from beliefs.cli import SEED_MAX, WorkspaceArg, _fail, app, err, out, show
+from beliefs.errors import WorkspaceError, literal
 from beliefs.inputs.workspace import load_workspace
 
 # -- add and what-if: one evidence row from flags ---------------------------------------------
@@ -143,7 +143,7 @@ def add(
                             on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     except WorkspaceError as error:
         _fail(error)
-    out.print(f"Added {id!r} to {path}", highlight=False)
+    out.print(f"Added {literal(repr(id))} to {literal(path)}", highlight=False)
 
 
 def _indicator(workspace: Path, name: str):
@@ -177,7 +177,7 @@ def what_if(
     latent: RowLatent = None,
     group: RowGroup = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the previewed history as JSON instead of a table.")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
 ) -> None:
     """Preview the posterior with one hypothetical row added, without writing anything."""
@@ -186,7 +186,7 @@ def what_if(
     from beliefs.results.summary import summary_json
 
     if engine not in ENGINES:
-        err.print(f"[bold red]error[/] --engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        err.print(f"[bold red]error[/] --engine {literal(repr(engine))}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     hypotheses, latents, problems, covered = _row_flags(p, latent, workspace)
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,

@@ -10,6 +10,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -44,6 +46,13 @@ class WorkspaceError(Exception):
 def printable(text: str) -> str:
     """`text` with control and other unprintable characters escaped, so a message shows them."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def literal(text: str) -> str:
+    """The analyst's text for a rich console: printable, and with what looks like markup
+    (`[red]`, `[/]`, `[link=...]`) escaped, so that it prints as typed and never as styles,
+    links or terminal control codes."""
+    return escape(printable(str(text)))
 
 
 def shorten(text: str, limit: int = 40) -> str:

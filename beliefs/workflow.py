@@ -91,13 +91,13 @@ def _analyse(root: Path, ws: Workspace, settings: RunSettings, found, since: str
 
     resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
     horizon_days = None if resolved or settings.horizon is None else parse_horizon(settings.horizon)
-    history = update_history(ws, **settings.engine_options, horizon_days=horizon_days,
-                             on_step=phase("Updating"), on_wait=on_wait).history
+    update = update_history(ws, **settings.engine_options, horizon_days=horizon_days, on_step=phase("Updating"), on_wait=on_wait)
+    history = update.history
     robustness = sensitivity(ws, judgment_sd=settings.judgment_sd, draws=settings.draws, seed=settings.seed, on_progress=phase("Robustness"))
     watched = None if resolved else watch(ws, history, load_indicators(ws))
     record = record_section(root, ws, history, found, since, settings)
     return Analysis(root=root, workspace=ws, settings=settings, history=history, robustness=robustness, watch=watched, record=record,
-                    vintage=found)
+                    vintage=found, notes=tuple(update.notes))
 
 
 def final_answer(settings: RunSettings) -> Callable[[Workspace], dict[str, float]]:

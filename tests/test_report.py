@@ -282,7 +282,9 @@ def test_a_failing_write_leaves_the_previous_report_intact(small_setup):
 def test_a_second_write_replaces_the_report_whole(small_setup):
     ws, history, out = small_setup
     write_report(beliefs.Analysis.of(ws, history), out)
-    (out / "figures" / "stray.png").write_bytes(b"old")
+    (out / "figures" / "stray.png").write_bytes(b"old")  # a figure an earlier report drew and this one does not
+    with (out / MARKER).open("a", encoding="utf-8") as marker:
+        marker.write("figures/stray.png\n")
     write_report(beliefs.Analysis.of(ws, history), out)
     assert not (out / "figures" / "stray.png").exists()
     assert (out / "index.html").is_file() and _leftovers(out) == []

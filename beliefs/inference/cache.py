@@ -9,7 +9,8 @@ affects. Whatever else an engine's steps depend on, the engine adds to step 0's 
 (`Engine.cache_key`); the cache itself knows nothing of any engine.
 The manifest (keys plus the JSON summary) lets a run with nothing new answer without
 importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
-truncated or foreign file is detected and rebuilt, never trusted. Both files are written
+truncated or foreign file is detected and rebuilt, never trusted, and a SHA-256 of its own
+content, so an edited or damaged summary is rebuilt rather than printed. Both files are written
 atomically: an interrupted run leaves the previous cache intact.
 """
 
@@ -20,7 +21,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.atomic import atomic_path
+from beliefs.atomic import atomic_path, remove_leftovers
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
@@ -76,10 +77,14 @@ def cache_paths(root: Path, engine: str) -> tuple[Path, Path]:
 
 
 def read_manifest(root: Path, engine: str) -> Manifest | None:
-    """The manifest, or None when it is missing or unreadable (then the cache is rebuilt)."""
+    """The manifest, or None when it is missing, unreadable or does not match its own digest
+    (then the cache is rebuilt)."""
     _, manifest_path = cache_paths(root, engine)
     try:
         data = json.loads(manifest_path.read_text(encoding="utf-8"))
+        content = {"keys": data["keys"], "summary": data["summary"], "history_sha256": data["history_sha256"]}
+        if data.get("digest") != _digest(content):
+            return None
         return Manifest(keys=list(data["keys"]), summary=dict(data["summary"]), history_sha256=str(data["history_sha256"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -102,11 +107,11 @@ def write_cache(root: Path, engine: str, history, keys: list[str], summary: dict
     """Save the history and its manifest (with the history's `summary`) atomically: netCDF first, manifest last."""
     history_path, manifest_path = cache_paths(root, engine)
     history_path.parent.mkdir(exist_ok=True)
-    for leftover in history_path.parent.glob(".*.tmp"):  # from a run killed mid-write; we hold the lock
-        leftover.unlink(missing_ok=True)
+    remove_leftovers(history_path.parent)
     with atomic_path(history_path) as temporary:
         history.to_netcdf(temporary)
     manifest = {"keys": keys, "summary": summary, "history_sha256": _file_sha256(history_path)}
+    manifest["digest"] = _digest(manifest)
     with atomic_path(manifest_path) as temporary:
         temporary.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import expm
 
+from beliefs.errors import printable
 from beliefs.inference.engines.base import QUANTILES
 from beliefs.inference.likelihoods import DAYS_PER_MONTH
 from beliefs.inference.spec import chain_rates, joint_generator, joint_states, latent_dynamics, transition_matrix
@@ -29,12 +30,18 @@ HORIZON = re.compile(r"^\s*(\d+)\s*([dwm])\s*$")
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": DAYS_PER_MONTH}
 
 
+MAX_HORIZON_DAYS = 3653  # ten years: past that a forecast of a latent says nothing
+
+
 def parse_horizon(text: str) -> int:
     """'30d', '6w' or '3m' as a number of days; ValueError with the valid forms otherwise."""
     match = HORIZON.match(text)
     if not match or int(match[1]) == 0:
-        raise ValueError(f"horizon {text!r} is not valid; write a positive number of days, weeks or months, e.g. 30d, 6w or 3m")
-    return round(int(match[1]) * DAYS_PER_UNIT[match[2]])
+        raise ValueError(f"horizon {printable(text)!r} is not valid; write a positive number of days, weeks or months, e.g. 30d, 6w or 3m")
+    days = round(int(match[1]) * DAYS_PER_UNIT[match[2]])
+    if days > MAX_HORIZON_DAYS:
+        raise ValueError(f"horizon {text.strip()!r} is {days} days; forecasts reach at most ten years ({MAX_HORIZON_DAYS}d or 120m)")
+    return days
 
 
 @dataclass(frozen=True)
@@ -79,8 +86,7 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
         horizon_days = max(horizon_days, (history.scenario.resolution.by - start).days if history.scenario.resolution else 0)
     days = np.unique(np.linspace(0, horizon_days, points).round().astype(int))
     latents = history.latents
-    draws = history.dataset["latent_draws"].sel(step=last).transpose("chain", "draw", "latent").values
-    draws = draws.reshape(draws.shape[0] * draws.shape[1], len(latents))
+    draws = joint_draws(history.dataset["latent_draws"].sel(step=last))
     chosen = history.dataset["draw_hypothesis"].sel(step=last).values.reshape(-1)
     rng = np.random.default_rng(history.seed if seed is None else seed)
     noise = rng.standard_normal(draws.shape)
@@ -114,10 +120,16 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     return Forecast([start + dt.timedelta(days=int(d)) for d in days], mean, q05, q95, latents, lines)
 
 
+def joint_draws(draws) -> np.ndarray:
+    """(chain, draw, latent) draws as (chain x draw, latent), also when there are no latents."""
+    values = draws.transpose("chain", "draw", "latent").values
+    return values.reshape(values.shape[0] * values.shape[1], values.shape[2])
+
+
 def with_forecast(history, horizon_days: int):
     """`history` with its latents' forecast `horizon_days` past the last step attached
-    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`); a history
-    without latents has nothing to forecast and is returned as it is."""
+    (variables `forecast_mean`, `forecast_q05`, `forecast_q95` on dim `forecast_date`; empty along
+    `latent` when there are no latents)."""
     from beliefs.results.history import FORECAST_VARIABLES, PosteriorHistory
 
     if not history.latents and not history.switches:

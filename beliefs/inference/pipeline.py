@@ -119,20 +119,20 @@ def update_history(
     """
     from beliefs import __version__
     from beliefs.atomic import workspace_lock
-    from beliefs.inference.cache import matching_prefix, read_history, read_manifest, step_keys, write_cache
+    from beliefs.inference.cache import cache_paths, matching_prefix, read_history, read_manifest, step_keys
 
     engine = resolve_engine(engine)
     kind = engine_class(engine)
     settings = kind.settings_for(draws=draws, tune=tune, chains=chains)
     keys = step_keys(workspace, engine, settings, seed, __version__, kind.cache_key(workspace, settings))
     need_history = need_history or horizon_days is not None
-    with workspace_lock(workspace.root, on_wait):
+    with workspace_lock(workspace.root, on_wait, reading=True) as locked:
         manifest = read_manifest(workspace.root, engine)
         notes = []
         if manifest and manifest.keys == keys and not need_history:
             return Update(engine, manifest.summary, [])
         cached = read_history(workspace.root, engine, manifest) if manifest else None
-        if manifest and cached is None:
+        if (manifest and cached is None) or (manifest is None and cache_paths(workspace.root, engine)[1].exists()):
             notes.append("the cached history was unreadable or altered; it was rebuilt")
         valid = matching_prefix(manifest.keys, keys) if cached is not None else 0
         if cached is not None and valid == len(keys) == len(manifest.keys):
@@ -141,7 +141,10 @@ def update_history(
             reused = cached.leading_steps(valid) if cached is not None and valid else None
             reused = reused.assign_attrs(method=cached.method, has_diagnostics=int(cached.has_diagnostics)) if reused is not None else None
             history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reused)
-            write_cache(workspace.root, engine, history, keys, history.summary())
+            reason = _save(workspace.root, engine, history, keys) if locked else "the folder is read-only"
+            if reason:
+                notes.append(f"the cache in {cache_paths(workspace.root, engine)[1].parent} could not be saved ({reason}); "
+                             "the answer was computed and will be again next time")
             computed = list(range(valid, len(keys)))
         summary = history.summary() if computed else manifest.summary
         if horizon_days is not None:
@@ -149,3 +152,17 @@ def update_history(
 
             history = with_forecast(history, horizon_days)
         return Update(engine, summary, computed, history, notes)
+
+
+def _save(root, engine: str, history, keys: list[str]) -> str | None:
+    """Write the cache; why not, when the workspace cannot be written (a shared or mounted folder)."""
+    from beliefs.atomic import READ_ONLY
+    from beliefs.inference.cache import write_cache
+
+    try:
+        write_cache(root, engine, history, keys, history.summary())
+    except OSError as error:
+        if error.errno not in READ_ONLY:
+            raise
+        return error.strerror or "permission denied"
+    return None

@@ -27,6 +27,7 @@ from scipy.linalg import expm
 
 from beliefs.inference.engines.lines import LineChain, months_to_by
 from beliefs.inference.engines.states import StateFilter
+from beliefs.inference.forecast import joint_draws
 from beliefs.inference.likelihoods import likelihood_table, with_reliability
 from beliefs.inference.spec import ModelSpec, joint_states
 from beliefs.inputs.evidence import EvidenceRow
@@ -72,8 +73,7 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> Watch
         state_by_h = chain.state_given_line
     else:
         state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
-    draws = history.dataset["latent_draws"].isel(step=last).transpose("chain", "draw", "latent").values
-    draws = draws.reshape(draws.shape[0] * draws.shape[1], len(latents))  # not -1: with no latent the size is 0
+    draws = joint_draws(history.dataset["latent_draws"].isel(step=last))
     chosen = history.dataset["draw_hypothesis"].isel(step=last).values.reshape(-1)
     seen = {row.id for row in workspace.rows}
     entries = []

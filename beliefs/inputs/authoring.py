@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.atomic import atomic_path, workspace_lock
-from beliefs.errors import Problem, WorkspaceError
+from beliefs.atomic import atomic_path, remove_leftovers, workspace_lock
+from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs.clock import today
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, header_for, load_evidence
 from beliefs.inputs.file_names import date_of_file
@@ -115,6 +115,7 @@ def add_evidence(
     if not root.is_dir():
         load_workspace(root)  # raises the usual "workspace folder not found"
     with workspace_lock(root, on_wait or _log_wait):
+        remove_leftovers(root / EVIDENCE_DIR)  # of an add killed mid-write
         workspace = load_workspace(root)
         plan = _plan(workspace, [row], date, file_words)
         _atomic_write(plan.target, plan.new_bytes)
@@ -175,13 +176,20 @@ def _parse_date(date: str | dt.date, where: Path) -> dt.date:
         raise WorkspaceError([Problem(where, f"date {date!r} is not a real date; write YYYY-MM-DD, e.g. 2025-12-01")]) from None
 
 
+MAX_FILE_WORDS = 100  # file names stay well under the 255 bytes file systems allow
+
+
 def _target_file(workspace: Workspace, date: dt.date, file_words: str | None) -> Path:
     """The file a row of `date` goes to: the one file of that date, or a new `<date>.csv`."""
     folder = workspace.root / EVIDENCE_DIR
     if file_words is not None:
         words = file_words.strip()
-        if not words or words.startswith(".") or any(c in words for c in "/\\"):
-            message = f"file words {file_words!r} cannot be part of a file name; use a few words with dashes, e.g. ceasefire-accepted"
+        if not words or words.startswith(".") or any(c in words for c in "/\\") or not words.isprintable():
+            message = f"file words {quoted(file_words)} cannot be part of a file name; use a few words with dashes, e.g. ceasefire-accepted"
+            raise WorkspaceError([Problem(folder, message)])
+        if len(words) > MAX_FILE_WORDS:
+            message = (f"file words {quoted(file_words)} are {len(words)} characters, too long for a file name; use a few words with dashes "
+                       f"(at most {MAX_FILE_WORDS} characters), e.g. ceasefire-accepted")
             raise WorkspaceError([Problem(folder, message)])
         return folder / f"{date.isoformat()}-{words}.csv"
     existing = sorted(p for p in folder.glob(f"{date.isoformat()}*.csv") if date_of_file(p) == date) if folder.is_dir() else []
@@ -341,8 +349,11 @@ def _log_wait() -> None:
 
 def _atomic_write(target: Path, data: bytes) -> None:
     """Replace `target` with `data` all at once (readers see the old file or the new one),
-    keeping the file's permissions."""
+    keeping the file's permissions; a symbolic link is written through (the file it points to
+    is replaced, the link stays)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():
+        target = target.resolve()
     mode = target.stat().st_mode & 0o7777 if target.exists() else _default_file_mode()
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)

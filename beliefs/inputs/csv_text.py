@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +14,13 @@ from beliefs.errors import Problem
 
 
 def read_csv_text(path: Path) -> tuple[str, Problem | None]:
-    """The file as text, or a located problem: unreadable, UTF-16, not UTF-8, NUL, or empty."""
+    """The file as text, or a located problem: not a file, unreadable, UTF-16, not UTF-8, NUL, or empty."""
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            return "", Problem(path, "is a folder, not a CSV file, so it is not read; rename it, or move what it holds out of it")
+        if not stat.S_ISREG(mode):  # a named pipe would wait for a writer forever
+            return "", Problem(path, "is not a regular file (a named pipe, socket or device), so it is not read; put a plain CSV file here or remove it")
         data = path.read_bytes()
     except OSError as error:
         return "", Problem(path, f"cannot be read ({error.strerror or error})")
@@ -71,7 +77,7 @@ def read_records(text: str) -> tuple[list[Record], CsvSyntaxError | None]:
 
     reader = csv.reader(physical_lines(), strict=True)
     records: list[Record] = []
-    line = 1
+    line, start = 1, 0
     while True:
         consumed.clear()
         try:
@@ -79,10 +85,13 @@ def read_records(text: str) -> tuple[list[Record], CsvSyntaxError | None]:
         except StopIteration:
             return records, None
         except csv.Error as error:
+            if "field limit" in str(error):  # the csv module stops mid-cell: read on to tell a huge cell from an unclosed quote
+                return records, _too_large(line, text[start:])
             return records, _syntax_error(line, list(consumed), str(error))
         if any(cell.strip() for cell in cells):
             records.append(Record(line, cells))
         line += len(consumed)
+        start += sum(map(len, consumed))
 
 
 def scan_cells(raw: str) -> tuple[int, tuple[str, int] | None]:
@@ -142,6 +151,14 @@ def _syntax_error(line: int, lines: list[str], reason: str) -> CsvSyntaxError:
     if found and found[0] == "after quote":
         at = _line_of(lines, line, found[1])
         return CsvSyntaxError(at, cells, 'malformed CSV: text after the closing quote of this cell; quote the whole cell and write quotes inside it as ""')
-    if "field limit" in reason:
-        return CsvSyntaxError(line, None, f"malformed CSV: a cell of this row is longer than {csv.field_size_limit()} characters (an unclosed quote?)")
     return CsvSyntaxError(line, None, f"malformed CSV: {reason}")
+
+
+def _too_large(line: int, rest: str) -> CsvSyntaxError:
+    """A cell past the csv module's size limit: a quote that never closes, or a cell that is simply too large."""
+    lines = rest.splitlines(keepends=True)
+    _, found = scan_cells(rest)
+    if found and found[0] == "unclosed":
+        return _syntax_error(line, lines, "unclosed")
+    return CsvSyntaxError(line, None, f"a cell of this row is too large (more than {csv.field_size_limit():,} characters); "
+                                       "keep a cell to a sentence or two and put long text in a document the source column cites")

@@ -125,7 +125,10 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
         if name.startswith((".", "~$")):
             continue
         if path.is_dir():
-            if _contains_csv(path):
+            if path.suffix.lower() == ".csv" and DATED.match(name):
+                problems.append(Problem(path, f"is a folder named like an evidence file, so it is not read; an evidence file is a CSV file "
+                                              f"directly in {EVIDENCE_DIR}/: rename the folder, or move what it holds out of it"))
+            elif _contains_csv(path):
                 problems.append(Problem(path, f"is a subfolder; evidence files in subfolders are not read: move them into {EVIDENCE_DIR}/ itself"))
             continue
         suffix = path.suffix.lower()

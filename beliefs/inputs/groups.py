@@ -8,7 +8,6 @@ warnings (`beliefs check` prints them and exits 0).
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 
 from beliefs.errors import Problem, quoted
@@ -43,20 +42,34 @@ def group_warnings(scenario_path: Path, scenario: Scenario, rows: list[EvidenceR
     for row in rows:
         by_date.setdefault(row.date, []).append(row)
     for same_day in by_date.values():
-        for first, second in combinations(same_day, 2):
-            if first.group is not None and first.group == second.group:
-                continue
-            reason = _redundancy(first, second)
-            if reason:
-                where = f"{first.path.name}:{first.line}" if first.path else first.id
-                warnings.append(Problem(second.path, f"row {quoted(second.id)} {reason} as row {quoted(first.id)} ({where}) on the same date; "
-                                                     "if both report one development, give them one group", second.line, 1))
+        alike: dict = {}
+        for row in same_day:
+            alike.setdefault(_likelihoods(row), []).append(row)
+        for cluster in alike.values():
+            warnings += _cluster_warning(cluster, "has the same likelihoods", "have the same likelihoods")
+        cited: dict = {}
+        for row in same_day:
+            if row.source:
+                cited.setdefault(row.source, []).append(row)
+        for cluster in cited.values():  # rows already warned about for their likelihoods are not counted twice
+            first = _likelihoods(cluster[0])
+            warnings += _cluster_warning([cluster[0], *(r for r in cluster[1:] if _likelihoods(r) != first)],
+                                         "cites the same source", "cite the same source")
     return warnings
 
 
-def _redundancy(first: EvidenceRow, second: EvidenceRow) -> str | None:
-    if (first.hypotheses, first.latents) == (second.hypotheses, second.latents):
-        return "has the same likelihoods"
-    if first.source and first.source == second.source:
-        return "cites the same source"
-    return None
+def _likelihoods(row: EvidenceRow) -> tuple:
+    return tuple(sorted((row.hypotheses or {}).items())), tuple(sorted(row.latents.items()))
+
+
+def _cluster_warning(cluster: list[EvidenceRow], one: str, many: str) -> list[Problem]:
+    """One warning for rows of one date that share likelihoods or a source, located at the second
+    row: a cluster of any size is one line (the rows sharing the first row's group are fine)."""
+    first = cluster[0]
+    others = [row for row in cluster[1:] if first.group is None or row.group != first.group]
+    if not others:
+        return []
+    where = f"{first.path.name}:{first.line}" if first.path else first.id
+    rows = f"row {quoted(others[0].id)} {one}" if len(others) == 1 else f"row {quoted(others[0].id)} and {len(others) - 1} more rows {many}"
+    advice = "if both report one development, give them one group" if len(others) == 1 else "if they report one development, give them one group"
+    return [Problem(others[0].path, f"{rows} as row {quoted(first.id)} ({where}) on the same date; {advice}", others[0].line, 1)]

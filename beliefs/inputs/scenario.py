@@ -293,10 +293,11 @@ class Scenario(_Strict):
             key = "resolved_on" if resolution.resolved_on else "by"
             _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is after today ({today()}), yet an outcome is set: "
                                                f"an outcome is recorded once it is known; correct the date, or remove outcome until then")
-        if resolution.judged_on <= self.prior_date:
-            key = "resolved_on" if resolution.resolved_on else "by"
-            _inconsistent(f"resolution.{key}", f"resolution.{key} = {resolution.judged_on} is not after prior_date {self.prior_date}; "
-                                               "a question resolves after the priors were set")
+        for key in ("by", "resolved_on"):
+            when = getattr(resolution, key)
+            if when is not None and when <= self.prior_date:
+                _inconsistent(f"resolution.{key}", f"resolution.{key} = {when} is not after prior_date {self.prior_date}; "
+                                                   "a question resolves after the priors were set")
 
     @property
     def time_varying(self) -> bool:

@@ -84,12 +84,13 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as error:
         errors = error.errors()
-        in_beta = {tuple(e["loc"][: e["loc"].index("BetaPrior")]) for e in errors
-                   if "BetaPrior" in e["loc"] and len(e["loc"]) > e["loc"].index("BetaPrior") + 1}
+        in_table = {tuple(e["loc"][:i]) for e in errors for i, k in enumerate(e["loc"])  # a Beta prior's or a rate table's entries
+                    if (k == "BetaPrior" or str(k).startswith("dict[")) and len(e["loc"]) > i + 1}
         problems = {}
         for e in errors:  # a value of a union type fails once per member: report it once
-            if "float" in e["loc"] and tuple(e["loc"][: e["loc"].index("float")]) in in_beta:
-                continue  # a Beta table with a bad parameter: its parameter's problem says it all
+            member = next((i for i, k in enumerate(e["loc"]) if k in ("float", "constrained-float")), None)
+            if member is not None and tuple(e["loc"][:member]) in in_table:
+                continue  # a table with a bad entry: the entry's problem says it all
             problem = _validation_problem(path, text, e)
             problems.setdefault((problem.line, problem.column) if problem.line is not None else len(problems), problem)
         raise WorkspaceError(list(problems.values())) from None
@@ -215,6 +216,8 @@ def _hint(keys: list[str]) -> str | None:
         return f"a table of monthly rates to the other lines, e.g. {shorten(keys[1])} = {{ other_line = 0.05 }}"
     if len(keys) == 4 and keys[2] == "drift":
         return f"a number, e.g. {shorten(keys[3])} = 0.1"
+    if len(keys) == 5 and keys[2] == "switch":
+        return f"a rate per month >= 0, e.g. {shorten(keys[4])} = 0.05"
     return _HINTS.get(keys[-1]) if keys else None
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from beliefs.errors import Problem, WorkspaceError
+from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs import clock
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
 from beliefs.inputs.groups import group_warnings
@@ -100,8 +100,19 @@ def load_workspace(root: str | Path = ".") -> Workspace:
     problems += misplaced_evidence(root)
     if problems:
         raise WorkspaceError(problems)
-    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows)
+    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows) + _after_resolution(scenario, rows)
     return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings))
+
+
+def _after_resolution(scenario: Scenario, rows: list[EvidenceRow]) -> list[Problem]:
+    """A warning for each row dated after the question was judged: it cannot bear on what is scored."""
+    resolution = scenario.resolution
+    if resolution is None:
+        return []
+    key = "resolved_on" if resolution.resolved_on else "by"
+    return [Problem(row.path, f"row {quoted(row.id)} is dated {row.date}, after the question's resolution date {resolution.judged_on} "
+                              f"([resolution] {key}); evidence after it cannot bear on the question as judged: remove the row, or correct its date",
+                    row.line, 1) for row in rows if row.date > resolution.judged_on]
 
 
 TEMPLATE = '''\
@@ -155,6 +166,16 @@ no  = {{ prior = 0.5, label = "It does not happen" }}
 #   talks-announced,"Talks are announced","Likelier if it is going to happen",0.5,0.1
 '''
 
+GITIGNORE = """\
+# Written by `beliefs init`: rebuilt by `beliefs update` and `beliefs report`.
+.beliefs/
+reports/
+# Half-written files and folders of interrupted runs (the next run removes them).
+.*.tmp
+.*.tmp-*/
+.*.old-*/
+"""
+
 
 def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
     """Create a new, valid, empty workspace: a commented `scenario.toml`, `evidence/` and a
@@ -186,7 +207,7 @@ def init_workspace(root: str | Path, today: dt.date | None = None) -> Path:
     (root / EVIDENCE_DIR / ".gitkeep").touch()
     ignore = root / ".gitignore"
     if not ignore.exists():  # the cache and the report are rebuilt from the files: keep them out of git
-        ignore.write_text("# Written by `beliefs init`: rebuilt by `beliefs update` and `beliefs report`.\n.beliefs/\nreports/\n", encoding="utf-8")
+        ignore.write_text(GITIGNORE, encoding="utf-8")
     today = today or clock.today()
     text = TEMPLATE.format(prior_date=today - dt.timedelta(days=1), today=today, by=today + dt.timedelta(days=365))
     scenario_path.write_text(text, encoding="utf-8")

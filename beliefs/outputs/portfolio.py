@@ -4,18 +4,18 @@ calibration diagram, written atomically like the report."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import jinja2
 from matplotlib.figure import Figure
 
-from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY
-from beliefs.outputs.report.folder import MARKER, check_replaceable, swap_in, umask
+from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY, drawn_literally
+from beliefs.outputs.report.folder import building_folder, check_replaceable, out_folder, remove_stale, swap_in, write_marker
 from beliefs.outputs.wording import outcome_words
 from beliefs.results.summary import summary_json
 
 
+@drawn_literally
 def plot_calibration(portfolio: dict) -> Figure:
     """Observed frequency against mean forecast per bin, each point's area proportional to its days.
 
@@ -66,11 +66,11 @@ def write_portfolio(report: dict, out_dir: str | Path, *, version: str) -> Path:
     pathlib.Path
         The folder.
     """
-    target = Path(out_dir).absolute()
+    target = out_folder(out_dir)
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    building.chmod(0o777 & ~umask())
+    remove_stale(target)
+    building = building_folder(target)
     try:
         portfolio = report["portfolio"]
         if portfolio["resolved"]:
@@ -83,7 +83,7 @@ def write_portfolio(report: dict, out_dir: str | Path, *, version: str) -> Path:
                                                                      alt=_alt(portfolio), **({"hindcast_share": None} | portfolio))
         (building / "index.html").write_text(page, encoding="utf-8")
         (building / "scores.json").write_text(summary_json(report), encoding="utf-8")
-        (building / MARKER).write_text("Written by `beliefs score --out`, which replaces this folder whole on every run.\n", encoding="utf-8")
+        write_marker(building, "Written by `beliefs score --out`, which replaces this folder whole on every run.")
         swap_in(building, target)
     finally:
         shutil.rmtree(building, ignore_errors=True)

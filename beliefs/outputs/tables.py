@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
+from beliefs.errors import literal
 from beliefs.outputs.wording import outcome_words, point_change, signed
 
 if TYPE_CHECKING:
@@ -31,11 +32,11 @@ def scores_table(report: dict) -> Table:
         if entry["status"] != "resolved":
             todo = (f"unresolved, by {entry['by']}: set outcome (and resolved_on) in [resolution] once known" if entry.get("by")
                     else "no [resolution] table: add one with by, [resolution.criteria], and outcome and resolved_on once known")
-            table.add_row(entry["workspace"], escape(todo), "", "", "")
+            table.add_row(literal(entry["workspace"]), escape(todo), "", "", "")
             continue
         weighted, base, rows = entry["time_weighted"], entry["baselines"], entry["rows"]
-        extremes = " · ".join(f"{row['id']} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
-        table.add_row(entry["workspace"], f"{outcome_words(entry['outcome'])}, {entry['resolved_on']}" + _record_note(entry),
+        extremes = " · ".join(f"{literal(row['id'])} {_signed(row['contribution_bits'])}" for row in ([rows[0], rows[-1]] if len(rows) > 1 else rows))
+        table.add_row(literal(entry["workspace"]), f"{outcome_words(entry['outcome'])}, {entry['resolved_on']}" + _record_note(entry),
                       f"{_number(weighted['brier'])}\n({_number(base['prior']['brier'])} · {_number(base['uniform']['brier'])})",
                       f"{_number(weighted['log_score'])}\n({_number(base['prior']['log_score'])} · {_number(base['uniform']['log_score'])})",
                       extremes)
@@ -83,7 +84,7 @@ def calibration_table(portfolio: dict) -> Table:
 
 def summary_table(summary: dict, scenario) -> Table:
     """The terminal view: one line per step, probabilities in percent, latents with 90% bands."""
-    table = Table(title=f"{summary['title']}  [dim](engine: {summary['engine']})[/]", title_justify="left")
+    table = Table(title=f"{literal(summary['title'])}  [dim](engine: {summary['engine']})[/]", title_justify="left")
     table.add_column("step", justify="right")
     table.add_column("date", no_wrap=True)
     table.add_column("rows", justify="right", no_wrap=True)
@@ -107,7 +108,7 @@ def summary_table(summary: dict, scenario) -> Table:
         cells = ["→", ahead["date"], "", *([""] * len(scenario.hypothesis_names) * (2 if at_by else 1))]
         cells += [_latent_cell(s) for s in ahead["latents"].values()]
         table.add_row(*cells, style="italic")
-    legend = "; ".join(f"{name} = {scenario.label(name)}" for name in scenario.hypothesis_names + scenario.latent_names)
+    legend = "; ".join(f"{name} = {literal(scenario.label(name))}" for name in scenario.hypothesis_names + scenario.latent_names)
     if at_by:
         legend += (f". The line can switch: a, b, ... are the line held on each step's date; 'at by' the forecast of the line held "
                    f"on {scenario.resolution.by}, what the question asks").replace("a, b, ...", ", ".join(scenario.hypothesis_names[:2]) + ", ...")
@@ -128,14 +129,14 @@ def _latent_cell(entry: dict) -> str:
 def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
     """Current posterior, previewed posterior (at the last step) and the change, one line per hypothesis and latent."""
     then = after["steps"][-1]
-    table = Table(title=f"What if: {summary}  [dim](engine: {after['engine']})[/]", title_justify="left")
+    table = Table(title=f"What if: {literal(summary)}  [dim](engine: {after['engine']})[/]", title_justify="left")
     table.add_column("")
     table.add_column(f"now\n{now['date']}", justify="right", no_wrap=True)
     table.add_column(f"with the row\n{then['date']}", justify="right", no_wrap=True)
     table.add_column("change", justify="right", no_wrap=True)
     for name in scenario.hypothesis_names:
         a, b = now["hypotheses"][name], then["hypotheses"][name]
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{point_change(a, b)} pts")
+        table.add_row(f"{name}\n[dim]{literal(scenario.label(name))}[/]", f"{100 * a:.1f}%", f"{100 * b:.1f}%", f"{point_change(a, b)} pts")
     if "hypotheses_at_by" in now and "hypotheses_at_by" in then:  # a switching line: the question asks about `by`
         for name in scenario.hypothesis_names:
             a, b = now["hypotheses_at_by"][name], then["hypotheses_at_by"][name]
@@ -144,7 +145,7 @@ def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
     for name in scenario.latent_names:
         a, b = now["latents"][name], then["latents"][name]
         change = f"{point_change(a['probability'], b['probability'])} pts" if "probability" in a else signed(b['mean'] - a['mean'], 3)
-        table.add_row(f"{name}\n[dim]{scenario.label(name)}[/]", _latent_cell(a), _latent_cell(b), change)
+        table.add_row(f"{name}\n[dim]{literal(scenario.label(name))}[/]", _latent_cell(a), _latent_cell(b), change)
     return table
 
 
@@ -165,7 +166,7 @@ def sensitivity_tables(result: Robustness, scenario, top: int = 10) -> list[Tabl
         t.add_column("leader", justify="left")
         for e in entries[:top]:
             name = f"{e.parameter} ×{e.factor:g}" if key == "parameter" else getattr(e, key)
-            cells = [str(name)] + ([", ".join(getattr(e, extra))] if extra else [])
+            cells = [literal(name)] + ([literal(", ".join(getattr(e, extra)))] if extra else [])
             cells += [f"{100 * e.hypotheses[h]:.1f}%" for h in hypotheses]
             cells += [f"{100 * e.change:.1f} pts", "[bold red]flips[/]" if e.leader_changes else ""]
             t.add_row(*cells)
@@ -206,7 +207,7 @@ def watch_table(result: Watch, scenario) -> Table:
         at_by = either is not None and either.hypotheses_at_by is not None  # switching: the line on `by`
         seen, unseen = ((getattr(o, "hypotheses_at_by" if at_by else "hypotheses") if o else None) or {} for o in (e.if_observed, e.if_not))
         on_latents = [f"{e.latent_information_bits[name]:.3f}" if name in e.latent_information_bits else "" for name in latents]
-        t.add_row(f"{e.id}\n[dim]{e.summary}[/]", f"{100 * e.probability:.0f}%", f"{e.information_bits:.3f}", *on_latents,
+        t.add_row(f"{literal(e.id)}\n[dim]{literal(e.summary)}[/]", f"{100 * e.probability:.0f}%", f"{e.information_bits:.3f}", *on_latents,
                   ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
     if latents:
         t.caption = "bits: what seeing it or not would tell about the hypotheses; bits on a latent: about that latent (blank: it does not bear on it)"

@@ -81,6 +81,8 @@ class Analysis:
         `scores` (hindcast share, pre-registration), each None where it does not apply.
     vintage : Vintage or None
         The commit shown with `as_of`.
+    notes : tuple of str
+        What the analyst should know of the run (a cache that was rebuilt).
     """
 
     root: Path
@@ -91,6 +93,7 @@ class Analysis:
     watch: Watch | None = None
     record: dict = field(default_factory=lambda: {"as_of": None, "since": None, "scores": None})
     vintage: Vintage | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, workspace: Workspace, history: PosteriorHistory, *, robustness: Robustness | None = None, watch: Watch | None = None,

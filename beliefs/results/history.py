@@ -284,8 +284,13 @@ class PosteriorHistory:
         return self.dataset[names].isel(step=slice(0, count))
 
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the history to a netCDF file (h5netcdf)."""
-        self.dataset.to_netcdf(path, engine="h5netcdf")
+        """Write the history to a netCDF file (h5netcdf).
+
+        Built in memory and written with one plain write: HDF5 that fails to write a file (a
+        full disk) leaves a handle that crashes the interpreter when it is later closed.
+        """
+        data = self.dataset.to_netcdf(engine="h5netcdf")
+        Path(path).write_bytes(data)
 
     @classmethod
     def from_netcdf(cls, path: str | Path) -> PosteriorHistory:

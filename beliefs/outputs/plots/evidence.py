@@ -12,7 +12,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from beliefs.outputs.plots.style import LLR_CMAP, NOT_BEARING, colour, wrap
+from beliefs.outputs.plots.style import LLR_CMAP, NOT_BEARING, colour, drawn_literally, wrap
 from beliefs.outputs.wording import format_llr, move_percents, point_change
 from beliefs.results.influence import rows_of_step
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
 
 
+@drawn_literally
 def plot_influence(history: PosteriorHistory) -> Figure:
     """Every row's push on every hypothesis and latent, as a matrix (rows in date order).
 
@@ -112,6 +113,7 @@ def _llr_matrix(ax, history, influence: xr.Dataset, row_labels: list[str], *, vm
         bar.ax.tick_params(labelsize=7)
 
 
+@drawn_literally
 def plot_step(history: PosteriorHistory, step: int) -> Figure:
     """The hypotheses before and after `step`, and the push of each row that came in at it.
 

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from beliefs.outputs.plots.style import PRIOR_GREY, colour, date_axis, estimative_axis, evidence_rug, evidence_tick, marker, step_dates, wrap
+from beliefs.outputs.plots.style import PRIOR_GREY, colour, date_axis, drawn_literally, estimative_axis, evidence_rug, evidence_tick, marker, step_dates, wrap
 from beliefs.outputs.wording import outcome_words
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ def _plot_late_steps(ax, history: PosteriorHistory, start: int) -> None:
                  fontsize=9.5, loc="left", color="#333333")
 
 
+@drawn_literally
 def plot_timeline(history: PosteriorHistory) -> Figure:
     """Each hypothesis's probability after every step, against the date; evidence dates marked.
 
@@ -200,6 +201,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
     return fig
 
 
+@drawn_literally
 def plot_latent_timeline(history: PosteriorHistory) -> Figure:
     """Each latent's posterior mean with its 90% interval (5% to 95%) after every step, and,
     when the history carries a forecast, its predictive fan after the last step. A state
@@ -284,6 +286,7 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
     return fig
 
 
+@drawn_literally
 def plot_band(history: PosteriorHistory, band: list[BandStep]) -> Figure:
     """Each hypothesis's path with the judgment band around it: the 5% to 95% range of P(H) when
     every likelihood the analyst wrote is off by the band's noise (`beliefs sensitivity`).

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY, colour, date_axis, figure_of, marker, wrap
+from beliefs.outputs.plots.style import OKABE_ITO, PRIOR_GREY, colour, date_axis, drawn_literally, figure_of, marker, wrap
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def _labeller(history: PosteriorHistory):
     return MapLabeller(var_name_map={name: wrap(labels.get(name, name), 60) for name in history.propensities})
 
 
+@drawn_literally
 def plot_latent_step(history: PosteriorHistory, step: int) -> Figure:
     """Each propensity latent's density just before `step` (grey, dashed) and after it (blue).
 
@@ -155,6 +156,7 @@ def _require_nuts(history: PosteriorHistory) -> None:
         )
 
 
+@drawn_literally
 def plot_diagnostics(history: PosteriorHistory, step: int):
     """ArviZ's rank plot (one line per chain) and ESS plot of the latents at `step`; NUTS only.
 
@@ -206,6 +208,7 @@ def plot_diagnostics(history: PosteriorHistory, step: int):
     return pc
 
 
+@drawn_literally
 def plot_diagnostics_timeline(history: PosteriorHistory) -> Figure:
     """R-hat, effective sample size and divergences of every step (NUTS only), against the date."""
     _require_nuts(history)

@@ -1,18 +1,22 @@
 """The look shared by every figure: Okabe–Ito colours (distinct for the common colour-vision
 deficiencies) with a marker per series, so a grey-scale print still tells lines apart; date
-axes; the estimative-word axis; and `figure_of`, the matplotlib Figure behind either a
-Figure or an ArviZ PlotCollection."""
+axes; the estimative-word axis; `figure_of`, the matplotlib Figure behind either a
+Figure or an ArviZ PlotCollection; and `drawn_literally`, so analyst text is never mathtext."""
 
 from __future__ import annotations
 
+import functools
 import textwrap
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from beliefs.outputs.wording import SCALE
 
@@ -52,6 +56,22 @@ def figure_of(plot: Any) -> Figure:
     if viz is not None and "figure" in viz:
         return viz["figure"].item()
     raise TypeError(f"cannot find a matplotlib figure in {type(plot).__name__}")
+
+
+def drawn_literally(plot: Callable) -> Callable:
+    """`plot` with every text of its figure drawn as typed: a `$` in a label, id or summary is a
+    dollar sign, never mathtext (which would render `$x_1$` as math and fail on `$5^{`). Texts
+    made while plotting default to it (`text.parse_math`); those already made are switched too."""
+
+    @functools.wraps(plot)
+    def draw(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            result = plot(*args, **kwargs)
+        for text in figure_of(result).findobj(Text):
+            text.set_parse_math(False)
+        return result
+
+    return draw
 
 
 def date_axis(ax) -> None:

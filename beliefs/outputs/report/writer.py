@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import struct
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import jinja2
 
 from beliefs.inputs.workspace import Workspace
 from beliefs.outputs.report.context import build_context
-from beliefs.outputs.report.folder import MARKER, check_replaceable, git_state, package_versions, remove_stale, swap_in, umask
+from beliefs.outputs.report.folder import building_folder, check_replaceable, git_state, out_folder, package_versions, remove_stale, swap_in, write_marker
 from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
 from beliefs.outputs.report.record import record_context
 from beliefs.outputs.report.robustness import robustness_context, watch_context
@@ -35,17 +34,19 @@ PIXEL_DENSITY = 2  # PNG pixels per CSS pixel, sharp on high-density screens
 def _save(figure, folder: Path, stem: str) -> tuple[int, int]:
     """Save a Figure or an ArviZ PlotCollection as PNG and SVG, then release it; return the size
     (CSS pixels) to show the PNG at."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
     from beliefs.outputs.plots import figure_of
 
     fig = figure_of(figure)
     png = folder / f"{stem}.png"
-    fig.savefig(png, dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
-    with png.open("rb") as file:  # the size from the PNG's header: matplotlib rounds inches x dpi its own way
-        width, height = (round(pixels / PIXEL_DENSITY) for pixels in struct.unpack(">II", file.read(24)[16:24]))
-    fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
-    fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
+    with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing are analyst text too
+        fig.savefig(png, dpi=FIGURE_DPI * PIXEL_DENSITY, metadata={"Software": None})
+        with png.open("rb") as file:  # the size from the PNG's header: matplotlib rounds inches x dpi its own way
+            width, height = (round(pixels / PIXEL_DENSITY) for pixels in struct.unpack(">II", file.read(24)[16:24]))
+        fig.set_layout_engine("none")  # keep the layout the PNG computed: the same figure, drawn once more, faster
+        fig.savefig(folder / f"{stem}.svg", metadata={"Date": None})
     plt.close(fig)  # ArviZ figures are registered with pyplot; ours are not, which this ignores
     return width, height
 
@@ -140,8 +141,7 @@ def _write(analysis: Analysis, out_dir: str | Path | None, on_progress: Callable
     history, robustness, watch = analysis.history, analysis.robustness, analysis.watch
     import matplotlib as mpl
 
-    target = Path(out_dir) if out_dir is not None else analysis.root / REPORT_DIR
-    target = target.absolute()
+    target = out_folder(out_dir if out_dir is not None else analysis.root / REPORT_DIR)
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target)
@@ -151,8 +151,7 @@ def _write(analysis: Analysis, out_dir: str | Path | None, on_progress: Callable
     context["robustness"] = robustness_context(history, robustness) if robustness else None
     context["watch"] = watch_context(history, watch) if watch and watch.indicators else None
     context["record"] = record_context(analysis.record, history.labels)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    building.chmod(0o777 & ~umask())  # mkdtemp makes it private; a report is meant to be shared
+    building = building_folder(target)
     try:
         figures_dir = building / "figures"
         figures_dir.mkdir()
@@ -168,7 +167,7 @@ def _write(analysis: Analysis, out_dir: str | Path | None, on_progress: Callable
         (building / "report.md").write_text(md.get_template("report.md.j2").render(**context), encoding="utf-8")
         (building / "summary.json").write_text(history.to_json(), encoding="utf-8")
         history.to_netcdf(building / "history.nc")
-        (building / MARKER).write_text("Written by `beliefs report`, which replaces this folder whole on every run.\n", encoding="utf-8")
+        write_marker(building, "Written by `beliefs report`, which replaces this folder whole on every run.")
         swap_in(building, target)
     finally:
         shutil.rmtree(building, ignore_errors=True)
