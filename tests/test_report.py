@@ -29,6 +29,17 @@ from beliefs.outputs.report.markup import md_escape, safe_url
 from beliefs.outputs.wording import estimative_word, percent
 
 
+SCENARIO_WITHOUT_LATENTS = """\
+title = "No latents"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = { prior = 0.5 }
+b = { prior = 0.3 }
+c = { prior = 0.2 }
+"""
+
+
 class Page(HTMLParser):
     """The parts of index.html the tests look at: images, links, probability cells, visible text."""
 
@@ -368,6 +379,10 @@ def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
     assert 'id="diagnostics"' in html and (out / "figures" / "diagnostics.png").is_file()
     assert (out / "figures" / f"diagnostics-step-{history.n_steps - 1:02d}.png").is_file()
     assert f"R-hat {float(history.dataset['rhat'].sel(step=1, latent='w')):.3f}" in html
+    from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
+
+    assert f"(worry above {MAX_RHAT}), smallest effective sample size" in html and f"(worry below {MIN_ESS})" in html
+    assert "sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): 2 chains of 300 draws after 300 tuning steps" in html
     # The same history with step 1 marked as failed by the engine's convergence checks.
     flags = np.ones(history.n_steps, dtype=bool)
     flags[1] = False
@@ -457,3 +472,21 @@ def test_the_old_call_still_writes_a_report_and_says_it_is_deprecated(small_setu
     with pytest.warns(DeprecationWarning, match=r"beliefs\.analyse"):
         folder = write_report(ws, history, out)
     assert "How robust is this" not in (folder / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ["exact", "nuts"])
+def test_each_engine_words_its_own_method_and_the_report_prints_its_words(engine, make_workspace, tmp_path):
+    """The report's paragraph on the engine is the engine's `describe` (no method name is branched
+    on outside the engine's file); a workspace with no latent is closed form for both."""
+    from beliefs.inference.engines import engine_class
+
+    root = make_workspace({"2025-02-01.csv": "id,summary,reliability,p_a,p_b,p_c\nr1,One,1,0.6,0.3,0.1\n"},
+                          scenario=SCENARIO_WITHOUT_LATENTS)
+    ws = beliefs.load_workspace(root)
+    history = beliefs.compute_history(ws, engine=engine)
+    assert history.method == "closed form" and history.hypotheses_exact
+    assert history.method_text == engine_class(engine).describe("closed form", history.settings, ws.scenario)
+    assert history.method_text.startswith(f"The numbers were computed exactly by the {engine} engine")
+    folder = write_report(beliefs.Analysis.of(ws, history), tmp_path / "out")
+    assert history.method_text.replace("'", "&#39;") in (folder / "index.html").read_text(encoding="utf-8")
+    assert "computed exactly by the" in engine_class("exact").describe("grid", {"grid_points": 11, "draws": 1, "chains": 1}, ws.scenario)

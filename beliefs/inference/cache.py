@@ -25,7 +25,8 @@ from beliefs.atomic import atomic_path, remove_leftovers
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 6  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H)
+FORMAT = 7  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H)
+# 7: the engine's own method text
 
 
 @dataclass(frozen=True)

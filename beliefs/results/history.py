@@ -15,7 +15,8 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
   `row_rationale`, `row_file`, `row_group` ("" for none), `row_weight` (per step and row: the
   weight of its log-likelihood at that step, 0 before it is seen), and its influence (`hypothesis_llr`, `latent_llr`,
   `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
-* attrs: `title`, `engine`, `method`, `has_diagnostics`, `engine_settings`, `seed`,
+* attrs: `title`, `engine`, `method`, `method_text` and `hypotheses_exact` (the engine's own
+  words on its method, and whether P(H) is free of sampling error), `has_diagnostics`, `engine_settings`, `seed`,
   `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name);
 * when rows are grouped, `ungrouped_probability` (hypothesis): the last step's P(H) had every
   row counted as independent;
@@ -75,6 +76,16 @@ class PosteriorHistory:
     def method(self) -> str:
         """How the engine computed it: `grid`, `filter`, `nuts` or `closed form`."""
         return self.dataset.attrs["method"]
+
+    @property
+    def method_text(self) -> str:
+        """The engine's own account of how it computed the numbers (`Engine.describe`), for the report."""
+        return self.dataset.attrs["method_text"]
+
+    @property
+    def hypotheses_exact(self) -> bool:
+        """Whether P(H | rows) carries no sampling error (the engine says; `Engine.hypotheses_exact`)."""
+        return bool(int(self.dataset.attrs["hypotheses_exact"]))
 
     @property
     def settings(self) -> dict:

@@ -193,7 +193,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         },
         "engine": history.engine,
         "method": method_paragraphs(history),
-        "hypotheses_exact": _hypotheses_exact(history),
+        "hypotheses_exact": history.hypotheses_exact,
         "settings": ", ".join(f"{k} {v}" for k, v in sorted(settings.items())),
         "seed": history.seed,
         "nuts": nuts,
@@ -325,19 +325,10 @@ def _moving(latent) -> bool:
     return bool(getattr(latent, "volatility", 0.0) or any(getattr(latent, "drift", {}).values()))
 
 
-def _drifting(latent) -> bool:
-    return any(getattr(latent, "drift", {}).values())
-
-
-def _hypotheses_exact(history: PosteriorHistory) -> bool:
-    """True when P(H | rows) does not depend on sampling: no sampler ran, or no latent's drift depends on H."""
-    return history.method != "nuts" or not any(_drifting(latent) for latent in history.scenario.latents.values())
-
-
 def method_paragraphs(history: PosteriorHistory) -> list[str]:
     """The method in plain words, as paragraphs of plain text (the templates escape them); the
     last paragraphs say which engine and method computed these numbers."""
-    scenario, settings, seed = history.scenario, history.settings, history.seed
+    scenario, seed = history.scenario, history.seed
     paragraphs = [
         "The hypotheses are mutually exclusive answers to the question, each with a prior probability. Every evidence row says how likely "
         "that observation would be if each hypothesis were true; Bayes' rule then multiplies each hypothesis's probability by that likelihood "
@@ -373,22 +364,7 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
                      "a latent that moves the way one answer predicts raises that answer's probability. The row-by-row pushes in this "
                      "report show each row's direct effect; this indirect effect comes on top")
         paragraphs.append(text + ".")
-    if history.method == "filter":
-        how = (f"The numbers were computed exactly by the {history.engine} engine, with a forward filter: each latent's log-odds on a grid of "
-               f"{settings['grid_points']} points under each hypothesis, carried from step to step by the random walk and multiplied by each "
-               "step's rows. The filter and the PyMC model are built from one model specification, and the tests check that they give the "
-               "same likelihood. Independent draws from the exact posterior are used for the plots.")
-    elif history.method == "grid":
-        how = (f"The numbers were computed exactly by the {history.engine} engine, on a grid of {settings['grid_points']} points per latent of "
-               "the PyMC model's own log-density, with independent draws taken from the exact posterior for the plots.")
-    elif history.method == "closed form":
-        how = (f"The numbers were computed exactly by the {history.engine} engine: with no continuous unknown, Bayes' rule gives the hypotheses' "
-               "probabilities in closed form from the PyMC model, and nothing needs sampling.")
-    else:
-        how = (f"The latents were sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): {settings.get('chains', '?')} chains of "
-               f"{settings.get('draws', '?')} draws after {settings.get('tune', '?')} tuning steps at every dated step.")
-        how += (" The hypotheses' probabilities are nonetheless exact: no latent's drift depends on them." if _hypotheses_exact(history)
-                else " The hypotheses' probabilities are averaged over those draws, so they carry a small sampling error.")
+    how = history.method_text  # the engine describes itself (`Engine.describe`)
     paragraphs.append(how + f" The seed was {seed}; the same files, engine and seed give the same numbers.")
     paragraphs.append("The numbers are only as good as the likelihoods the analyst wrote: the model makes her judgements consistent with each "
                       "other and with the evidence, and shows which rows carry the conclusion, so that those can be checked first.")
