@@ -28,7 +28,6 @@ from beliefs.outputs.report.folder import MARKER
 from beliefs.outputs.report.markup import md_escape, safe_url
 from beliefs.outputs.wording import estimative_word, percent
 
-
 SCENARIO_WITHOUT_LATENTS = """\
 title = "No latents"
 prior_date = 2025-01-01
