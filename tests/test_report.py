@@ -381,7 +381,7 @@ def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
     from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 
     assert f"(worry above {MAX_RHAT}), smallest effective sample size" in html and f"(worry below {MIN_ESS})" in html
-    assert "sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): 2 chains of 300 draws after 300 tuning steps" in html
+    assert "Hamiltonian Monte Carlo sampler): 2 chains of 300 draws after 300 tuning steps at every dated step" in html
     # The same history with step 1 marked as failed by the engine's convergence checks.
     flags = np.ones(history.n_steps, dtype=bool)
     flags[1] = False

@@ -73,8 +73,8 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> Watch
         state_by_h = chain.state_given_line
     else:
         state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
-    draws = joint_draws(history.dataset["latent_draws"].isel(step=last))
-    chosen = history.dataset["draw_hypothesis"].isel(step=last).values.reshape(-1)
+    draws = joint_draws(history.latent_draws.isel(step=last))
+    chosen = history.draw_hypothesis.isel(step=last).values.reshape(-1)
     seen = {row.id for row in workspace.rows}
     entries = []
     for row in indicators:

@@ -44,6 +44,11 @@ STEP_VARIABLES = ("hypothesis_probability", "latent_draws", "latent_mean", "late
 FORECAST_VARIABLES = ("forecast_mean", "forecast_q05", "forecast_q95", "forecast_hypothesis")
 
 
+def _variable(name: str, doc: str) -> property:
+    """A reader's accessor for one variable of the layout above, so that no reader spells its name."""
+    return property(lambda self: self.dataset[name], doc=doc)
+
+
 @dataclass(frozen=True)
 class PosteriorHistory:
     """The posterior after each dated step of one workspace, and how it was computed.
@@ -161,6 +166,29 @@ class PosteriorHistory:
         return [str(r) for r in self.dataset["row"].values]
 
     # -- posterior -----------------------------------------------------------------------
+    step_date = _variable("date", "Each step's date (datetime64), dim step.")
+    latent_draws = _variable("latent_draws", "The latents' draws, dims (step, chain, draw, latent); a state's are 0 or 1.")
+    draw_hypothesis = _variable("draw_hypothesis", "The hypothesis paired with each draw (an index), dims (step, chain, draw).")
+    latent_mean = _variable("latent_mean", "Each latent's posterior mean (a state's: P(it holds)), dims (step, latent).")
+    latent_q05 = _variable("latent_q05", "Each propensity's 5% quantile (NaN for a state), dims (step, latent).")
+    latent_q95 = _variable("latent_q95", "Each propensity's 95% quantile (NaN for a state), dims (step, latent).")
+    state_given_hypothesis = _variable("state_given_hypothesis", "P(state holds | H, rows so far), dims (step, hypothesis, state latent).")
+    joint_probability = _variable("joint_probability", "With a switching line: P(line and states | rows so far), dims (step, joint_state).")
+
+    def latent_summary(self, statistic: str) -> xr.DataArray:
+        """`latent_mean`, `latent_q05` or `latent_q95` by its statistic: `mean`, `q05` or `q95`."""
+        return {"mean": self.latent_mean, "q05": self.latent_q05, "q95": self.latent_q95}[statistic]
+
+    # -- rows and their influence --------------------------------------------------------
+    row_step = _variable("row_step", "The step each row came in at, dim row.")
+    row_date = _variable("row_date", "Each row's date (datetime64), dim row.")
+    row_group = _variable("row_group", "Each row's group (\"\" for none), dim row.")
+    row_summary = _variable("row_summary", "Each row's summary, dim row.")
+    row_weight = _variable("row_weight", "Each row's weight at each step (0 before it is seen), dims (step, row).")
+    hypothesis_llr = _variable("hypothesis_llr", "Each row's log likelihood ratio per hypothesis, dims (row, hypothesis).")
+    latent_llr = _variable("latent_llr", "Each row's push on each latent (log ratio high : low), dims (row, latent).")
+    bears_on_hypotheses = _variable("bears_on_hypotheses", "Whether a row's likelihoods differ between hypotheses, dim row.")
+    bears_on_latent = _variable("bears_on_latent", "Whether a row bears on each latent, dims (row, latent).")
     @property
     def hypothesis_probability(self) -> xr.DataArray:
         """P(H | rows so far), dims (step, hypothesis)."""
@@ -217,6 +245,12 @@ class PosteriorHistory:
         return {h: float(self.dataset["ungrouped_probability"].sel(hypothesis=h)) for h in self.hypotheses}
 
     # -- diagnostics ---------------------------------------------------------------------
+    rhat = _variable("rhat", "R-hat of each latent at each step (sampled engines only), dims (step, latent).")
+    ess_bulk = _variable("ess_bulk", "Bulk effective sample size, dims (step, latent).")
+    ess_tail = _variable("ess_tail", "Tail effective sample size, dims (step, latent).")
+    divergences = _variable("divergences", "Divergent transitions at each step, dim step.")
+    converged = _variable("converged", "Whether each step passed the convergence checks, dim step.")
+    attempts = _variable("attempts", "Sampling runs each step took (1, or 2 after a retry), dim step.")
     @property
     def has_diagnostics(self) -> bool:
         """Whether the engine's results carry convergence diagnostics (sampled engines do)."""
@@ -230,6 +264,11 @@ class PosteriorHistory:
         return [int(s) for s in self.dataset["step"].values[~self.dataset["converged"].values.astype(bool)]]
 
     # -- forecast ------------------------------------------------------------------------
+    forecast_date = _variable("forecast_date", "The forecast's dates (datetime64), dim forecast_date.")
+
+    def forecast(self, statistic: str) -> xr.DataArray:
+        """The latents' forecast by statistic (`mean`, `q05`, `q95`; a state's mean is P(it holds)), dims (forecast_date, latent)."""
+        return self.dataset[f"forecast_{statistic}"]
     @property
     def has_forecast(self) -> bool:
         """Whether a forecast of the latents past the last step is attached."""

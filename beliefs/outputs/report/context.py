@@ -61,7 +61,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     last = history.n_steps - 1
     prior = history.prior
     row_ids = history.rows
-    row_step = ds["row_step"].values
+    row_step = history.row_step.values
 
     def hypotheses_at(step: int) -> list[dict]:
         items = []
@@ -81,8 +81,8 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     def latents_at(step: int) -> list[dict]:
         items = []
         for name in history.latents:
-            mean, q05, q95 = (float(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95"))
-            before = float(ds["latent_mean"].sel(step=max(step - 1, 0), latent=name))
+            mean, q05, q95 = (float(history.latent_summary(q).sel(step=step, latent=name)) for q in ("mean", "q05", "q95"))
+            before = float(history.latent_mean.sel(step=max(step - 1, 0), latent=name))
             items.append(_latent_item(name, labels[name], kinds[name] == "state", mean, q05, q95, before))
         return items
 
@@ -99,10 +99,10 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     groups = scenario.groups
 
     def group_of(i: int) -> dict | None:
-        name = str(ds["row_group"].values[i])
+        name = str(history.row_group.values[i])
         if not name:
             return None
-        weights = ds["row_weight"].isel(row=i).values
+        weights = history.row_weight.isel(row=i).values
         return {"name": name, "label": groups[name].label or name, "correlation": f"{groups[name].correlation:g}",
                 "weight_then": f"{weights[row_step[i]]:.2f}", "weight_now": f"{weights[-1]:.2f}"}
 
@@ -189,7 +189,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "priors": {
             "hypotheses": [{"name": h, "label": labels[h], "raw": scenario.hypotheses[h].prior, "percent": percent(prior[h]),
                             "word": estimative_word(prior[h])} for h in history.hypotheses],
-            "latents": [_latent_prior(n, scenario, labels, ds) for n in history.latents],
+            "latents": [_latent_prior(n, scenario, labels, history) for n in history.latents],
         },
         "engine": history.engine,
         "method": method_paragraphs(history),
@@ -251,9 +251,9 @@ def _grouping(history: PosteriorHistory) -> dict | None:
     items = [{"label": history.labels[h], "now": percent(float(now.sel(hypothesis=h))), "ungrouped": percent(ungrouped[h])}
              for h in history.hypotheses]
     shift = max(abs(float(now.sel(hypothesis=h)) - ungrouped[h]) for h in history.hypotheses)
-    groups = sorted({str(g) for g in history.dataset["row_group"].values if str(g)})
+    groups = sorted({str(g) for g in history.row_group.values if str(g)})
     return {"answers": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
-            "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
+            "rows": int(sum(1 for g in history.row_group.values if str(g)))}
 
 
 def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q95: float, before: float) -> dict:
@@ -266,7 +266,7 @@ def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q9
             "change": signed(mean - before, 3), "mean_value": mean}
 
 
-def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
+def _latent_prior(name: str, scenario, labels: dict, history: PosteriorHistory) -> dict:
     """A latent's prior and dynamics in words, for the priors table."""
     latent = scenario.latents[name]
     if latent.is_state:
@@ -283,7 +283,7 @@ def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
     dynamics = (f"monthly sd {latent.volatility:g} of logit(w)" if latent.volatility else "") + (f"; drift {drift}" if drift else "")
     return {"name": name, "label": labels[name], "distribution": f"Beta({latent.prior.alpha:g}, {latent.prior.beta:g})",
             "mean": f"{latent.prior.mean:.3f}",
-            "interval": f"{float(ds['latent_q05'].sel(step=0, latent=name)):.3f} to {float(ds['latent_q95'].sel(step=0, latent=name)):.3f}",
+            "interval": f"{float(history.latent_q05.sel(step=0, latent=name)):.3f} to {float(history.latent_q95.sel(step=0, latent=name)):.3f}",
             "dynamics": dynamics.strip("; ") or "constant", "moves": latent.time_varying}
 
 
@@ -372,18 +372,18 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
 
 
 def _diagnostics_at(history: PosteriorHistory, step: int) -> dict:
-    ds = history.dataset.sel(step=step)
-    per_latent = [{"name": n, "rhat": f"{float(ds['rhat'].sel(latent=n)):.3f}", "ess_bulk": f"{float(ds['ess_bulk'].sel(latent=n)):.0f}",
-                   "ess_tail": f"{float(ds['ess_tail'].sel(latent=n)):.0f}"} for n in history.latents]
-    return {"latents": per_latent, "divergences": int(ds["divergences"]), "converged": bool(ds["converged"]), "attempts": int(ds["attempts"])}
+    rhat, bulk, tail = (values.sel(step=step) for values in (history.rhat, history.ess_bulk, history.ess_tail))
+    per_latent = [{"name": n, "rhat": f"{float(rhat.sel(latent=n)):.3f}", "ess_bulk": f"{float(bulk.sel(latent=n)):.0f}",
+                   "ess_tail": f"{float(tail.sel(latent=n)):.0f}"} for n in history.latents]
+    return {"latents": per_latent, "divergences": int(history.divergences.sel(step=step)), "converged": bool(history.converged.sel(step=step)),
+            "attempts": int(history.attempts.sel(step=step))}
 
 
 def _diagnostics_summary(history: PosteriorHistory) -> dict:
-    ds = history.dataset
-    worst_rhat = float(ds["rhat"].max()) if ds["rhat"].size else float("nan")
-    least_ess = float(np.minimum(ds["ess_bulk"], ds["ess_tail"]).min()) if ds["ess_bulk"].size else float("nan")
-    divergences = int(ds["divergences"].sum())
+    worst_rhat = float(history.rhat.max()) if history.rhat.size else float("nan")
+    least_ess = float(np.minimum(history.ess_bulk, history.ess_tail).min()) if history.ess_bulk.size else float("nan")
+    divergences = int(history.divergences.sum())
     unconverged = history.unconverged_steps
-    ok = (not ds["rhat"].size or worst_rhat <= MAX_RHAT) and (not ds["ess_bulk"].size or least_ess >= MIN_ESS) and divergences == 0 and not unconverged
+    ok = (not history.rhat.size or worst_rhat <= MAX_RHAT) and (not history.ess_bulk.size or least_ess >= MIN_ESS) and divergences == 0 and not unconverged
     return {"worst_rhat": f"{worst_rhat:.3f}", "least_ess": f"{least_ess:.0f}", "divergences": divergences, "ok": ok,
             "unconverged": [{"index": k, "date": history.dates[k], "anchor": f"step-{k}"} for k in unconverged]}
