@@ -94,6 +94,39 @@ def test_history_nc_is_the_history(default_report, default_history_exact):
     assert np.array_equal(saved.dataset["latent_draws"].values, default_history_exact.dataset["latent_draws"].values)
 
 
+@pytest.mark.parametrize("engine", ["exact", "nuts"])
+def test_history_nc_is_arviz_inference_data_and_reads_back_whole(engine, small_setup, tmp_path):
+    """ArviZ opens the report's history.nc as InferenceData: a posterior with chain and draw first
+    (one variable per latent, the step after them), sample_stats only from NUTS, the rows in
+    observed_data, the stamps on every group; az.summary, plot_dist and plot_trace_dist work on
+    it as it is, and `from_netcdf` gives back the very history written."""
+    import arviz as az
+    import xarray as xr
+
+    ws, _, out = small_setup
+    history = beliefs.compute_history(ws, engine=engine, seed=0, draws=200, tune=200, chains=2, horizon_days=30)
+    write_report(beliefs.Analysis.of(ws, history), out)
+    tree = az.from_netcdf(out / "history.nc")
+    assert isinstance(tree, xr.DataTree)
+    assert {"posterior", "step_probabilities", "observed_data", "constant_data", "forecast"} <= set(tree.children)
+    assert ("sample_stats" in tree.children) == (engine == "nuts")
+    posterior = tree["posterior"]
+    assert list(posterior["w"].dims) == ["chain", "draw", "step"] and list(posterior["draw_hypothesis"].dims)[:2] == ["chain", "draw"]
+    np.testing.assert_array_equal(posterior["w"].values, history.latent_draws.sel(latent="w").transpose("chain", "draw", "step").values)
+    for name in tree.children:
+        attrs = tree[name].attrs
+        assert attrs["created_at"] and attrs["inference_library"] == ("nutpie" if engine == "nuts" else "beliefs")
+        assert attrs["inference_library_version"]
+    summary = az.summary(tree)
+    assert "w[2]" in summary.index and summary.loc["w[2]", "mean"] == pytest.approx(float(history.latent_mean.sel(step=2, latent="w")), abs=0.02)
+    az.plot_dist(tree, var_names=["w"])
+    az.plot_trace_dist(tree, var_names=["w"])
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    xr.testing.assert_identical(beliefs.PosteriorHistory.from_netcdf(out / "history.nc").dataset, history.dataset)
+
+
 def test_html_numbers_match_the_history(default_report, default_history_exact):
     page = Page((default_report / "index.html").read_text(encoding="utf-8"))
     probs = default_history_exact.hypothesis_probability
