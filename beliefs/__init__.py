@@ -36,6 +36,8 @@ _EXPORTS = {
     "NewRow": "beliefs.inputs.authoring",
     "add_evidence": "beliefs.inputs.authoring",
     "preview_workspace": "beliefs.inputs.authoring",
+    "add_judgment": "beliefs.inputs.judging",
+    "analyst_likelihoods": "beliefs.inputs.pooling",
     "what_if": "beliefs.inference.what_if",
     "forecast": "beliefs.inference.forecast",
     "write_report": "beliefs.outputs.report",

@@ -297,6 +297,7 @@ def report(
 from beliefs import cli_rows  # noqa: E402, F401, I001  (add, what-if)
 from beliefs import cli_analysis  # noqa: E402, F401  (score, sensitivity, watch)
 from beliefs import cli_record  # noqa: E402, F401  (diff)
+from beliefs import cli_analysts  # noqa: E402, F401  (analysts)
 
 
 def main() -> None:

@@ -68,6 +68,67 @@ def score(
 
 
 @app.command()
+def calibrate(
+    workspaces: Annotated[list[Path], typer.Argument(help="Resolved workspace folders to learn from; unresolved ones are listed and skipped.")],
+    by: Annotated[str | None, typer.Option("--by", help="One alpha per kind of evidence (kind), or per analyst (analyst); default: one for all rows.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON to this file (for [calibration] file = ...) "
+                                                                "and its figure beside it (.png).")] = None,
+) -> None:
+    """Learn from resolved questions how much to trust the likelihoods: the exponent alpha on every row's
+    log-likelihood (overall or by kind) that minimises the summed time-weighted log score."""
+    from beliefs.inference.calibrate import calibrate as fit
+    from beliefs.results.summary import summary_json
+
+    if by not in (None, "kind", "analyst"):
+        err.print(f"[bold red]error[/] --by {literal(repr(by))}: choose kind (one alpha per kind of evidence), analyst (one per analyst), "
+                  "or leave --by out for one alpha")
+        raise typer.Exit(2)
+    named = []
+    for folder in workspaces:
+        if folder.is_file():  # `beliefs calibrate examples/*` also matches the folder's README
+            err.print(f"note: skipped {literal(folder)}: a file, not a workspace folder", highlight=False)
+            continue
+        try:
+            named.append((str(folder), load_workspace(folder)))
+        except WorkspaceError as error:
+            _fail(error)
+    try:
+        result = fit(named, by=by or "all")
+    except ValueError as error:
+        err.print(f"[bold red]error[/] {literal(str(error))}")
+        raise typer.Exit(2) from None
+    if out_file is not None:
+        _write_calibration(result, out_file)
+    if as_json:
+        sys.stdout.write(summary_json(result))
+        return
+    from beliefs.outputs.tables import calibrate_table
+
+    show(calibrate_table(result))
+
+
+def _write_calibration(result: dict, target: Path) -> None:
+    """The JSON and its figure (target with .png), each replaced atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from beliefs.atomic import atomic_path
+    from beliefs.outputs.plots.calibration import plot_calibration
+    from beliefs.results.summary import summary_json
+
+    if not target.parent.is_dir():
+        err.print(f"[bold red]error[/] --out {literal(str(target))}: the folder {literal(str(target.parent))} does not exist; create it first")
+        raise typer.Exit(2)
+    with atomic_path(target) as temporary:
+        temporary.write_text(summary_json(result), encoding="utf-8")
+    figure = target.with_suffix(".png")
+    with atomic_path(figure) as temporary:
+        plot_calibration(result).savefig(temporary, format="png", dpi=150, metadata={"Software": None})
+    err.print(f"Wrote {literal(target)} and its figure {literal(figure)}", highlight=False)
+
+
+@app.command()
 def sensitivity(
     workspace: WorkspaceArg = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")] = False,

@@ -23,10 +23,11 @@ RowRationale = Annotated[str, typer.Option("--rationale", help="Why the probabil
 RowP = Annotated[list[str] | None, typer.Option("--p", help="HYPOTHESIS=P: how likely the observation is if HYPOTHESIS is true; repeat for each.")]
 RowLatent = Annotated[list[str] | None, typer.Option("--latent", help="NAME=YES,NO: its likelihood if the latent is high (yes) and low (no).")]
 RowGroup = Annotated[str, typer.Option("--group", help="The row's group in scenario.toml: rows that report one development.")]
+RowKind = Annotated[str, typer.Option("--kind", help="The kind of evidence: statement, action, proposal, report or absence (default: unclassified).")]
 RowFileWords = Annotated[str | None, typer.Option("--file-words", help="Words after the date in the file name, e.g. ceasefire-accepted.")]
 
 
-def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, required: dict[str, str] | None = None):
+def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, required: dict[str, str] | None = None, scenario=None):
     """--p and --latent as the API's dicts, the problems of the flags themselves (a malformed
     flag, an unknown name with its likely typo, a missing required flag), each located at the
     flag, and the names those problems stand for (so that their knock-on effects on the row,
@@ -34,7 +35,7 @@ def _row_flags(p: list[str] | None, latent: list[str] | None, workspace: Path, r
     from beliefs.errors import Problem, did_you_mean
 
     try:
-        scenario = load_workspace(workspace).scenario
+        scenario = scenario or load_workspace(workspace).scenario
     except WorkspaceError as error:
         _fail(error)
     problems, hypotheses, latents, covered = [], {}, {}, set()
@@ -104,6 +105,8 @@ def _as_flag(problem, scenario):
         return Problem(Path(f"--p {blank[1]}"), f"missing; give --p for every hypothesis ({', '.join(scenario.hypothesis_names)}) or for none")
     if problem.line is None and re.match(r"date \S+ is (after today|on or before the prior date)", message):
         return Problem(Path("--date"), message.replace("the date in the file name", "--date"))
+    if message.startswith("kind ") and "is not a kind of evidence" in message:
+        return Problem(Path("--kind"), message.removeprefix("kind ").replace("leave the cell blank", "leave --kind out"))
     return problem
 
 
@@ -119,31 +122,67 @@ def add(
     p: RowP = None,
     latent: RowLatent = None,
     group: RowGroup = "",
+    kind: RowKind = "",
     file_words: RowFileWords = None,
     from_indicator: Annotated[str | None, typer.Option("--from-indicator", help="Take the row's cells from this indicator of "
                                                                                "indicators.csv (seen on --date); other flags override them.")] = None,
+    analyst: Annotated[str | None, typer.Option("--analyst", help="Write analyst NAME's judgment of evidence row --id (its --p and --latent "
+                                                                  "values) to judgments/NAME.csv instead of a new evidence row.")] = None,
 ) -> None:
-    """Append one evidence row to evidence/DATE.csv (created with its header if new); never changes existing lines."""
+    """Append one evidence row to evidence/DATE.csv (created with its header if new), or with --analyst one judgment to
+    judgments/NAME.csv; never changes existing lines."""
     from beliefs.inputs.authoring import NewRow, add_evidence
+
+    if analyst is not None:
+        others = {"--date": date, "--summary": summary, "--source": source, "--reliability": reliability or "", "--rationale": rationale,
+                  "--group": group, "--file-words": file_words or "", "--from-indicator": from_indicator or ""}
+        _add_judgment(workspace, analyst, id, p, latent, [flag for flag, value in others.items() if value])
+        return
 
     required = {"--date": date} if from_indicator is not None else {"--date": date, "--id": id, "--summary": summary}
     hypotheses, latents, problems, covered = _row_flags(p, latent, workspace, required)
     if from_indicator is not None:
         seen = _indicator(workspace, from_indicator)
         id, summary, rationale, group = id or seen.id, summary or seen.summary, rationale or seen.rationale, group or (seen.group or "")
+        kind = kind or seen.kind
         reliability = reliability if reliability is not None else f"{seen.reliability:g}"
         hypotheses = hypotheses or seen.hypotheses
         latents = {**seen.latents, **(latents or {})} or None
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
-                 group=group)
+                 group=group, kind=kind)
     _check_row(workspace, row, date if date.strip() else None, file_words, problems, covered)
     try:
         path = add_evidence(workspace, date=date, id=id, summary=summary, source=source, reliability=reliability, rationale=rationale,
-                            hypotheses=hypotheses, latents=latents, group=group, file_words=file_words,
+                            hypotheses=hypotheses, latents=latents, group=group, file_words=file_words, kind=kind,
                             on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
     except WorkspaceError as error:
         _fail(error)
     out.print(f"Added {literal(repr(id))} to {literal(path)}", highlight=False)
+
+
+def _add_judgment(workspace: Path, analyst: str, id: str, p: list[str] | None, latent: list[str] | None, stray: list[str]) -> None:
+    """`add --analyst`: one judgment appended to judgments/NAME.csv; flags of an evidence row are mistakes here."""
+    from beliefs.errors import Problem
+    from beliefs.inputs.judging import add_judgment
+    from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
+
+    try:  # the scenario alone: a declared analyst's first judgment creates the file the workspace lacks
+        scenario = load_scenario(Path(workspace) / SCENARIO_FILE) if (Path(workspace) / SCENARIO_FILE).is_file() else None
+    except WorkspaceError as error:
+        _fail(error)
+    hypotheses, latents, problems, _ = _row_flags(p, latent, workspace, {"--id": id}, scenario)
+    problems += [Problem(Path(flag), "does not apply to a judgment (the row's date, text and reliability are the author's); leave it out")
+                 for flag in stray]
+    if not hypotheses and not latents and not problems:
+        problems.append(Problem(Path("--p"), "no likelihoods given: judge the hypotheses (--p H=P for each) and/or a latent (--latent NAME=YES,NO)"))
+    if problems:
+        _fail(WorkspaceError(problems))
+    try:
+        path = add_judgment(workspace, analyst=analyst, id=id, hypotheses=hypotheses, latents=latents,
+                            on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+    except WorkspaceError as error:
+        _fail(error)
+    out.print(f"Added {analyst!r}'s judgment of {id!r} to {path}", highlight=False)
 
 
 def _indicator(workspace: Path, name: str):
@@ -176,6 +215,7 @@ def what_if(
     p: RowP = None,
     latent: RowLatent = None,
     group: RowGroup = "",
+    kind: RowKind = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the previewed history as JSON instead of a table.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Random seed.")] = 0,
     engine: Annotated[str, typer.Option(help="auto (exact where it applies), exact or nuts.")] = "auto",
@@ -190,7 +230,7 @@ def what_if(
         raise typer.Exit(2)
     hypotheses, latents, problems, covered = _row_flags(p, latent, workspace)
     row = NewRow(id=id, summary=summary, source=source, reliability=reliability, rationale=rationale, hypotheses=hypotheses, latents=latents,
-                 group=group)
+                 group=group, kind=kind)
     _check_row(workspace, row, date, None, problems, covered)
     try:
         ws = load_workspace(workspace)

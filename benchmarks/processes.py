@@ -23,29 +23,45 @@ class ProcessRun:
     returncode: int
     stdout: str
     stderr: str
+    timed_out: bool = False
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
 
 
-def run_process(argv: list[str], env: dict[str, str]) -> ProcessRun:
+def run_process(argv: list[str], env: dict[str, str], timeout: float | None = None) -> ProcessRun:
     """Run `argv` to completion; the wall time from start to exit, and the child's max RSS.
 
     Peak memory is `ru_maxrss` from `os.wait4` on this one child: its own high-water mark,
-    not a delta of `RUSAGE_CHILDREN`, and not shared with earlier measurements.
+    not a delta of `RUSAGE_CHILDREN`, and not shared with earlier measurements. With a
+    `timeout` (seconds) the child is polled every 10 ms and killed when it runs longer; its
+    `timed_out` is then True.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
+        timed_out = False
+        if timeout is None:
+            _, status, usage = os.wait4(process.pid, 0)
+        else:
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() - start > timeout:
+                    process.kill()
+                    timed_out = True
+                    _, status, usage = os.wait4(process.pid, 0)
+                    break
+                time.sleep(0.01)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         cpu_seconds = usage.ru_utime + usage.ru_stime
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-        return ProcessRun(seconds, cpu_seconds, usage.ru_maxrss / 1024, process.returncode, stdout, stderr)
+        return ProcessRun(seconds, cpu_seconds, usage.ru_maxrss / 1024, process.returncode, stdout, stderr, timed_out)
 
 
 def beliefs_command() -> list[str]:

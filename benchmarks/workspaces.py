@@ -36,13 +36,13 @@ volatility = 0.15
 DRIFT = (0.2, -0.1, 0.0)  # per hypothesis, in the scenario's order
 
 
-def copy_default(target: Path) -> Path:
+def copy_default(target: Path, *, as_shipped: bool = False) -> Path:
     """A private copy of the repository's default workspace (scenario.toml + evidence/), its
-    state latents rewritten as moving propensities (`as_propensities`)."""
+    state latents rewritten as moving propensities (`as_propensities`) unless `as_shipped`."""
     target.mkdir(parents=True)
     shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
     shutil.copytree(DEFAULT_WORKSPACE / "evidence", target / "evidence")
-    return as_propensities(target)
+    return target if as_shipped else as_propensities(target)
 
 
 def as_propensities(root: Path) -> Path:
@@ -85,8 +85,9 @@ def header(hypotheses: list[str], latents: list[str]) -> list[str]:
     return columns
 
 
-def generate(target: Path, *, steps: int, rows_per_step: int, seed: int, days_between: int = 3) -> Path:
-    """A workspace with the default scenario and `steps` dated files of `rows_per_step` rows.
+def generate(target: Path, *, steps: int, rows_per_step: int, seed: int, days_between: int = 3, rows: int | None = None) -> Path:
+    """A workspace with the default scenario and `steps` dated files of `rows_per_step` rows
+    (or `rows` rows in all, spread as evenly as whole rows allow).
 
     The likelihoods look like an analyst's: two decimals between 0.1 and 0.9, mostly close
     to each other (each row moves the odds by a little), with a weak, noisy lean towards one
@@ -103,8 +104,9 @@ def generate(target: Path, *, steps: int, rows_per_step: int, seed: int, days_be
     columns = header(hypotheses, latents)
     for step in range(1, steps + 1):
         date = prior_date + dt.timedelta(days=days_between * step)
-        rows = [_row(rng, f"s{step:03d}-r{k}", hypotheses, latents, true_hypothesis) for k in range(1, rows_per_step + 1)]
-        write_file(target / "evidence" / f"{date.isoformat()}-generated.csv", columns, rows)
+        count = rows_per_step if rows is None else step * rows // steps - (step - 1) * rows // steps
+        written = [_row(rng, f"s{step:03d}-r{k}", hypotheses, latents, true_hypothesis) for k in range(1, count + 1)]
+        write_file(target / "evidence" / f"{date.isoformat()}-generated.csv", columns, written)
     return target
 
 
@@ -147,13 +149,13 @@ def prefix(source: Path, target: Path, steps: int) -> Path:
     return target
 
 
-def add_dated_file(root: Path, number: int, seed: int) -> Path:
-    """Add one new evidence file, dated after every existing one, with two rows."""
+def add_dated_file(root: Path, number: int, seed: int, rows: int = 2) -> Path:
+    """Add one new evidence file, dated after every existing one, with `rows` rows (the first bears on the hypotheses)."""
     hypotheses, latents, prior_date = scenario_shape(root)
     last = max((dt.date.fromisoformat(p.name[:10]) for p in evidence_files(root)), default=prior_date)
     date = last + dt.timedelta(days=1)
     rng = np.random.default_rng([seed, number])
-    rows = [_row(rng, f"added-{number}-r{k}", hypotheses, latents, 0) for k in (1, 2)]
+    rows = [_row(rng, f"added-{number}-r{k}", hypotheses, latents, 0) for k in range(1, rows + 1)]
     rows[0].update({f"p_{h}": f"{v:.2f}" for h, v in zip(hypotheses, rng.uniform(0.3, 0.7, len(hypotheses)), strict=True)})
     path = root / "evidence" / f"{date.isoformat()}-added-{number}.csv"
     write_file(path, header(hypotheses, latents), rows)

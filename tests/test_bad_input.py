@@ -144,9 +144,9 @@ CASES = [
         {"2025-02-01.csv": "id,sumary,P_a,p_b,p_c\nr1,Talks,0.1,0.2,0.3\n"},
         [
             "ws/evidence/2025-02-01.csv:1:2: unknown column 'sumary' (did you mean 'summary'?); "
-            "columns are id, summary, source, reliability, rationale, group and p_ columns",
+            "columns are id, summary, source, reliability, rationale, group, kind and p_ columns",
             "ws/evidence/2025-02-01.csv:1:3: unknown column 'P_a' (did you mean 'p_a'? names are case-sensitive); "
-            "columns are id, summary, source, reliability, rationale, group and p_ columns",
+            "columns are id, summary, source, reliability, rationale, group, kind and p_ columns",
             "ws/evidence/2025-02-01.csv:1:1: header lacks the required column 'summary'; every file needs id and summary columns",
             "ws/evidence/2025-02-01.csv:1:1: header lacks p_a; give a p_ column for every hypothesis (p_a, p_b, p_c) or for none",
         ],
@@ -468,7 +468,8 @@ CASES = [
         expected=[
             "ws/scenario.toml:5:18: unknown key hypotheses.a.lable (did you mean 'label'?); valid keys here are prior, label",
             "ws/scenario.toml:8:32: unknown key latents.w.prior.gamma; valid keys here are alpha, beta",
-            "ws/scenario.toml:3:1: unknown key colour; valid keys here are title, prior_date, allow_future, hypotheses, latents, groups, resolution, switching",
+            "ws/scenario.toml:3:1: unknown key colour; valid keys here are title, prior_date, allow_future, hypotheses, latents, groups, resolution, "
+            "switching, calibration, analysts",
         ],
     ),
     Case(

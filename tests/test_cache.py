@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
+from conftest import HEADER
 
 import beliefs
 from beliefs.inference.cache import cache_paths
@@ -99,6 +101,26 @@ def test_a_noop_update_does_not_import_pymc_or_xarray(default_copy):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "IMPORTED False False" in result.stderr
     assert json.loads(result.stdout)["engine"] == "exact"
+
+
+@pytest.mark.parametrize("kind", ["state (default)", "constant propensity"])
+def test_an_exact_update_imports_neither_pymc_nor_pytensor(kind, default_copy, make_workspace):
+    """The exact engines compute from the ModelSpec with numpy: a whole replay and then a new
+    dated file, each a `beliefs update` process, load nothing from PyMC or PyTensor."""
+    root = default_copy if kind == "state (default)" else make_workspace({"2025-02-01.csv": "r1,one,,0.9,,0.5,0.4,0.3,0.8,0.3\n"})
+    header = NEW_FILE.splitlines()[0] if kind == "state (default)" else HEADER.rstrip()
+    late = "late-news,A row added later,0.7,0.3,0.4" if kind == "state (default)" else "r2,two,,1,,0.6,0.5,0.5,0.2,0.6"
+    code = (
+        "import sys; from beliefs.cli import app\n"
+        f"sys.argv = ['beliefs', 'update', {str(root)!r}, '--json']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print('IMPORTED', 'pymc' in sys.modules, 'pytensor' in sys.modules, file=sys.stderr)\n"
+    )
+    for expected in ("(from step 0)", "computed 1 of"):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert expected in result.stderr and "IMPORTED False False" in result.stderr, result.stderr
+        assert json.loads(result.stdout)["engine"] == "exact"
+        (root / "evidence" / "2026-02-01-late.csv").write_text(f"{header}\n{late}\n")
 
 
 def test_nuts_on_a_moving_latent_keeps_its_cache_until_the_path_must_grow(default_copy):

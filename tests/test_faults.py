@@ -5,6 +5,7 @@ full disk, leftovers of killed runs and paths that are not what they seem."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import resource
@@ -71,7 +72,7 @@ def test_every_command_works_on_the_workspace_init_makes(tmp_path):
         result = run_beliefs(command[0], root, *command[1:])
         assert result.returncode == 0, (command, result.stderr)
     assert "talks" in run_beliefs("watch", root).stdout
-    added = run_beliefs("add", root, "--date", "2027-01-05", "--id", "seen", "--summary", "It was seen", "--p", "yes=0.7", "--p", "no=0.2")
+    added = run_beliefs("add", root, "--date", dt.date.today().isoformat(), "--id", "seen", "--summary", "It was seen", "--p", "yes=0.7", "--p", "no=0.2")
     assert added.returncode == 0, added.stderr
     for command in (["update"], ["report", "--out", tmp_path / "report"], ["watch"], ["sensitivity"]):
         result = run_beliefs(command[0], root, *command[1:])
@@ -285,7 +286,7 @@ def test_a_full_disk_fails_cleanly_with_the_old_cache_and_report_intact(make_wor
 def test_leftovers_of_killed_runs_are_removed_by_the_next_run_and_ignored_by_git(tmp_path):
     root = tmp_path / "ws"
     assert run_beliefs("init", root).returncode == 0
-    (root / "evidence" / "2027-01-05.csv").write_text("id,summary,p_yes,p_no\nr1,Seen,0.7,0.3\n")
+    (root / "evidence" / f"{dt.date.today().isoformat()}.csv").write_text("id,summary,p_yes,p_no\nr1,Seen,0.7,0.3\n")
     assert run_beliefs("report", root).returncode == 0
     for _ in range(2):  # a report killed while it draws its figures
         earlier = set(root.glob(".reports.tmp-*/figures/*.svg"))
@@ -306,7 +307,7 @@ def test_leftovers_of_killed_runs_are_removed_by_the_next_run_and_ignored_by_git
     assert ".tmp" not in ignored and ".reports" not in ignored, ignored
     assert run_beliefs("report", root).returncode == 0
     assert not list(root.glob(".reports.*"))
-    added = run_beliefs("add", root, "--date", "2027-01-06", "--id", "r2", "--summary", "Next", "--p", "yes=0.6", "--p", "no=0.5")
+    added = run_beliefs("add", root, "--date", dt.date.today().isoformat(), "--id", "r2", "--summary", "Next", "--p", "yes=0.6", "--p", "no=0.5")
     assert added.returncode == 0, added.stderr
     assert not leftover.exists()
 

@@ -174,17 +174,24 @@ def test_dragging_a_likelihood_in_notebook_02_moves_the_answer(lab):
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium; `make test` does it)")
     from playwright import sync_api
 
+    # Every cell in the page, not only those scrolled into view (JupyterLab's default windowing),
+    # so that the panel is there to find; the server's HOME is the test's own folder.
+    settings = lab.log.parent / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}', encoding="utf-8")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{lab.base}/lab/tree/notebooks/02-evidence.ipynb?token={lab.token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator", timeout=120_000)
+            page.wait_for_timeout(5_000)  # the kernel starting
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             answer = page.locator(".beliefs-answer")
-            answer.wait_for(timeout=PANEL_TIMEOUT)
+            answer.wait_for(state="attached", timeout=PANEL_TIMEOUT)
+            answer.scroll_into_view_if_needed()
             before = answer.inner_text()
             handle = page.locator(".widget-hslider .noUi-handle").first
             handle.scroll_into_view_if_needed()

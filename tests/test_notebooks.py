@@ -62,6 +62,7 @@ def test_notebook_runs_top_to_bottom_on_a_copy_of_the_default_workspace(name, de
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert any("image/png" in out.get("data", {}) for out in outputs), "every notebook shows at least one figure"
     assert tree_digest(default_copy / "evidence") == evidence_before, "a notebook wrote into the workspace's evidence"
+    assert not (default_copy / "judgments").exists(), "a notebook wrote judgments into the workspace (notebook 03 uses a temporary copy)"
     if name == "04-publishing.ipynb":
         assert (default_copy / "reports" / "index.html").is_file()
 

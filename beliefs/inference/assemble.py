@@ -12,6 +12,7 @@ import xarray as xr
 from beliefs.inference.engines.base import DENSITY_POINTS, Engine, StepPosterior
 from beliefs.inference.influence import row_influence
 from beliefs.inference.likelihoods import LikelihoodTable
+from beliefs.inference.tempering import calibrated_path
 from beliefs.inputs.workspace import Workspace
 from beliefs.results.history import DIAGNOSTICS, PosteriorHistory
 
@@ -65,6 +66,9 @@ def assemble_history(
     )
     dataset = xr.merge([posterior, _rows_dataset(workspace, table)], compat="override", join="exact")
     dataset["row_weight"] = (("step", "row"), np.stack([table.weights_at(s.index) for s in steps]).reshape(len(steps), table.n_rows))
+    calibrated = calibrated_path(workspace, table)
+    if calibrated is not None:  # the tempered path beside the judged one, every step recomputed (it is arithmetic)
+        dataset["calibrated_probability"] = (("step", "hypothesis"), calibrated)
     if ungrouped is not None:
         dataset["ungrouped_probability"] = (("hypothesis",), np.asarray(ungrouped, dtype=float))
     dataset.attrs = {
@@ -102,7 +106,9 @@ def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds
         "latent_mean": (("step", "latent"), np.stack([merged(p.latent_mean, p.state_probability) for p in posteriors])),
         "latent_q05": (("step", "latent"), np.stack([merged(p.latent_q05, np.nan) for p in posteriors])),
         "latent_q95": (("step", "latent"), np.stack([merged(p.latent_q95, np.nan) for p in posteriors])),
-        "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors])),
+        # the smallest integer type that holds the index: the cache rewrites every step's draws at each update
+        "draw_hypothesis": (("step", "chain", "draw"), np.stack([p.draw_hypothesis for p in posteriors]).astype(
+            np.min_scalar_type(-posteriors[0].hypothesis_probability.size))),
     }
     if states:  # P(holds | H): with P(H) it gives the states' forecast exactly, without sampling noise
         given = np.full((len(posteriors), len(kinds), posteriors[0].hypothesis_probability.size), np.nan)
@@ -137,6 +143,7 @@ def _rows_dataset(workspace: Workspace, table: LikelihoodTable) -> xr.Dataset:
         "row_rationale": [r.rationale for r in rows],
         "row_file": [r.path.name if r.path else "" for r in rows],
         "row_group": [r.group or "" for r in rows],
+        "row_kind": [r.kind for r in rows],
     }
     data = {name: (("row",), np.array(values, dtype=object)) for name, values in text.items()}
     data["row_step"] = (("row",), np.asarray(table.row_step, dtype=int))

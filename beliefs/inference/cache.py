@@ -25,8 +25,9 @@ from beliefs.atomic import atomic_path, remove_leftovers
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 7  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H)
-# 7: the engine's own method text
+FORMAT = 8  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H);
+# 7: the grid computed with numpy (equal to the compiled log-density's to rounding, not bit for bit), draw_hypothesis a small int;
+# 8: the engine's own method text, and history.nc in ArviZ's InferenceData groups
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,13 @@ def step_keys(workspace: Workspace, engine: str, settings: dict, seed: int, vers
     """
     head = {"format": FORMAT, "version": version, "engine": engine, "settings": settings, "seed": seed,
             "scenario": workspace.scenario.model_dump(mode="json"), **engine_key}
+    if workspace.panel is not None:  # each analyst's own path depends on their judgments
+        head["analysts"] = workspace.panel.likelihoods(workspace.rows)
     key = _digest(head)
     keys = [key]
     for step in workspace.steps[1:]:
-        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents, "group": r.group} for r in step.rows]
+        rows = [{"id": r.id, "reliability": r.reliability, "hypotheses": r.hypotheses, "latents": r.latents, "group": r.group}
+                | ({"kind": r.kind} if r.kind else {}) for r in step.rows]  # a kind weighs only under a calibration by kind
         key = _digest({"previous": key, "date": step.date.isoformat(), "rows": rows})
         keys.append(key)
     return keys

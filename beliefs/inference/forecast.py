@@ -132,9 +132,6 @@ def with_forecast(history, horizon_days: int):
     `latent` when there are no latents)."""
     from beliefs.results.history import FORECAST_VARIABLES, PosteriorHistory
 
-    if not history.latents and not history.switches:
-        return history
-
     ahead = forecast(history, horizon_days)
     dims = ("forecast_date", "latent")
     dataset = history.dataset.drop_vars([*FORECAST_VARIABLES, "forecast_date"], errors="ignore").assign(

@@ -15,6 +15,7 @@ rows with rho = 1 count as one; rho = 0 is independence; a row without a group h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,12 +54,21 @@ class LikelihoodTable:
         """Each row's weight in the posterior at `step`: 0 for rows after it, the group's design
         effect 1 / (1 + (k - 1) rho) for grouped rows, 1 otherwise."""
         weights = self.included_up_to(step)
-        for group, rho in (self.group_correlation or {}).items():
-            members = np.array([g == group for g in self.row_group], dtype=bool) & (weights > 0)
-            k = int(members.sum())
-            if k:
-                weights[members] = 1.0 / (1.0 + (k - 1) * rho)
+        group, rho = self._groups
+        seen = (group >= 0) & (weights > 0)
+        k = np.bincount(group[seen], minlength=rho.size)[group[seen]]
+        weights[seen] = 1.0 / (1.0 + (k - 1) * rho[group[seen]])
         return weights
+
+    @cached_property
+    def _groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's group as an index (-1 for none) and each group's rho: weights cost O(rows) per step."""
+        rho = dict(self.group_correlation or {})
+        index = {name: i for i, name in enumerate(rho)}
+        group = np.full(self.n_rows, -1)
+        for row, name in enumerate(self.row_group):
+            group[row] = index.get(name, -1)
+        return group, np.array(list(rho.values()), dtype=float)
 
     @property
     def grouped(self) -> bool:

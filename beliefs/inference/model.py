@@ -1,8 +1,7 @@
 """The PyMC model of a workspace: the model of `beliefs.inference.spec` written for PyMC.
 
-The grid engine evaluates its compiled log-density and NUTS samples it; the forward filter
-evaluates the same `ModelSpec` on a grid (tests check that both give the same marginal
-likelihood). dt_t is the time between steps in months. A latent without drift and
+NUTS samples it; the exact engines (the grid and the forward filter) evaluate the same
+`ModelSpec` with numpy, and the tests hold them to this model's log-density. dt_t is the time between steps in months. A latent without drift and
 volatility is one constant w_j, independent of H. H is marginalised out (a `Potential` with `logsumexp`), so
 NUTS samples only continuous unknowns, and P(H | rows) is the `Deterministic` softmax, per
 draw. Which rows count and how much (`row_weight`: 0 for rows after the step, a group's

@@ -3,6 +3,7 @@ in date order, and keep the result in the workspace's cache."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,8 +78,20 @@ def _compute(workspace: Workspace, engine: str, seed: int, *, draws: int, tune: 
         if table.grouped:  # what the answer would be with every row counted as independent
             last = steps[-1].index
             ungrouped = runner.posterior(table.included_up_to(last), last, seed).hypothesis_probability
-    return assemble_history(workspace, table, computed, engine=kind, method=method, diagnosed=diagnosed, settings=settings, seed=seed,
-                            reused=None if reused is None else reused.isel(step=slice(0, done)), ungrouped=ungrouped)
+    history = assemble_history(workspace, table, computed, engine=kind, method=method, diagnosed=diagnosed, settings=settings, seed=seed,
+                               reused=None if reused is None else reused.isel(step=slice(0, done)), ungrouped=ungrouped)
+    if workspace.panel is not None:  # each analyst's own path, beside the pooled one
+        from beliefs.inference.analysts import analyst_paths
+
+        panel = workspace.panel
+        own, own_at_by = analyst_paths(workspace, kind, settings, seed)
+        dataset = history.dataset.assign(analyst_probability=(("step", "analyst", "hypothesis"), own))
+        if own_at_by is not None:  # a switching line: each analyst's forecast of the line on `by`, what their path is scored on
+            dataset["analyst_probability_at_by"] = (("step", "analyst", "hypothesis"), own_at_by)
+        dataset = dataset.assign_coords(analyst=list(panel.names))
+        dataset.attrs["analysts"] = json.dumps({name: {"label": panel.labels[name], "weight": panel.weights[name]} for name in panel.names})
+        history = type(history)(dataset)
+    return history
 
 
 @dataclass
@@ -136,17 +149,17 @@ def update_history(
             notes.append("the cached history was unreadable or altered; it was rebuilt")
         valid = matching_prefix(manifest.keys, keys) if cached is not None else 0
         if cached is not None and valid == len(keys) == len(manifest.keys):
-            history, computed = cached, []
+            history, computed, summary = cached, [], manifest.summary
         else:
             reused = cached.leading_steps(valid) if cached is not None and valid else None
             reused = reused.assign_attrs(method=cached.method, has_diagnostics=int(cached.has_diagnostics)) if reused is not None else None
             history = _compute(workspace, engine, seed, draws=draws, tune=tune, chains=chains, on_step=on_step, reused=reused)
-            reason = _save(workspace.root, engine, history, keys) if locked else "the folder is read-only"
+            summary = history.summary()
+            reason = _save(workspace.root, engine, history, keys, summary) if locked else "the folder is read-only"
             if reason:
                 notes.append(f"the cache in {cache_paths(workspace.root, engine)[1].parent} could not be saved ({reason}); "
                              "the answer was computed and will be again next time")
             computed = list(range(valid, len(keys)))
-        summary = history.summary() if computed else manifest.summary
         if horizon_days is not None:
             from beliefs.inference.forecast import with_forecast
 
@@ -154,13 +167,13 @@ def update_history(
         return Update(engine, summary, computed, history, notes)
 
 
-def _save(root, engine: str, history, keys: list[str]) -> str | None:
+def _save(root, engine: str, history, keys: list[str], summary: dict) -> str | None:
     """Write the cache; why not, when the workspace cannot be written (a shared or mounted folder)."""
     from beliefs.atomic import READ_ONLY
     from beliefs.inference.cache import write_cache
 
     try:
-        write_cache(root, engine, history, keys, history.summary())
+        write_cache(root, engine, history, keys, summary)
     except OSError as error:
         if error.errno not in READ_ONLY:
             raise

@@ -49,6 +49,7 @@ class NewRow:
     hypotheses: Mapping[str, Cell] | None = None
     latents: Mapping[str, tuple[Cell, Cell]] | None = None
     group: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def add_evidence(
     group: str = "",
     file_words: str | None = None,
     on_wait: Callable[[], None] | None = None,
+    kind: str = "",
 ) -> Path:
     """Append one row to `evidence/<date>.csv` of the workspace at `root`; return that file.
 
@@ -99,6 +101,8 @@ def add_evidence(
         The group (declared in `scenario.toml`) of rows reporting the same development.
     file_words : str, optional
         Words for a new file's name (`<date>-<words>.csv`).
+    kind : str, optional
+        The kind of evidence (statement, action, proposal, report, absence); blank is unclassified.
 
     Returns
     -------
@@ -110,7 +114,7 @@ def add_evidence(
     >>> beliefs.add_evidence(".", date="2025-12-01", id="talks-resume", summary="Talks resume.",
     ...                      hypotheses={"pressure": 0.3, "concede": 0.6, "walk_away": 0.1})  # doctest: +SKIP
     """
-    row = NewRow(id, summary, source, reliability, rationale, hypotheses, latents, group)
+    row = NewRow(id, summary, source, reliability, rationale, hypotheses, latents, group, kind)
     root = Path(root)
     if not root.is_dir():
         load_workspace(root)  # raises the usual "workspace folder not found"
@@ -206,7 +210,7 @@ def _plan(workspace: Workspace, rows: list[NewRow], date: str | dt.date, file_wo
     date = _parse_date(date, workspace.root / EVIDENCE_DIR)
     target = _target_file(workspace, date, file_words)
     old_bytes = target.read_bytes() if target.exists() else b""
-    header, header_line = _header_of(old_bytes, workspace)
+    header, header_line = _header_of(old_bytes, workspace, kind=any(row.kind for row in rows))
     eol = "\r\n" if b"\r\n" in old_bytes else "\n"
     prefix = old_bytes
     if prefix and not prefix.endswith(b"\n"):
@@ -242,16 +246,17 @@ def _plan(workspace: Workspace, rows: list[NewRow], date: str | dt.date, file_wo
     return _Plan(target, old_bytes, new_bytes, tuple(new_rows))
 
 
-def _header_of(data: bytes, workspace: Workspace) -> tuple[list[str], int | None]:
-    """The column names of an existing file (and the header's line), or the full header."""
+def _header_of(data: bytes, workspace: Workspace, kind: bool = False) -> tuple[list[str], int | None]:
+    """The column names of an existing file (and the header's line), or the full header (with
+    `kind` when a row has one)."""
     if not data:
-        return header_for(workspace.scenario), None
+        return header_for(workspace.scenario, kind), None
     text = data.decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
     for record in reader:
         if any(cell.strip() for cell in record):
             return [cell.strip() for cell in record], reader.line_num
-    return header_for(workspace.scenario), None
+    return header_for(workspace.scenario, kind), None
 
 
 def _cells(row: NewRow, workspace: Workspace, target: Path, line: int) -> tuple[dict[str, str], list[Problem]]:
@@ -262,6 +267,8 @@ def _cells(row: NewRow, workspace: Workspace, target: Path, line: int) -> tuple[
     cells["rationale"] = _text(row.rationale)
     if row.group:
         cells["group"] = _text(row.group)
+    if row.kind:
+        cells["kind"] = _text(row.kind)
     for name, value in (row.hypotheses or {}).items():
         if name not in scenario.hypotheses:
             problems.append(Problem(target, f"unknown hypothesis {name!r}; the scenario's hypotheses are {', '.join(scenario.hypothesis_names)}", line))

@@ -24,23 +24,24 @@ Decisions about the format, beyond what the README states:
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from beliefs.errors import Problem, did_you_mean, printable, quoted
+from beliefs.inputs.cells import parse_number, parse_probability
 from beliefs.inputs.clock import today
+from beliefs.inputs.consistency import contradiction, duplicate_ids
 from beliefs.inputs.csv_text import Record, read_csv_text, read_records
 from beliefs.inputs.file_names import DATED, NAME_FORMS, date_of_file, file_name_problem
+from beliefs.inputs.kinds import kind_problem
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE
 
 EVIDENCE_DIR = "evidence"
-BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group")
+BASE_COLUMNS = ("id", "summary", "source", "reliability", "rationale", "group", "kind")
 REQUIRED_COLUMNS = ("id", "summary")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv", ".txt")
-_EXAMPLE = "e.g. 0.35"
 GROUP_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
@@ -57,6 +58,7 @@ class EvidenceRow:
     hypotheses: dict[str, float] | None = None
     latents: dict[str, tuple[float, float]] = field(default_factory=dict)
     group: str | None = None
+    kind: str = ""  # one of KINDS, or "" for unclassified
     path: Path | None = None
     line: int | None = None
 
@@ -66,41 +68,14 @@ class EvidenceRow:
         return f"{self.path}:{self.line}" if self.path else self.id
 
 
-def header_for(scenario: Scenario) -> list[str]:
+def header_for(scenario: Scenario, kind: bool = False) -> list[str]:
     """The full column list of an evidence file for this scenario, in canonical order (`group`
-    only when the scenario declares groups)."""
-    columns = [c for c in BASE_COLUMNS if c != "group" or scenario.groups]
+    only when the scenario declares groups, `kind` only when asked for)."""
+    columns = [c for c in BASE_COLUMNS if (c != "group" or scenario.groups) and (c != "kind" or kind)]
     columns += [f"p_{name}" for name in scenario.hypothesis_names]
     for name in scenario.latent_names:
         columns += [f"p_{name}_yes", f"p_{name}_no"]
     return columns
-
-
-def parse_probability(text: str) -> float:
-    """A probability cell as a float in [0, 1]; ValueError with a readable reason otherwise."""
-    value = _parse_number(text, "a probability")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{quoted(text.strip())} is outside [0, 1]; a probability runs from 0 to 1, {_EXAMPLE}")
-    return value
-
-
-def _parse_number(text: str, what: str) -> float:
-    stripped = text.strip()
-    try:
-        value = float(stripped)
-    except ValueError:
-        value = None
-    if value is None or "_" in stripped:
-        if stripped.endswith("%"):
-            hint = f"write {what} as a decimal: 0.5, not 50%"
-        elif re.fullmatch(r"[0-9]*,[0-9]+", stripped):
-            hint = f"write decimals with a point: {stripped.replace(',', '.')}"
-        else:
-            hint = f"write {what} as a decimal between 0 and 1, {_EXAMPLE}"
-        raise ValueError(f"{quoted(stripped)} is not a number; {hint}")
-    if not math.isfinite(value):
-        raise ValueError(f"{quoted(stripped)} is not a finite number; write {what} as a decimal between 0 and 1, {_EXAMPLE}")
-    return value
 
 
 def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
@@ -145,9 +120,9 @@ def load_evidence(directory: Path, scenario: Scenario) -> tuple[list[EvidenceRow
         refused += file_refused
         problems += file_problems
     rows.sort(key=lambda r: (r.date, str(r.path), r.line or 0))
-    problems += _duplicate_ids(rows + refused)
+    problems += duplicate_ids(rows + refused)
     if not problems:
-        problems += _contradiction(rows, scenario)
+        problems += contradiction(rows, scenario)
     return rows, problems
 
 
@@ -156,44 +131,6 @@ def _contains_csv(folder: Path) -> bool:
         return any(p.suffix.lower() == ".csv" for p in folder.rglob("*"))
     except OSError:
         return False
-
-
-def _duplicate_ids(rows: list[EvidenceRow]) -> list[Problem]:
-    """A problem for each valid row whose id an earlier row (by file name, then line) already has."""
-    problems = []
-    seen: dict[str, EvidenceRow] = {}
-    for row in sorted(rows, key=lambda r: (str(r.path), r.line or 0)):
-        first = seen.setdefault(row.id, row)
-        if first is not row:
-            where = f"line {first.line}" if first.path == row.path else f"{first.path.name if first.path else '?'}:{first.line}"
-            problems.append(Problem(row.path, f"duplicate id {quoted(row.id)}, already used at {where}; ids must be unique across the workspace", row.line, 1))
-    return problems
-
-
-def _contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]:
-    """A problem at the row after which every hypothesis has probability zero, if there is one.
-
-    A fully reliable row with p_h = 0 rules h out for good (a less reliable one never does,
-    since its likelihoods are mixed with their mean); once all are ruled out, no posterior exists.
-    """
-    ruled_out = {name: "prior 0" for name, h in scenario.hypotheses.items() if h.prior == 0}
-    for row in rows:  # in date order: the first step at which nothing is left is reported
-        if row.hypotheses is None:
-            continue
-        mean = sum(row.hypotheses.values()) / len(row.hypotheses)
-        for name, value in row.hypotheses.items():
-            if name not in ruled_out and row.reliability * value + (1.0 - row.reliability) * mean == 0.0:
-                ruled_out[name] = f"row {quoted(row.id, 20)}"
-        if len(ruled_out) == len(scenario.hypotheses):
-            by_reason: dict[str, list[str]] = {}
-            for name, why in ruled_out.items():
-                by_reason.setdefault(why, []).append(name)
-            reasons = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
-            if len(reasons) > 60:
-                reasons = reasons[:56] + " ..."
-            message = f"after this row every hypothesis has probability 0 ({reasons}); contradictory evidence: write e.g. 0.01 instead of 0"
-            return [Problem(row.path, message, row.line, 1)]
-    return []
 
 
 def parse_evidence_file(path: Path, scenario: Scenario) -> tuple[list[EvidenceRow], list[Problem]]:
@@ -230,7 +167,7 @@ def parse_rows(path: Path, text: str, date: dt.date, scenario: Scenario) -> tupl
     """The rows of a CSV text with the columns of an evidence file, dated `date`, and their
     problems, duplicate ids included (for files such as `indicators.csv` that are not dated steps)."""
     rows, problems = _FileParser(path, date, scenario).parse(text)
-    return rows, problems + _duplicate_ids(rows)
+    return rows, problems + duplicate_ids(rows)
 
 
 # -- one file ------------------------------------------------------------------------------
@@ -293,7 +230,7 @@ class _FileParser:
             if separator in columns[0]:
                 self.problem(f"header is separated by {name}; save the file as comma-separated CSV (in a spreadsheet: CSV UTF-8)", line, 1)
                 return None
-        full = [*header_for(self.scenario), *(["group"] if not self.scenario.groups else [])]
+        full = [*header_for(self.scenario, kind=True), *(["group"] if not self.scenario.groups else [])]
         p_columns = [c for c in full if c.startswith("p_")]
         ok = True
         for index, name in enumerate(columns):
@@ -351,12 +288,14 @@ class _FileParser:
         reliability: float | None = 1.0
         if cells.get("reliability", "").strip():
             try:
-                reliability = _parse_number(cells["reliability"], "the reliability")
+                reliability = parse_number(cells["reliability"], "the reliability")
                 if not 0.0 <= reliability <= 1.0:
                     raise ValueError(f"{quoted(cells['reliability'].strip())} is outside [0, 1]; 1 is fully reliable, 0 is noise, e.g. 0.8")
             except ValueError as error:
                 self.problem(f"reliability: {error}", *where["reliability"])
         group = self.parse_group(cells.get("group", "").strip(), where.get("group"))
+        if wrong_kind := kind_problem(kind := cells.get("kind", "").strip()):
+            self.problem(wrong_kind, *where["kind"])
         hypotheses = self.parse_block(record, cells, where, [f"p_{h}" for h in self.scenario.hypothesis_names], probability)
         latents = {}
         for latent in self.scenario.latent_names:
@@ -383,6 +322,7 @@ class _FileParser:
             hypotheses={name.removeprefix("p_"): value for name, value in hypotheses.items()} if hypotheses else None,
             latents=latents,
             group=group,
+            kind=kind,
             path=self.path,
             line=record.line,
         )

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from beliefs.errors import did_you_mean, shorten
 from beliefs.inputs.clock import today
+from beliefs.inputs.kinds import KINDS
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -111,6 +112,14 @@ class Group(_Strict):
     correlation: float = Field(default=1.0, ge=0, le=1, allow_inf_nan=False)
 
 
+class Analyst(_Strict):
+    """An analyst whose judgments (`judgments/NAME.csv`, or the evidence files for `author`) are
+    pooled with weight `weight` in the log opinion pool."""
+
+    label: str = ""
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+
+
 OUTCOME_TOLERANCE = 1e-6  # how far from 1 the probabilities of an uncertain outcome may sum
 
 
@@ -153,6 +162,29 @@ class Resolution(_Strict):
         return self.resolved_on or self.by
 
 
+CALIBRATION_KINDS = (*KINDS, "")  # the kinds of evidence, and "" for unclassified rows
+Alpha = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Calibration(_Strict):
+    """A likelihood exponent learned from resolved questions (`beliefs calibrate`): every row's
+    log-likelihood is multiplied by `alpha` (one number, or one per kind of evidence; a kind the
+    table leaves out keeps 1), read from `file` when given. `questions` says how many resolved
+    questions back it; `statement_ratio_bound` is where `beliefs check` starts to question a
+    statement's likelihood ratio."""
+
+    alpha: Alpha | dict[str, Alpha] | None = None
+    file: str = ""
+    questions: int | None = Field(default=None, ge=0)
+    statement_ratio_bound: float = Field(default=1.5, gt=1, allow_inf_nan=False)
+
+    def row_alpha(self, kind: str) -> float:
+        """The exponent of a row of `kind` ("" for unclassified); 1 without a calibration."""
+        if self.alpha is None:
+            return 1.0
+        return float(self.alpha) if not isinstance(self.alpha, dict) else float(self.alpha.get(kind, 1.0))
+
+
 class Scenario(_Strict):
     """The question, its hypotheses with their priors, the latent unknowns, the evidence groups,
     how the question resolves and, optionally, the monthly rates at which the line held moves
@@ -166,6 +198,8 @@ class Scenario(_Strict):
     groups: dict[Name, Group] = {}
     resolution: Resolution | None = None
     switching: dict[Name, dict[Name, Rate]] = {}
+    calibration: Calibration | None = None
+    analysts: dict[Name, Analyst] = {}
 
     @property
     def switches(self) -> bool:
@@ -214,6 +248,8 @@ class Scenario(_Strict):
         self._check_switching()
         if self.resolution is not None:
             self._check_resolution(self.resolution)
+        if self.calibration is not None:
+            _check_calibration(self.calibration)
         return self
 
     def _check_latent(self, name: str, latent: Latent) -> None:
@@ -339,6 +375,16 @@ def _check_uncertain_outcome(outcome: dict[str, float], names: list[str]) -> Non
     if abs(total - 1) > OUTCOME_TOLERANCE:
         _inconsistent("resolution.outcome", f"the outcome's probabilities sum to {total:g}, not 1; for a close call give each hypothesis "
                                             "its probability of being what came true, e.g. outcome = { pressure = 0.55, concede = 0.45 }")
+
+
+def _check_calibration(calibration: Calibration) -> None:
+    if isinstance(calibration.alpha, dict):
+        for kind in calibration.alpha:
+            if kind not in CALIBRATION_KINDS:
+                kinds = ", ".join(k for k in CALIBRATION_KINDS if k)
+                _inconsistent(f"calibration.alpha.{kind}", f"calibration.alpha names '{shorten(kind)}', which is not a kind of evidence"
+                                                           f"{did_you_mean(kind, list(CALIBRATION_KINDS))}; the kinds are {kinds} and \"\" "
+                                                           'for unclassified rows, e.g. alpha = { statement = 0.6, "" = 1.0 }')
 
 
 def _inconsistent(where: str, message: str):

@@ -15,10 +15,16 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from beliefs.errors import Problem, WorkspaceError, did_you_mean, shorten
-from beliefs.inputs.scenario import NAME_PATTERN, BetaPrior, Group, Hypothesis, Latent, Resolution, Scenario
+from beliefs.inputs.scenario import NAME_PATTERN, Analyst, BetaPrior, Calibration, Group, Hypothesis, Latent, Resolution, Scenario
 
 SCENARIO_FILE = "scenario.toml"
 
+_CALIBRATION_HINTS = {
+    "alpha": 'a number >= 0, or a table of one per kind of evidence, e.g. alpha = 0.8 or alpha = { statement = 0.6, action = 1.1, "" = 1.0 }',
+    "file": 'the path of a file written by `beliefs calibrate --out`, in quotes, relative to the workspace, e.g. file = "calibration.json"',
+    "questions": "a whole number >= 0: how many resolved questions back alpha, e.g. questions = 7",
+    "statement_ratio_bound": "a number > 1: the largest likelihood ratio a statement row may have before `beliefs check` asks, e.g. 1.5",
+}
 _HINTS = {
     "title": 'a non-empty string in quotes, e.g. title = "Will the talks resume?"',
     "prior_date": "a TOML date without quotes, e.g. prior_date = 2025-04-01",
@@ -43,8 +49,11 @@ _HINTS = {
     "on": "a rate per month >= 0, or a table of one per hypothesis, e.g. on = 0.05 or on = { pressure = 0.08, concede = 0.01 }",
     "off": "a rate per month >= 0, or a table of one per hypothesis, e.g. off = 0.1",
     "switch": "a table of monthly rates: [latents.NAME.switch] then on = 0.05 and off = 0.1",
+    "calibration": "a table: [calibration] then alpha = 0.8 (or a table by kind of evidence) or file = \"calibration.json\"",
     "switching": "a table of monthly rates by line: [switching] then e.g. pressure = { concede = 0.05, walk_away = 0.02 }",
     "allow_future": "true or false, without quotes: whether rows dated after today are accepted as planning rows, e.g. allow_future = true",
+    "analysts": 'a table of analysts, e.g. [analysts.alice] then label = "Alice" and weight = 2',
+    "weight": "a number > 0, the analyst's weight in the pool (default 1), e.g. weight = 2",
     "correlation": "a number from 0 (independent reports) to 1 (one development reported again), e.g. correlation = 0.8",
 }
 
@@ -162,7 +171,8 @@ def _validation_problem(path: Path, text: str, error: dict) -> Problem:
 
 def _union_member(loc: list[str], i: int) -> bool:
     """Whether loc[i] names a member of a union type (a latent's prior, a switching rate), not a key of the file."""
-    return i > 0 and loc[i - 1] in ("prior", "on", "off", "outcome") and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
+    unions = ("prior", "on", "off", "outcome", "alpha")
+    return i > 0 and loc[i - 1] in unions and (loc[i] in ("float", "BetaPrior") or loc[i].startswith(("constrained-", "dict[")))
 
 
 def _allowed_keys(parent: list[str]) -> list[str]:
@@ -173,8 +183,12 @@ def _allowed_keys(parent: list[str]) -> list[str]:
         model = Latent
     elif parent[:1] == ["groups"] and len(parent) == 2:
         model = Group
+    elif parent[:1] == ["analysts"] and len(parent) == 2:
+        model = Analyst
     elif parent == ["resolution"]:
         model = Resolution
+    elif parent == ["calibration"]:
+        model = Calibration
     elif parent[:1] == ["latents"] and len(parent) == 3:
         model = BetaPrior
     return list(model.model_fields)
@@ -206,6 +220,8 @@ def _hint(keys: list[str]) -> str | None:
         return f"a table, e.g. [latents.{shorten(keys[1])}] then prior = {{ alpha = 2.0, beta = 2.0 }}"
     if len(keys) == 2 and keys[0] == "groups":
         return f'a table, e.g. [groups.{shorten(keys[1])}] then label = "..." and correlation = 0.8'
+    if len(keys) == 2 and keys[0] == "analysts":
+        return f'a table, e.g. [analysts.{shorten(keys[1])}] then label = "..." and weight = 2'
     if len(keys) == 3 and keys[0] == "latents" and keys[2] == "prior":
         return "a Beta prior, e.g. prior = { alpha = 2.0, beta = 14.0 }"
     if len(keys) == 3 and keys[:2] == ["resolution", "outcome"]:
@@ -214,6 +230,8 @@ def _hint(keys: list[str]) -> str | None:
         return f"a monthly rate >= 0 of moving from {shorten(keys[1])} to {shorten(keys[2])}, e.g. {shorten(keys[2])} = 0.05"
     if keys[:1] == ["switching"] and len(keys) == 2:
         return f"a table of monthly rates to the other lines, e.g. {shorten(keys[1])} = {{ other_line = 0.05 }}"
+    if keys[:1] == ["calibration"] and len(keys) > 1:
+        return _CALIBRATION_HINTS.get(keys[1], _CALIBRATION_HINTS["alpha"])
     if len(keys) == 4 and keys[2] == "drift":
         return f"a number, e.g. {shorten(keys[3])} = 0.1"
     if len(keys) == 5 and keys[2] == "switch":

@@ -12,8 +12,13 @@ from pathlib import Path
 
 from beliefs.errors import Problem, WorkspaceError, quoted
 from beliefs.inputs import clock
+from beliefs.inputs.calibration_file import resolve_calibration
+from beliefs.inputs.consistency import contradiction
 from beliefs.inputs.evidence import EVIDENCE_DIR, EvidenceRow, load_evidence
 from beliefs.inputs.groups import group_warnings
+from beliefs.inputs.judgments import load_judgments
+from beliefs.inputs.pooling import Panel, make_panel, pooled_rows
+from beliefs.inputs.review import review_warnings
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.scenario_file import SCENARIO_FILE, load_scenario
 from beliefs.inputs.slips import misplaced_evidence, missing_scenario, slip_warnings
@@ -38,20 +43,25 @@ class Workspace:
     """A validated scenario with its evidence, ordered into dated steps.
 
     `warnings` are things worth a look that are not errors (see `beliefs.inputs.groups`).
+    With further analysts (`judgments/`), `rows` hold the pooled likelihoods and `panel` each
+    analyst's own (`beliefs.inputs.pooling`); without them `panel` is None.
     """
 
     root: Path
     scenario: Scenario
     rows: tuple[EvidenceRow, ...]
     warnings: tuple[Problem, ...] = ()
+    panel: Panel | None = None
 
     @property
     def steps(self) -> list[Step]:
         """Step 0 (the prior) and one step per evidence date, in date order."""
-        dates = sorted({row.date for row in self.rows})
+        by_date: dict = {}
+        for row in self.rows:  # one pass: a workspace of many rows and dates asks for its steps often
+            by_date.setdefault(row.date, []).append(row)
         steps = [Step(0, self.scenario.prior_date, ())]
-        for index, date in enumerate(dates, start=1):
-            steps.append(Step(index, date, tuple(r for r in self.rows if r.date == date)))
+        for index, date in enumerate(sorted(by_date), start=1):
+            steps.append(Step(index, date, tuple(by_date[date])))
         return steps
 
     def step_of(self, row: EvidenceRow) -> int:
@@ -95,13 +105,24 @@ def load_workspace(root: str | Path = ".") -> Workspace:
     missing = missing_scenario(root)
     if missing:
         raise WorkspaceError([missing])
-    scenario = load_scenario(root / SCENARIO_FILE)
-    rows, problems = load_evidence(root / EVIDENCE_DIR, scenario)
+    scenario, problems = resolve_calibration(root, load_scenario(root / SCENARIO_FILE))
+    rows, evidence_problems = load_evidence(root / EVIDENCE_DIR, scenario)
+    problems += evidence_problems
     problems += misplaced_evidence(root)
+    judgments, judgment_problems, judgment_warnings = load_judgments(root, scenario, rows)
+    problems += judgment_problems
     if problems:
         raise WorkspaceError(problems)
-    warnings = group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows) + _after_resolution(scenario, rows)
-    return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings))
+    warnings = (group_warnings(root / SCENARIO_FILE, scenario, rows) + slip_warnings(root, scenario, rows) + _after_resolution(scenario, rows)
+                + review_warnings(root, scenario, rows))
+    warnings += judgment_warnings
+    panel = make_panel(scenario, rows, judgments)
+    if panel is not None:
+        rows, problems = pooled_rows(panel, rows, scenario)
+        problems = problems or contradiction(rows, scenario)
+        if problems:
+            raise WorkspaceError(problems)
+    return Workspace(root=root, scenario=scenario, rows=tuple(rows), warnings=tuple(warnings), panel=panel)
 
 
 def _after_resolution(scenario: Scenario, rows: list[EvidenceRow]) -> list[Problem]:

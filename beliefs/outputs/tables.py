@@ -61,6 +61,9 @@ def _record_note(entry: dict) -> str:
         notes.append(f"as published: Brier {_number(entry['real_time']['time_weighted']['brier'])}")
     if entry.get("preregistered") is False:
         notes.append(f"criteria written {entry['criteria_changed_on']}, after the fact")
+    if entry.get("calibrated"):
+        tempered = entry["calibrated"]["time_weighted"]
+        notes.append(f"calibrated: Brier {_number(tempered['brier'])}, log {_number(tempered['log_score'])} bits")
     return "".join(f"\n{note}" for note in notes)
 
 
@@ -79,6 +82,36 @@ def calibration_table(portfolio: dict) -> Table:
     for row in portfolio["calibration"]:
         if row["weight"]:
             table.add_row(f"{row['low']:.1f}–{row['high']:.1f}", f"{row['forecast']:.3f}", f"{row['observed']:.3f}", f"{row['weight']:.0f}")
+    return table
+
+
+def calibrate_table(result: dict) -> Table:
+    """`beliefs calibrate`: alpha (by kind or overall) with its interval, and each question's log
+    score as judged (alpha = 1), at alpha, and with alpha fitted on the other questions."""
+    interval = result["interval"]
+    if result["by"] == "all":
+        fitted = f"alpha = {result['alpha']:.2f} ({100 * interval['level']:.0f}% interval {interval['low']:.2f} to {interval['high']:.2f})"
+    else:
+        fitted = "alpha by kind: " + ", ".join(f"{kind or 'unclassified'} {a:.2f} ({interval['low'][kind]:.2f} to {interval['high'][kind]:.2f})"
+                                               for kind, a in result["alpha"].items())
+    table = Table(title=f"Calibration: {fitted}", title_justify="left")
+    for column, justify in (("question", "left"), ("rows", "right"), ("log score at 1", "right"), ("at alpha", "right"),
+                            ("left out: alpha", "right"), ("left out: score", "right")):
+        table.add_column(column, justify=justify, overflow="fold")
+    held_out = {entry["workspace"]: entry for entry in result["leave_one_out"]["questions"]}
+    for question in result["questions"]:
+        out = held_out.get(question["workspace"])
+        alpha = "" if out is None else (f"{out['alpha']:.2f}" if result["by"] == "all" else
+                                        " ".join(f"{a:.2f}" for a in out["alpha"].values()))
+        table.add_row(literal(question["workspace"]), str(question["rows"]), _number(question["log_score_at_1"]), _number(question["log_score"]),
+                      alpha, "" if out is None else _number(out["log_score"]))
+    loo = result["leave_one_out"]["log_score"]
+    n = len(result["questions"])
+    held = f", {_number(loo)} with each question's alpha fitted on the others" if loo is not None else ""
+    table.caption = (f"Summed over {n} question{'s' if n != 1 else ''}: {_number(result['log_score_at_1'])} bits as judged, "
+                     f"{_number(result['log_score'])} at alpha" + held
+                     + f". The interval is a bootstrap over questions ({interval['replicates']} resamples); with few questions it is wide"
+                     + (f"; skipped (unresolved): {literal(', '.join(result['skipped']))}" if result["skipped"] else "") + ".")
     return table
 
 
@@ -233,3 +266,24 @@ def diff_table(result: dict, details: list[str], rev: str, rev2: str) -> Table:
     table.caption = f"final answer at {rev}: {before}; at {rev2}: {after}"
     table.caption_justify = "left"
     return table
+
+
+def analysts_tables(analysts: list[dict], rows: list[dict], hypotheses: list[str], top: int = 15) -> list[Table]:
+    """The analysts with their weights and own final answers, and the rows they disagree on most
+    (disagreement in bits times influence in nats, highest first)."""
+    people = Table(title="Analysts: each one's own answer (their rows only)", title_justify="left")
+    for column in ("analyst", "weight", "rows", *hypotheses):
+        people.add_column(column, justify="left" if column == "analyst" else "right", overflow="fold")
+    for a in analysts:
+        name = escape(a["name"]) + (f"\n[dim]{escape(a['label'])}[/]" if a["label"] != a["name"] else "")
+        people.add_row(name, f"{a['weight']:g}", str(a["rows_judged"]), *(f"{100 * a['final'][h]:.1f}%" for h in hypotheses))
+    ranked = Table(title="Where they disagree: rows by disagreement x influence (a Delphi round starts at the top)", title_justify="left")
+    for column in ("id", "bits", "on", "influence", "score", "analysts"):
+        ranked.add_column(column, justify="left" if column in ("id", "on", "analysts") else "right", overflow="fold")
+    for r in rows[:top]:
+        latent = max(r["latents"], key=r["latents"].get) if r["latents"] else None
+        on = "/".join(r["pair"]) if r["pair"] and (latent is None or r["hypotheses"] >= r["latents"][latent]) else (latent or "")
+        ranked.add_row(escape(r["id"]), f"{r['bits']:.2f}", escape(on), f"{r['influence']:.2f}", f"{r['score']:.2f}", escape(", ".join(r["analysts"])))
+    ranked.caption = "bits: the widest range across analysts of a log2 likelihood ratio; influence: the row's strongest push on the pooled answer (nats)"
+    ranked.caption_justify = "left"
+    return [people, ranked]

@@ -12,7 +12,7 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
   its draws are 0 or 1), `draw_hypothesis` (the H paired with each draw) and, for engines that have
   them, the diagnostics `rhat`, `ess_bulk`, `ess_tail`, `divergences`, `converged`, `attempts`;
 * per row: `row_step`, `row_date`, `row_summary`, `row_source`, `row_reliability`,
-  `row_rationale`, `row_file`, `row_group` ("" for none), `row_weight` (per step and row: the
+  `row_rationale`, `row_file`, `row_group` ("" for none), `row_kind` ("" for unclassified), `row_weight` (per step and row: the
   weight of its log-likelihood at that step, 0 before it is seen), and its influence (`hypothesis_llr`, `latent_llr`,
   `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
 * attrs: `title`, `engine`, `method`, `method_text` and `hypotheses_exact` (the engine's own
@@ -23,6 +23,8 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
 * on disk (`to_netcdf`), ArviZ's InferenceData groups of `FILE_GROUPS`: `posterior` (the draws,
   `chain` and `draw` first), `sample_stats` (NUTS's checks), `step_probabilities` (exact),
   `observed_data` (the rows), `constant_data` (row weights and influence), `forecast`;
+* with a `[calibration]`, `calibrated_probability` (step, hypothesis): the answer with every
+  row's log-likelihood multiplied by its alpha (`beliefs.inference.tempering`);
 * when the line switches (`[switching]`): `hypothesis_probability` is P(line on the step's date),
   `hypothesis_probability_at_by` (step, hypothesis) P(line on `[resolution] by`), NaN where `by`
   is not after the step, and `joint_probability` (step, joint_state) the chain over (line,
@@ -221,6 +223,11 @@ class PosteriorHistory:
         after the step; None unless the line switches."""
         return self.dataset["hypothesis_probability_at_by"] if self.switches else None
 
+    @property
+    def calibrated_probability(self) -> xr.DataArray | None:
+        """The tempered answer (step x hypothesis) of a `[calibration]`, or None without one."""
+        return self.dataset.get("calibrated_probability")
+
     def answer(self, step: int) -> xr.DataArray:
         """What the question asks at `step`: P(line on `by`) when the line switches and `by` is
         later, else P(H) at the step (the line then cannot change before `by`)."""
@@ -259,6 +266,17 @@ class PosteriorHistory:
         if "ungrouped_probability" not in self.dataset:
             return None
         return {h: float(self.dataset["ungrouped_probability"].sel(hypothesis=h)) for h in self.hypotheses}
+
+    # -- analysts ------------------------------------------------------------------------
+    @property
+    def analysts(self) -> dict[str, dict] | None:
+        """Each analyst's label and weight (the author first); None without further analysts."""
+        return json.loads(self.dataset.attrs["analysts"]) if "analyst_probability" in self.dataset else None
+
+    @property
+    def analyst_probability(self) -> xr.DataArray | None:
+        """P(H) after each step on each analyst's own rows (step, analyst, hypothesis); None without."""
+        return self.dataset.get("analyst_probability")
 
     # -- diagnostics ---------------------------------------------------------------------
     rhat = _variable("rhat", "R-hat of each latent at each step (sampled engines only), dims (step, latent).")
@@ -308,18 +326,33 @@ class PosteriorHistory:
 
     # -- summary -------------------------------------------------------------------------
     def summary(self) -> dict:
-        """The JSON summary printed by `beliefs update --json` and saved with the report."""
+        """The JSON summary printed by `beliefs update --json` and saved with the report.
+
+        Read from the arrays once, not step by step: an update writes it for every step each time.
+        """
         ds = self.dataset
+        dates, hypotheses, kinds = self.dates, self.hypotheses, list(self.latent_kinds.items())
+        evidence: list[list[str]] = [[] for _ in range(self.n_steps)]
+        for row, step in zip(self.rows, ds["row_step"].values, strict=True):
+            evidence[step].append(row)
+        probability = ds["hypothesis_probability"].transpose("step", "hypothesis").values
+        latent = {q: ds[f"latent_{q}"].transpose("step", "latent").values for q in ("mean", "q05", "q95")}
         steps = []
         for step in range(self.n_steps):
             entry = {
-                "date": self.dates[step],
-                "evidence": self.evidence_ids(step),
-                "hypotheses": {h: _round(ds["hypothesis_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses},
-                "latents": {name: self._latent_entry(step, name, kind) for name, kind in self.latent_kinds.items()},
+                "date": dates[step],
+                "evidence": evidence[step],
+                "hypotheses": {h: _round(probability[step, i]) for i, h in enumerate(hypotheses)},
+                "latents": {name: {"probability": _round(latent["mean"][step, j])} if kind == "state" else
+                            {q: _round(latent[q][step, j]) for q in ("mean", "q05", "q95")} for j, (name, kind) in enumerate(kinds)},
             }
             if self.switches and not np.isnan(ds["hypothesis_probability_at_by"].sel(step=step).values).any():
                 entry["hypotheses_at_by"] = {h: _round(ds["hypothesis_probability_at_by"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
+            if "calibrated_probability" in ds:
+                entry["calibrated"] = {h: _round(ds["calibrated_probability"].sel(step=step, hypothesis=h)) for h in self.hypotheses}
+            if "analyst_probability" in ds:
+                entry["analysts"] = {str(a): {h: _round(ds["analyst_probability"].sel(step=step, analyst=a, hypothesis=h)) for h in self.hypotheses}
+                                     for a in ds["analyst"].values}
             if self.has_diagnostics:
                 at = ds.sel(step=step)
                 entry["diagnostics"] = {
@@ -332,12 +365,6 @@ class PosteriorHistory:
                 }
             steps.append(entry)
         return {"title": self.title, "engine": self.engine, "steps": steps}
-
-    def _latent_entry(self, step: int, name: str, kind: str) -> dict:
-        at = self.dataset.sel(step=step, latent=name)
-        if kind == "state":
-            return {"probability": _round(at["latent_mean"])}
-        return {q: _round(at[f"latent_{q}"]) for q in ("mean", "q05", "q95")}
 
     def to_json(self) -> str:
         """`summary()` as the exact text `beliefs update --json` prints (stable key order)."""
@@ -383,12 +410,13 @@ class PosteriorHistory:
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write the history as ArviZ's InferenceData (netCDF groups, h5netcdf); `az.from_netcdf`
-        opens it and `from_netcdf` reads it back.
+        opens it and `from_netcdf` reads it back; `row_weight` (step x row, mostly 0 and 1) compressed.
 
         Built in memory and written with one plain write: HDF5 that fails to write a file (a
         full disk) leaves a handle that crashes the interpreter when it is later closed.
         """
-        data = self.to_datatree().to_netcdf(engine="h5netcdf")
+        encoding = {"/constant_data": {"row_weight": {"zlib": True, "complevel": 1}}} if "row_weight" in self.dataset else None
+        data = self.to_datatree().to_netcdf(engine="h5netcdf", encoding=encoding)
         Path(path).write_bytes(data)
 
     @classmethod

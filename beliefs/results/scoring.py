@@ -14,6 +14,7 @@ For a history whose scenario resolved to outcome o on date R, every step dated b
 * the time-weighted means weight each step by the days until the next scored step (the last
   until R), as the Good Judgment Project scores a forecaster's updating: a belief held for a
   month counts thirty times a belief held for a day;
+* with a `[calibration]`, the tempered path (`calibrated`) is scored the same way beside it;
 * baselines: the prior held throughout, and the uniform 1/K (Brier (K - 1)/K, log2 K bits),
   with skill = 1 - score / baseline (above 0 beats the baseline).
 
@@ -72,6 +73,7 @@ class PathScore:
     prior: np.ndarray
     weights: np.ndarray
     rows: list[dict] = field(default_factory=list)
+    calibrated: np.ndarray | None = None  # the `[calibration]` path at the scored steps (step x hypothesis), when there is one
 
     def time_weighted(self, values: np.ndarray) -> float:
         """The days-weighted mean of per-step `values`."""
@@ -101,7 +103,13 @@ class PathScore:
             "baselines": {name: {k: _round(v) for k, v in base.items()} for name, base in baselines.items()},
             "skill": {name: {k: _round(v) for k, v in values.items()} for name, values in skill.items()},
             "rows": self.rows,
-        }
+        } | ({"calibrated": self._calibrated_summary()} if self.calibrated is not None else {})
+
+    def _calibrated_summary(self) -> dict:
+        """The `[calibration]` path scored like the judged one: per step and time-weighted."""
+        brier, log_score = expected_scores(self.calibrated, self.weights)
+        return {"steps": [{"date": d, "brier": _round(b), "log_score": _round(s)} for d, b, s in zip(self.dates, brier, log_score, strict=True)],
+                "time_weighted": {"brier": _round(self.time_weighted(brier)), "log_score": _round(self.time_weighted(log_score))}}
 
 
 def score_history(history: PosteriorHistory) -> PathScore | None:
@@ -120,18 +128,24 @@ def score_history(history: PosteriorHistory) -> PathScore | None:
     if resolution is None or not resolution.resolved:
         return None
     judged = resolution.judged_on
-    dates = [dt.date.fromisoformat(d) for d in history.dates]
-    scored = [t for t, d in enumerate(dates) if d < judged]
-    ends = [dates[t] for t in scored[1:]] + [judged]
-    days = np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
+    scored, days = scored_steps([dt.date.fromisoformat(d) for d in history.dates], judged)
     hypotheses = history.hypotheses
     q = np.array([resolution.weights.get(h, 0.0) for h in hypotheses])
     probabilities = np.stack([history.answer(t).values for t in scored])
     brier, log_score = expected_scores(probabilities, q)
     # With a switching line the prior's own forecast for `by` is the baseline held throughout.
     prior = history.answer(0).values if history.switches else np.array([history.prior[h] for h in hypotheses])
+    calibrated = history.calibrated_probability
     return PathScore(resolution.outcome, judged, [history.dates[t] for t in scored], brier, log_score, days, probabilities,
-                     hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]))
+                     hypotheses, prior, q, _row_contributions(history, resolution.weights, scored[-1]),
+                     None if calibrated is None else calibrated.isel(step=scored).values)
+
+
+def scored_steps(dates: list[dt.date], judged: dt.date) -> tuple[list[int], np.ndarray]:
+    """The steps dated before `judged` and the days each was held (until the next, the last until `judged`)."""
+    scored = [t for t, d in enumerate(dates) if d < judged]
+    ends = [dates[t] for t in scored[1:]] + [judged]
+    return scored, np.array([(end - dates[t]).days for t, end in zip(scored, ends, strict=True)], dtype=float)
 
 
 def expected_scores(probabilities: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,8 +253,28 @@ def score_report(histories: list[tuple[str, PosteriorHistory]]) -> dict:
         else:
             entry |= score.summary() | {"why": history.scenario.resolution.why or None}
             scores.append(score)
+            if history.analysts is not None:
+                entry["analysts"] = analyst_scores(history, score)
         entries.append(entry)
     return {"workspaces": entries, "portfolio": Portfolio.of(scores).summary()}
+
+
+def analyst_scores(history: PosteriorHistory, pooled: PathScore) -> dict[str, dict]:
+    """Each analyst's own path (their rows only) scored on the pooled path's steps and days: the
+    `analysts` entry of a resolved workspace in `beliefs score --json`."""
+    index = [history.dates.index(d) for d in pooled.dates]
+    at_by = history.dataset.get("analyst_probability_at_by")
+    out = {}
+    for name, spec in history.analysts.items():
+        probabilities = history.analyst_probability.sel(analyst=name).values[index]
+        if at_by is not None:  # as the pooled path: P(line on `by`) where the step has it
+            forecast = at_by.sel(analyst=name).values[index]
+            probabilities = np.where(np.isnan(forecast).any(axis=1, keepdims=True), probabilities, forecast)
+        brier, log_score = expected_scores(probabilities, pooled.weights)
+        weighted = {"brier": pooled.time_weighted(brier), "log_score": pooled.time_weighted(log_score)}
+        out[name] = {"label": spec["label"], "weight": spec["weight"], "time_weighted": {k: _round(v) for k, v in weighted.items()},
+                     "skill": {base: {k: _round(_skill(weighted[k], values[k])) for k in values} for base, values in pooled.baselines.items()}}
+    return out
 
 
 def _bits(probability: float) -> float:

@@ -1,9 +1,11 @@
 """The exact engine: the posterior computed, not sampled, by whichever method the model needs.
 
 Constant latents are independent of H and of each other given the rows, so each is a
-one-dimensional grid over the PyMC model's own log-density (`grid`); latents that move over
+one-dimensional grid over the model's log-density, computed with numpy (`grid`); latents that move over
 time are filtered forward on a grid per hypothesis and latent (`filter`). Both are exact up
-to the grid, which is fine enough that the error is below 1e-6 (see the tests).
+to the grid, which is fine enough that the error is below 1e-6 (see the tests). Neither
+imports PyMC or PyTensor: both evaluate the `ModelSpec` the PyMC model is built from, and the
+tests hold them to that model's log-density.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from beliefs.outputs.report.alt_text import influence_alt, latent_step_alt, latents_alt, step_alt, timeline_alt
+from beliefs.outputs.report.calibration import calibration_context
 from beliefs.outputs.report.markup import FigureRef, row_anchors, safe_url
 from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, move_percents, outcome_words, percent, point_change, signed
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
@@ -120,6 +121,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
                 "id": row_id, "anchor": anchors[row_id], "summary": str(one["row_summary"].values), "source": source, "url": safe_url(source),
                 "reliability": f"{float(one['row_reliability']):g}", "rationale": str(one["row_rationale"].values),
                 "file": str(one["row_file"].values), "effects": effects(row_id), "group": group_of(i),
+                "kind": str(one["row_kind"].values) if "row_kind" in one else "",
                 "strongest": effect_sentence(*strongest, labels, frozenset(history.states)) if strongest else "moves nothing",
             })
         return rows
@@ -200,6 +202,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "diagnostics_summary": _diagnostics_summary(history) if nuts else None,
         "latest_unconverged": last in history.unconverged_steps,
         "grouping": _grouping(history),
+        "calibration": calibration_context(history),
         "switching": _switching(history),
         "resolution": _resolution(history),
         "anchors": anchors,

@@ -39,11 +39,33 @@ def robustness_context(history: PosteriorHistory, result: Robustness, top: int =
         "judgment_sd": f"{settings['judgment_sd']:g}", "draws": settings["draws"], "seed": settings["seed"],
         "priors": items(result.priors, "parameter"),
         "dynamics": items(result.dynamics, "parameter"),
+        "analysts": _analysts(history, last),
         "figure": FigureRef("robustness-band", "Line chart of each hypothesis's probability after every step with its judgment band: at the last step "
                             + "; ".join(f"{history.labels[h]} {percent(q['q05'])} to {percent(q['q95'])}" for h, q in last.items()) + ".",
                             f"The path with the 5% to 95% range of each probability when every likelihood's log-odds is off by noise of sd "
                             f"{settings['judgment_sd']:g} ({settings['draws']} draws)."),
     }
+
+
+def _analysts(history: PosteriorHistory, noise: dict) -> dict | None:
+    """The band from the analysts' own answers at the last step beside the noise band, and the
+    figure of their paths; None without further analysts."""
+    if history.analysts is None:
+        return None
+    own = history.analyst_probability.isel(step=-1)
+    names = list(history.analysts)
+    rows = []
+    for h in history.hypotheses:
+        values = own.sel(hypothesis=h).values
+        rows.append({"label": history.labels[h], "low": percent(float(values.min())), "high": percent(float(values.max())),
+                     "noise": f"{percent(noise[h]['q05'])} to {percent(noise[h]['q95'])}",
+                     "by": ", ".join(f"{history.analysts[n]['label']} {percent(float(v))}" for n, v in zip(names, values, strict=True))})
+    people = ", ".join(f"{spec['label']} (weight {spec['weight']:g})" for spec in history.analysts.values())
+    alt = ("Line charts, one per hypothesis, of the pooled probability after every step and each analyst's own: at the last step "
+           + "; ".join(f"{r['label']} {r['low']} to {r['high']} across analysts" for r in rows) + ".")
+    return {"people": people, "band": rows,
+            "figure": FigureRef("analysts", alt, "Each analyst's own answer (their rows only, their judgments) beside the pooled answer "
+                                                 "(thick); the shading spans the analysts' own answers.")}
 
 
 def watch_context(history: PosteriorHistory, result: Watch, top: int = 10) -> dict:

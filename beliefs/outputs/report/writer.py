@@ -178,7 +178,12 @@ def _robustness_figures(history: PosteriorHistory, context: dict) -> list[tuple]
     from beliefs.outputs import plots
 
     robustness = context.get("robustness")
-    return [(robustness["figure"], lambda: plots.plot_band(history, robustness["band"]))] if robustness else []
+    if not robustness:
+        return []
+    jobs = [(robustness["figure"], lambda: plots.plot_band(history, robustness["band"]))]
+    if robustness["analysts"]:
+        jobs.append((robustness["analysts"]["figure"], lambda: plots.plot_analysts(history)))
+    return jobs
 
 
 def _forecast_rows(history: PosteriorHistory) -> dict:
