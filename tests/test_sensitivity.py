@@ -203,3 +203,21 @@ def test_watch_on_a_resolved_question_says_so_and_still_ranks(default_copy):
     assert result.returncode == 0, result.stderr
     assert "resolved on 2025-12-31 (pressure)" in result.stderr
     assert json.loads(result.stdout)["indicators"]  # the ranking is still printed, for the record
+
+
+def test_the_typed_results_print_the_commands_json_exactly(workspace):
+    """`Robustness` and `Watch` are typed, and their `to_json()` is, byte for byte, what
+    `beliefs sensitivity --json` and `beliefs watch --json` print (other tools read it)."""
+    from beliefs.results.robustness import Robustness, Watch
+
+    robustness = sensitivity(workspace, draws=100, seed=5)
+    assert isinstance(robustness.leave_one_out[0].change, float) and isinstance(robustness.band[0].hypotheses["a"]["q50"], float)
+    printed = run_beliefs("sensitivity", workspace.root, "--json", "--draws", "100", "--seed", "5")
+    assert printed.returncode == 0, printed.stderr
+    assert robustness.to_json() == printed.stdout
+    assert Robustness.from_dict(json.loads(printed.stdout)).to_json() == printed.stdout
+    ranked = watch(workspace, beliefs.update_history(workspace).history, load_indicators(workspace))
+    printed = run_beliefs("watch", workspace.root, "--json")
+    assert printed.returncode == 0, printed.stderr
+    assert ranked.to_json() == printed.stdout and Watch.from_dict(json.loads(printed.stdout)).to_json() == printed.stdout
+    assert ranked.indicators[0].if_observed.hypotheses_at_by is None and "hypotheses_at_by" not in printed.stdout
