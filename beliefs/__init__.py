@@ -3,9 +3,9 @@
 The public API, used by the command line and the notebooks alike::
 
     import beliefs
-    workspace = beliefs.load_workspace(".")
-    history = beliefs.update_history(workspace).history   # cached in .beliefs/
-    history.summary()
+    analysis = beliefs.analyse(".")                        # update (cached in .beliefs/), robustness, watch, record
+    analysis.history.summary()
+    beliefs.write_report(analysis, "report")              # the same folder as `beliefs report`
 
 Names are imported on first use, so that `beliefs update` with nothing new to compute
 never pays for importing PyMC or xarray.
@@ -41,6 +41,11 @@ _EXPORTS = {
     "what_if": "beliefs.inference.what_if",
     "forecast": "beliefs.inference.forecast",
     "write_report": "beliefs.outputs.report",
+    "analyse": "beliefs.workflow",
+    "Analysis": "beliefs.results.analysis",
+    "RunSettings": "beliefs.results.analysis",
+    "Robustness": "beliefs.results.robustness",
+    "Watch": "beliefs.results.robustness",
     "ModelSpec": "beliefs.inference.spec",
 }
 

@@ -249,49 +249,45 @@ def report(
                                                                "revision and its own effect on the answer.")] = None,
 ) -> None:
     """Write a self-contained report folder: index.html, report.md, figures (PNG, SVG), history.nc, summary.json."""
-    from contextlib import ExitStack
-
     import matplotlib
 
     matplotlib.use("Agg")
     from beliefs.inference.forecast import parse_horizon
-    from beliefs.inference.pipeline import ENGINES, update_history
+    from beliefs.inference.pipeline import ENGINES
     from beliefs.outputs.report import write_report
+    from beliefs.results.analysis import RunSettings
+    from beliefs.workflow import analyse
 
     if engine not in ENGINES:
         err.print(f"[bold red]error[/] --engine {literal(repr(engine))}: choose one of {', '.join(ENGINES)}")
         raise typer.Exit(2)
     try:
-        horizon_days = parse_horizon(horizon)
+        parse_horizon(horizon)
     except ValueError as error:
         err.print(f"[bold red]error[/] --horizon: {literal(str(error))}", highlight=False)
         raise typer.Exit(2) from None
-    from beliefs.cli_record import report_record, report_workspace
-    from beliefs.outputs.report.writer import REPORT_DIR
+    settings = RunSettings(engine=engine, seed=seed, horizon=horizon)
+    if as_of is not None:
+        from beliefs.cli_record import as_of_date
 
-    stack = ExitStack()  # holds a vintage's temporary folder (--as-of) until the report is written
+        as_of_date(as_of)  # exit 2 with the fix before anything is computed
     try:
-        ws, vintage = report_workspace(stack, workspace, as_of)
-        resolved = ws.scenario.resolved  # no forecast or signposts: it is settled
         with progress_bar() as progress:
-            on_step = phase(progress, "Updating")
-            result = update_history(ws, engine=engine, seed=seed, horizon_days=None if resolved else horizon_days, on_step=on_step,
-                                    on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
-            for note in result.notes:
-                err.print(f"[yellow]note[/] {literal(note)}", highlight=False, soft_wrap=True)
-            from beliefs.inference.sensitivity import sensitivity
-            from beliefs.inference.watch import watch
-            from beliefs.inputs.indicators import load_indicators
+            phases = {}
 
-            robustness = sensitivity(ws, seed=seed, on_progress=phase(progress, "Robustness"))
-            watched = None if resolved else watch(ws, result.history, load_indicators(ws))
-            record = report_record(workspace, ws, result.history, vintage, since, engine=engine, seed=seed)
-            folder = write_report(ws, result.history, out_dir or (workspace / REPORT_DIR if vintage else None), robustness=robustness,
-                                  watch=watched, record=record, on_progress=phase(progress, "Drawing"))
+            def on_progress(name: str, done: int, total: int) -> None:
+                phases.setdefault(name, phase(progress, name))(done, total)
+
+            analysis = analyse(workspace, settings, as_of=as_of, since=since, on_progress=on_progress,
+                               on_wait=lambda: err.print("Waiting for another beliefs process on this workspace..."))
+            for note in analysis.notes:
+                err.print(f"[yellow]note[/] {literal(note)}", highlight=False, soft_wrap=True)
+            if analysis.vintage:
+                found = analysis.vintage
+                err.print(f"as of {found.date}: commit {found.commit.short} (committed {found.commit.committed:%Y-%m-%d %H:%M} UTC)", highlight=False)
+            folder = write_report(analysis, out_dir, on_progress=phase(progress, "Drawing"))
     except WorkspaceError as error:
         _fail(error)
-    finally:
-        stack.close()
     out.print(f"Wrote the report to {literal(folder / 'index.html')}", highlight=False)
 
 

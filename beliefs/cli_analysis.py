@@ -139,7 +139,6 @@ def sensitivity(
     """How robust the answer is: each row and group left out (linchpins flagged), the band of the path
     when every likelihood is off by --judgment-sd on the log-odds scale, and the priors' and dynamics' effect."""
     from beliefs.inference.sensitivity import sensitivity as analyse
-    from beliefs.results.summary import summary_json
 
     try:
         ws = load_workspace(workspace)
@@ -148,7 +147,7 @@ def sensitivity(
     with progress_bar() as progress:
         result = analyse(ws, judgment_sd=judgment_sd, draws=draws, seed=seed, on_progress=phase(progress, "Robustness"))
     if as_json:
-        sys.stdout.write(summary_json(result))
+        sys.stdout.write(result.to_json())
         return
     from beliefs.outputs.tables import sensitivity_tables
 
@@ -168,7 +167,6 @@ def watch(
     from beliefs.inference.watch import watch as rank
     from beliefs.inputs.indicators import INDICATORS_FILE, load_indicators
     from beliefs.outputs.wording import outcome_words
-    from beliefs.results.summary import summary_json
 
     try:
         ws = load_workspace(workspace)
@@ -188,7 +186,7 @@ def watch(
                   "last step, for the record", highlight=False)
     result = rank(ws, update_history(ws, seed=seed).history, indicators)
     if as_json:
-        sys.stdout.write(summary_json(result))
+        sys.stdout.write(result.to_json())
         return
     from beliefs.outputs.tables import watch_table
 

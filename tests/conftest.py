@@ -60,7 +60,7 @@ def default_report(default_workspace, default_history_exact, tmp_path_factory) -
     from beliefs.outputs.report import write_report
 
     history = with_forecast(default_history_exact, 30)  # as `beliefs report` does by default
-    return write_report(default_workspace, history, tmp_path_factory.mktemp("report") / "reports")
+    return write_report(beliefs.Analysis.of(default_workspace, history), tmp_path_factory.mktemp("report") / "reports")
 
 
 @pytest.fixture

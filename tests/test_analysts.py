@@ -346,7 +346,7 @@ def test_report_draws_the_analysts_paths_and_their_band(panel_workspace, tmp_pat
 
     ws = beliefs.load_workspace(panel_workspace)
     history = beliefs.compute_history(ws)
-    folder = beliefs.write_report(ws, history, tmp_path / "reports", robustness=sensitivity(ws, draws=50))
+    folder = beliefs.write_report(beliefs.Analysis.of(ws, history, robustness=sensitivity(ws, draws=50)), tmp_path / "reports")
     html = (folder / "index.html").read_text()
     assert "The analysts' own answers" in html and "Bob (weight 2)" in html
     assert (folder / "figures" / "analysts.png").stat().st_size > 10_000
@@ -365,7 +365,7 @@ def test_a_report_without_analysts_has_no_such_section(make_workspace, tmp_path)
     from beliefs.inference.sensitivity import sensitivity
 
     ws = beliefs.load_workspace(make_workspace(EVIDENCE, scenario=SCENARIO))
-    folder = beliefs.write_report(ws, beliefs.compute_history(ws), tmp_path / "reports", robustness=sensitivity(ws, draws=50))
+    folder = beliefs.write_report(beliefs.Analysis.of(ws, beliefs.compute_history(ws), robustness=sensitivity(ws, draws=50)), tmp_path / "reports")
     assert "analysts' own" not in (folder / "index.html").read_text()
     assert not (folder / "figures" / "analysts.png").exists()
 

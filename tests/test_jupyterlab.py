@@ -160,3 +160,49 @@ def test_the_rest_api_refuses_requests_without_the_token(lab):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
+
+
+CHROMIUM = "/usr/bin/chromium"
+PANEL_TIMEOUT = 300_000  # ms for notebook 02 to run to its what-if panel in the browser
+
+
+@pytest.mark.slow
+def test_dragging_a_likelihood_in_notebook_02_moves_the_answer(lab):
+    """Notebook 02 opened in JupyterLab in headless Chromium: run every cell, drag the first
+    likelihood slider of the what-if panel, and the answer it shows changes."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium; `make test` does it)")
+    from playwright import sync_api
+
+    # Every cell in the page, not only those scrolled into view (JupyterLab's default windowing),
+    # so that the panel is there to find; the server's HOME is the test's own folder.
+    settings = lab.log.parent / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}', encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{lab.base}/lab/tree/notebooks/02-evidence.ipynb?token={lab.token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator", timeout=120_000)
+            page.wait_for_timeout(5_000)  # the kernel starting
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            answer = page.locator(".beliefs-answer")
+            answer.wait_for(state="attached", timeout=PANEL_TIMEOUT)
+            answer.scroll_into_view_if_needed()
+            before = answer.inner_text()
+            handle = page.locator(".widget-hslider .noUi-handle").first
+            handle.scroll_into_view_if_needed()
+            box = handle.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2, steps=10)
+            page.mouse.up()
+            page.wait_for_function("before => { const a = document.querySelector('.beliefs-answer'); return a && a.innerText !== before; }",
+                                   arg=before, timeout=120_000)
+            after = answer.inner_text()
+        finally:
+            browser.close()
+    assert after != before and after.count("%") == before.count("%") >= 2, (before, after)

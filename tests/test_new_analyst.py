@@ -188,7 +188,7 @@ def test_a_resolved_report_says_leading_at_the_last_step_and_counts_1_group(make
     header = HEADER.replace("rationale,", "rationale,group,")
     root = make_workspace({"2025-02-01.csv": header + "r1,One,,,,g,0.6,0.3,0.1,,\nr2,Two,,,,g,0.6,0.2,0.1,,\n"}, scenario=grouped)
     ws = beliefs.load_workspace(root)
-    out = write_report(ws, beliefs.compute_history(ws, engine="exact", draws=100, chains=2), tmp_path / "out")
+    out = write_report(beliefs.Analysis.of(ws, beliefs.compute_history(ws, engine="exact", draws=100, chains=2)), tmp_path / "out")
     for text in ((out / "index.html").read_text(), (out / "report.md").read_text()):
         assert "2 rows fall into 1 group of rows" in text
         assert "leading at the last step" in text and ">leading<" not in text and "**leading**" not in text

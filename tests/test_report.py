@@ -28,6 +28,16 @@ from beliefs.outputs.report.folder import MARKER
 from beliefs.outputs.report.markup import md_escape, safe_url
 from beliefs.outputs.wording import estimative_word, percent
 
+SCENARIO_WITHOUT_LATENTS = """\
+title = "No latents"
+prior_date = 2025-01-01
+
+[hypotheses]
+a = { prior = 0.5 }
+b = { prior = 0.3 }
+c = { prior = 0.2 }
+"""
+
 
 class Page(HTMLParser):
     """The parts of index.html the tests look at: images, links, probability cells, visible text."""
@@ -82,6 +92,39 @@ def test_history_nc_is_the_history(default_report, default_history_exact):
     saved = beliefs.PosteriorHistory.from_netcdf(default_report / "history.nc")
     assert np.array_equal(saved.hypothesis_probability.values, default_history_exact.hypothesis_probability.values)
     assert np.array_equal(saved.dataset["latent_draws"].values, default_history_exact.dataset["latent_draws"].values)
+
+
+@pytest.mark.parametrize("engine", ["exact", "nuts"])
+def test_history_nc_is_arviz_inference_data_and_reads_back_whole(engine, small_setup, tmp_path):
+    """ArviZ opens the report's history.nc as InferenceData: a posterior with chain and draw first
+    (one variable per latent, the step after them), sample_stats only from NUTS, the rows in
+    observed_data, the stamps on every group; az.summary, plot_dist and plot_trace_dist work on
+    it as it is, and `from_netcdf` gives back the very history written."""
+    import arviz as az
+    import xarray as xr
+
+    ws, _, out = small_setup
+    history = beliefs.compute_history(ws, engine=engine, seed=0, draws=200, tune=200, chains=2, horizon_days=30)
+    write_report(beliefs.Analysis.of(ws, history), out)
+    tree = az.from_netcdf(out / "history.nc")
+    assert isinstance(tree, xr.DataTree)
+    assert {"posterior", "step_probabilities", "observed_data", "constant_data", "forecast"} <= set(tree.children)
+    assert ("sample_stats" in tree.children) == (engine == "nuts")
+    posterior = tree["posterior"]
+    assert list(posterior["w"].dims) == ["chain", "draw", "step"] and list(posterior["draw_hypothesis"].dims)[:2] == ["chain", "draw"]
+    np.testing.assert_array_equal(posterior["w"].values, history.latent_draws.sel(latent="w").transpose("chain", "draw", "step").values)
+    for name in tree.children:
+        attrs = tree[name].attrs
+        assert attrs["created_at"] and attrs["inference_library"] == ("nutpie" if engine == "nuts" else "beliefs")
+        assert attrs["inference_library_version"]
+    summary = az.summary(tree)
+    assert "w[2]" in summary.index and summary.loc["w[2]", "mean"] == pytest.approx(float(history.latent_mean.sel(step=2, latent="w")), abs=0.02)
+    az.plot_dist(tree, var_names=["w"])
+    az.plot_trace_dist(tree, var_names=["w"])
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    xr.testing.assert_identical(beliefs.PosteriorHistory.from_netcdf(out / "history.nc").dataset, history.dataset)
 
 
 def test_html_numbers_match_the_history(default_report, default_history_exact):
@@ -173,7 +216,7 @@ def hostile_workspace(make_workspace):
 @pytest.fixture
 def hostile_folder(hostile_workspace, tmp_path):
     history = beliefs.compute_history(hostile_workspace, engine="exact", seed=0, draws=200, chains=2)
-    return write_report(hostile_workspace, history, tmp_path / "out")
+    return write_report(beliefs.Analysis.of(hostile_workspace, history), tmp_path / "out")
 
 
 def test_analyst_text_is_escaped_in_html(hostile_folder):
@@ -255,7 +298,7 @@ def _leftovers(out: Path) -> list[str]:
 
 def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
     ws, history, out = small_setup
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     before = tree_digest(out)
 
     def interrupt(done, total):
@@ -263,29 +306,29 @@ def test_an_interrupted_write_leaves_the_previous_report_intact(small_setup):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        write_report(ws, history, out, on_progress=interrupt)
+        write_report(beliefs.Analysis.of(ws, history), out, on_progress=interrupt)
     assert tree_digest(out) == before
     assert _leftovers(out) == []
 
 
 def test_a_failing_write_leaves_the_previous_report_intact(small_setup):
     ws, history, out = small_setup
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     before = tree_digest(out)
     broken = beliefs.PosteriorHistory(history.dataset.drop_vars("latent_q95"))  # e.g. a history.nc from a foreign tool
     with pytest.raises(KeyError, match="latent_q95"):
-        write_report(ws, broken, out)
+        write_report(beliefs.Analysis.of(ws, broken), out)
     assert tree_digest(out) == before
     assert _leftovers(out) == []
 
 
 def test_a_second_write_replaces_the_report_whole(small_setup):
     ws, history, out = small_setup
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     (out / "figures" / "stray.png").write_bytes(b"old")  # a figure an earlier report drew and this one does not
     with (out / MARKER).open("a", encoding="utf-8") as marker:
         marker.write("figures/stray.png\n")
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     assert not (out / "figures" / "stray.png").exists()
     assert (out / "index.html").is_file() and _leftovers(out) == []
     assert oct(out.stat().st_mode & 0o777) != oct(0o700)  # readable by a web server, unlike a private temp dir
@@ -296,7 +339,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(small_setup):
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
     with pytest.raises(beliefs.WorkspaceError, match="did not write"):
-        write_report(ws, history, out)
+        write_report(beliefs.Analysis.of(ws, history), out)
     assert (out / "thesis.docx").read_text() == "precious"
 
 
@@ -344,18 +387,18 @@ def test_cli_report_exits_2_on_a_bad_workspace(tmp_path):
 def test_footer_names_the_git_commit_and_uncommitted_changes(small_setup):
     ws, history, out = small_setup
     git = ["git", "-C", str(ws.root), "-c", "user.name=Test", "-c", "user.email=test@example.org"]
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     assert "not a git repository" in (out / "index.html").read_text(encoding="utf-8")
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "scenario.toml", "evidence"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "workspace"], check=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert commit in html and "uncommitted" not in html
     with (ws.root / "evidence" / "2025-03-01.csv").open("a", encoding="utf-8") as stream:
         stream.write("r3,Three,,1.0,,0.3,0.3,0.4,,\n")
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     assert "uncommitted changes" in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -363,17 +406,21 @@ def test_footer_names_the_git_commit_and_uncommitted_changes(small_setup):
 def test_nuts_report_shows_diagnostics_and_flags_unconverged_steps(small_setup):
     ws, _, out = small_setup
     history = beliefs.compute_history(ws, engine="nuts", seed=0, draws=300, tune=300, chains=2)
-    write_report(ws, history, out)
+    write_report(beliefs.Analysis.of(ws, history), out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="diagnostics"' in html and (out / "figures" / "diagnostics.png").is_file()
     assert (out / "figures" / f"diagnostics-step-{history.n_steps - 1:02d}.png").is_file()
     assert f"R-hat {float(history.dataset['rhat'].sel(step=1, latent='w')):.3f}" in html
+    from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
+
+    assert f"(worry above {MAX_RHAT}), smallest effective sample size" in html and f"(worry below {MIN_ESS})" in html
+    assert "Hamiltonian Monte Carlo sampler): 2 chains of 300 draws after 300 tuning steps at every dated step" in html
     # The same history with step 1 marked as failed by the engine's convergence checks.
     flags = np.ones(history.n_steps, dtype=bool)
     flags[1] = False
     flagged = beliefs.PosteriorHistory(history.dataset.assign(converged=("step", flags), attempts=("step", np.full(history.n_steps, 2))))
     assert flagged.unconverged_steps == [1]
-    write_report(ws, flagged, out)
+    write_report(beliefs.Analysis.of(ws, flagged), out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "did not converge at this step" in html and 'href="#step-1">step 1' in html
     assert (out / "figures" / "diagnostics-step-01.png").is_file()
@@ -403,7 +450,7 @@ def test_forecast_of_a_constant_latent_says_it_does_not_move(make_workspace, tmp
     root = make_workspace({"2025-02-01.csv": "r1,one,,,,0.6,0.3,0.2,0.8,0.3\n"})  # SCENARIO's latent w has no dynamics
     ws = beliefs.load_workspace(root)
     history = beliefs.compute_history(ws, engine="exact", draws=100, chains=2, horizon_days=30)
-    out = write_report(ws, history, tmp_path / "out")
+    out = write_report(beliefs.Analysis.of(ws, history), tmp_path / "out")
     html = (out / "index.html").read_text()
     assert "No latent changes over time in this model" in html
     assert "follows each moving latent" not in html
@@ -428,3 +475,50 @@ def test_report_of_a_resolved_question_leads_with_the_outcome_and_drops_forecast
     assert "This question has resolved: Raise the cost to Moscow" in answer  # the default resolved as pressure
     assert 'id="watch"' not in html and "Forecast for" not in html  # nothing left to forecast or watch for
     assert "This question has resolved" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_report_written_from_python_equals_the_commands(make_workspace, tmp_path):
+    """`beliefs.write_report(beliefs.analyse(ws), out)` writes every section `beliefs report` writes:
+    the same index.html, report.md, summary.json and figures, but for the time it was generated."""
+    root = make_workspace({"2025-02-01.csv": "r1,first,https://example.org/1,0.9,why,0.8,0.3,0.4,0.7,0.2\n",
+                           "2025-03-01.csv": "r2,second,,1,why,0.4,0.6,0.5,,\n"})
+    (root / "indicators.csv").write_text("id,summary,rationale,reliability,p_a,p_b,p_c,p_w_yes,p_w_no\nx1,a sign,why,1,0.7,0.2,0.3,,\n",
+                                         encoding="utf-8")
+    command = run_beliefs("report", root, "--out", tmp_path / "cli", "--horizon", "6w", "--seed", "3")
+    assert command.returncode == 0, command.stderr
+    analysis = beliefs.analyse(root, beliefs.RunSettings(seed=3, horizon="6w"))
+    assert analysis.watch.indicators[0].id == "x1" and analysis.robustness.settings.seed == 3
+    folder = beliefs.write_report(analysis, tmp_path / "python")
+
+    def read(side: Path, name: str) -> str:
+        return re.sub(r"Generated(</dt><dd>|: )[^<\n]*", "Generated", (side / name).read_text(encoding="utf-8"))
+
+    for name in ("index.html", "report.md", "summary.json"):
+        assert read(folder, name) == read(tmp_path / "cli", name), name
+    assert "What to watch" in read(folder, "index.html") and "How robust is this" in read(folder, "index.html")
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(p.name for p in (tmp_path / "cli" / "figures").iterdir())
+
+
+def test_the_old_call_still_writes_a_report_and_says_it_is_deprecated(small_setup):
+    ws, history, out = small_setup
+    with pytest.warns(DeprecationWarning, match=r"beliefs\.analyse"):
+        folder = write_report(ws, history, out)
+    assert "How robust is this" not in (folder / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ["exact", "nuts"])
+def test_each_engine_words_its_own_method_and_the_report_prints_its_words(engine, make_workspace, tmp_path):
+    """The report's paragraph on the engine is the engine's `describe` (no method name is branched
+    on outside the engine's file); a workspace with no latent is closed form for both."""
+    from beliefs.inference.engines import engine_class
+
+    root = make_workspace({"2025-02-01.csv": "id,summary,reliability,p_a,p_b,p_c\nr1,One,1,0.6,0.3,0.1\n"},
+                          scenario=SCENARIO_WITHOUT_LATENTS)
+    ws = beliefs.load_workspace(root)
+    history = beliefs.compute_history(ws, engine=engine)
+    assert history.method == "closed form" and history.hypotheses_exact
+    assert history.method_text == engine_class(engine).describe("closed form", history.settings, ws.scenario)
+    assert history.method_text.startswith(f"The numbers were computed exactly by the {engine} engine")
+    folder = write_report(beliefs.Analysis.of(ws, history), tmp_path / "out")
+    assert history.method_text.replace("'", "&#39;") in (folder / "index.html").read_text(encoding="utf-8")
+    assert "computed exactly by the" in engine_class("exact").describe("grid", {"grid_points": 11, "draws": 1, "chains": 1}, ws.scenario)

@@ -86,7 +86,7 @@ def test_hostile_text_stays_text_in_the_browser(browser, make_workspace, tmp_pat
         """}
     workspace = beliefs.load_workspace(make_workspace(files, name="hostile"))
     history = beliefs.compute_history(workspace, engine="exact", seed=0, draws=200, chains=2)
-    folder = write_report(workspace, history, tmp_path / "reports")
+    folder = write_report(beliefs.Analysis.of(workspace, history), tmp_path / "reports")
     page, events = open_page(browser, folder / "index.html")
     assert events["dialogs"] == []
     page.locator("details.step > summary").first.click()  # steps are folded: open the one with the row, as a reader would
@@ -124,7 +124,7 @@ def test_at_a_phones_width_urls_wrap_tables_keep_their_key_column_and_figures_op
     files = {"2025-02-01.csv": f"id,summary,source,reliability,p_a,p_b,p_c\nlong-url,Talks,{LONG_URL},0.9,0.6,0.3,0.1\n"}
     workspace = beliefs.load_workspace(make_workspace(files, scenario=resolved, name="narrow"))
     history = beliefs.compute_history(workspace, engine="exact", seed=0, draws=200, chains=2)
-    narrow = write_report(workspace, history, tmp_path / "reports")
+    narrow = write_report(beliefs.Analysis.of(workspace, history), tmp_path / "reports")
     for folder in (narrow, default_report):
         page, events = open_page(browser, folder / "index.html")
         page.set_viewport_size({"width": 400, "height": 900})
@@ -148,3 +148,37 @@ def test_at_a_phones_width_urls_wrap_tables_keep_their_key_column_and_figures_op
         assert links and all(link and (folder / link).is_file() for link in links), links
         assert events == {"errors": [], "dialogs": []}
         page.close()
+
+
+def axe_violations(browser, index: Path) -> list[str]:
+    """axe-core's violations on a page (every rule axe runs by default), one line each with the
+    elements they were found on; the page's own CSP is bypassed only to inject axe."""
+    from axe_core_python.sync_playwright import Axe
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, bypass_csp=True)
+    try:
+        page.goto(index.resolve().as_uri(), wait_until="load")
+        result = Axe().run(page)
+    finally:
+        page.close()
+    assert result["passes"], "axe ran no check at all"
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:5]}" for v in result["violations"]]
+
+
+def test_the_report_passes_axe(browser, default_report):
+    assert axe_violations(browser, default_report / "index.html") == []
+
+
+def test_the_portfolio_page_passes_axe(browser, repo_root, tmp_path):
+    from helpers import run_beliefs
+
+    folders = []
+    for example in sorted((repo_root / "examples").iterdir()):
+        if example.is_dir():
+            shutil.copytree(example, tmp_path / example.name, ignore=shutil.ignore_patterns(".beliefs", "reports"))
+            folders.append(tmp_path / example.name)
+    scored = run_beliefs("score", *folders, "--out", tmp_path / "portfolio")
+    assert scored.returncode == 0, scored.stderr
+    page = (tmp_path / "portfolio" / "index.html").read_text(encoding="utf-8")
+    assert "<main>" in page and page.count("<caption>") == 2
+    assert axe_violations(browser, tmp_path / "portfolio" / "index.html") == []

@@ -177,8 +177,8 @@ def test_report_shows_criteria_scores_and_the_rows_that_helped(make_workspace, t
     from beliefs.outputs.report import write_report
 
     history = resolved(make_workspace)
-    folder = write_report(beliefs.load_workspace(make_workspace(FILES, scenario=SCENARIO.format(title="ws", outcome='outcome = "a"'), name="w2")),
-                          history, tmp_path / "report")
+    ws = beliefs.load_workspace(make_workspace(FILES, scenario=SCENARIO.format(title="ws", outcome='outcome = "a"'), name="w2"))
+    folder = write_report(beliefs.Analysis.of(ws, history), tmp_path / "report")
     html = (folder / "index.html").read_text()
     assert "How the question resolves" in html and "A happens by 1 March" in html
     assert '<span class="score-brier">0.164</span>' in html and "Resolved: a" in html

@@ -61,18 +61,18 @@ def final(ws):
 
 def test_leave_one_out_and_groups_match_recomputation(workspace):
     result = sensitivity(workspace, draws=50, seed=1)
-    np.testing.assert_allclose(list(result["final"]["hypotheses"].values()), final(workspace), atol=1e-6)
-    for entry in result["leave_one_out"]:
-        rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r.id != entry["id"]))
+    np.testing.assert_allclose(list(result.final.hypotheses.values()), final(workspace), atol=1e-6)
+    for entry in result.leave_one_out:
+        rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r.id != entry.id))
         expected = final(rest)
-        np.testing.assert_allclose(list(entry["hypotheses"].values()), expected, atol=1e-6)
-        assert entry["change"] == pytest.approx(np.max(np.abs(expected - final(workspace))), abs=1e-6)
-        assert entry["leader_changes"] == bool(np.argmax(expected) != np.argmax(final(workspace)))
-    assert [e["change"] for e in result["leave_one_out"]] == sorted((e["change"] for e in result["leave_one_out"]), reverse=True)
-    (group,) = result["groups"]
-    assert group["group"] == "twice" and group["rows"] == ["r1", "r3"]
+        np.testing.assert_allclose(list(entry.hypotheses.values()), expected, atol=1e-6)
+        assert entry.change == pytest.approx(np.max(np.abs(expected - final(workspace))), abs=1e-6)
+        assert entry.leader_changes == bool(np.argmax(expected) != np.argmax(final(workspace)))
+    assert [e.change for e in result.leave_one_out] == sorted((e.change for e in result.leave_one_out), reverse=True)
+    (group,) = result.groups
+    assert group.group == "twice" and group.rows == ["r1", "r3"]
     rest = dataclasses.replace(workspace, rows=tuple(r for r in workspace.rows if r.group != "twice"))
-    np.testing.assert_allclose(list(group["hypotheses"].values()), final(rest), atol=1e-6)
+    np.testing.assert_allclose(list(group.hypotheses.values()), final(rest), atol=1e-6)
 
 
 def test_the_band_collapses_to_the_path_without_judgment_noise(workspace):
@@ -88,13 +88,13 @@ def test_the_band_collapses_to_the_path_without_judgment_noise(workspace):
 
 def test_priors_and_dynamics_are_varied_one_at_a_time(workspace):
     result = sensitivity(workspace, draws=10)
-    parameters = {(e["parameter"], e["factor"]) for e in result["priors"]}
+    parameters = {(e.parameter, e.factor) for e in result.priors}
     assert ("hypotheses.a.prior", 0.5) in parameters and ("latents.ready.prior", 2.0) in parameters
-    assert {e["parameter"] for e in result["dynamics"]} == {"latents.ready.switch.on", "latents.ready.switch.off"}
-    doubled_a = next(e for e in result["priors"] if e["parameter"] == "hypotheses.a.prior" and e["factor"] == 2.0)
+    assert {e.parameter for e in result.dynamics} == {"latents.ready.switch.on", "latents.ready.switch.off"}
+    doubled_a = next(e for e in result.priors if e.parameter == "hypotheses.a.prior" and e.factor == 2.0)
     scenario = workspace.scenario
     changed = scenario.model_copy(update={"hypotheses": {**scenario.hypotheses, "a": scenario.hypotheses["a"].model_copy(update={"prior": 1.0})}})
-    np.testing.assert_allclose(list(doubled_a["hypotheses"].values()), final(dataclasses.replace(workspace, scenario=changed)), atol=1e-6)
+    np.testing.assert_allclose(list(doubled_a.hypotheses.values()), final(dataclasses.replace(workspace, scenario=changed)), atol=1e-6)
 
 
 def test_the_same_seed_gives_the_same_json_and_the_shape_is_the_contract(workspace):
@@ -117,22 +117,22 @@ def _entropy(p):
 def test_watch_information_matches_a_direct_computation_and_ranks(workspace):
     history = beliefs.compute_history(workspace, engine="exact")
     result = watch(workspace, history, load_indicators(workspace))
-    assert [e["id"] for e in result["indicators"]] == sorted(["x1", "x2", "x3"], key=lambda i: -next(
-        e["information_bits"] for e in result["indicators"] if e["id"] == i))
+    assert [e.id for e in result.indicators] == sorted(["x1", "x2", "x3"], key=lambda i: -next(
+        e.information_bits for e in result.indicators if e.id == i))
     p_h = history.hypothesis_probability.isel(step=-1).values
-    x1 = next(e for e in result["indicators"] if e["id"] == "x1")
+    x1 = next(e for e in result.indicators if e.id == "x1")
     likelihood = np.array([0.6, 0.1, 0.1])
     p_x = float(p_h @ likelihood)
-    assert x1["probability"] == pytest.approx(p_x, abs=1e-6)
-    assert x1["information_bits"] == pytest.approx(_entropy(p_x) - sum(p * _entropy(q) for p, q in zip(p_h, likelihood, strict=True)), abs=1e-6)
-    np.testing.assert_allclose(list(x1["if_observed"]["hypotheses"].values()), p_h * likelihood / p_x, atol=1e-6)
-    np.testing.assert_allclose(list(x1["if_not"]["hypotheses"].values()), p_h * (1 - likelihood) / (1 - p_x), atol=1e-6)
-    x3 = next(e for e in result["indicators"] if e["id"] == "x3")
+    assert x1.probability == pytest.approx(p_x, abs=1e-6)
+    assert x1.information_bits == pytest.approx(_entropy(p_x) - sum(p * _entropy(q) for p, q in zip(p_h, likelihood, strict=True)), abs=1e-6)
+    np.testing.assert_allclose(list(x1.if_observed.hypotheses.values()), p_h * likelihood / p_x, atol=1e-6)
+    np.testing.assert_allclose(list(x1.if_not.hypotheses.values()), p_h * (1 - likelihood) / (1 - p_x), atol=1e-6)
+    x3 = next(e for e in result.indicators if e.id == "x3")
     ready = float(history.dataset["latent_mean"].isel(step=-1).sel(latent="ready"))
     p_seen = ready * 0.7 + (1 - ready) * 0.1
-    assert x3["probability"] == pytest.approx(p_seen, abs=1e-6)
+    assert x3.probability == pytest.approx(p_seen, abs=1e-6)
     direct = _entropy(p_seen) - (ready * _entropy(0.7) + (1 - ready) * _entropy(0.1))
-    assert x3["latent_information_bits"]["ready"] == pytest.approx(direct, abs=1e-6)
+    assert x3.latent_information_bits["ready"] == pytest.approx(direct, abs=1e-6)
 
 
 def test_an_indicator_seen_becomes_evidence_and_is_no_longer_watched(workspace):
@@ -162,15 +162,15 @@ def test_the_report_shows_robustness_and_what_to_watch(workspace, tmp_path):
     history = beliefs.compute_history(workspace, engine="exact")
     robustness = sensitivity(workspace, draws=100)
     ranked = watch(workspace, history, load_indicators(workspace))
-    folder = write_report(workspace, history, tmp_path / "report", robustness=robustness, watch=ranked)
+    folder = write_report(beliefs.Analysis.of(workspace, history, robustness=robustness, watch=ranked), tmp_path / "report")
     html = (folder / "index.html").read_text()
     assert "How robust is this" in html and (folder / "figures" / "robustness-band.png").is_file()
-    linchpins = [e["id"] for e in robustness["leave_one_out"] if e["leader_changes"]]
+    linchpins = robustness.linchpins
     if linchpins:  # every row that flips the leader is named as a linchpin
         assert all(f">{row}</a>" in html.split("How robust is this")[1].split("</p>")[0] for row in linchpins)
     else:
         assert "No single row and no single group, left out, changes the leading answer" in html
-    assert "What to watch" in html and all(f"<code>{e['id']}</code>" in html for e in ranked["indicators"])
+    assert "What to watch" in html and all(f"<code>{e.id}</code>" in html for e in ranked.indicators)
     markdown = (folder / "report.md").read_text()
     assert "## How robust is this" in markdown and "## What to watch" in markdown
 
@@ -183,18 +183,18 @@ def test_the_default_report_names_every_row_that_flips_the_leader(default_worksp
     from beliefs.outputs.report import write_report
 
     result = sensitivity(default_workspace, draws=20)
-    folder = write_report(default_workspace, default_history_exact, tmp_path / "report", robustness=result)
+    folder = write_report(beliefs.Analysis.of(default_workspace, default_history_exact, robustness=result), tmp_path / "report")
     note = (folder / "index.html").read_text().split('<section id="robustness">')[1].split("</p>")[0]
     answer = np.sort(default_history_exact.hypothesis_probability.isel(step=-1).values)
     half_margin = (answer[-1] - answer[-2]) / 2
-    for entry in result["leave_one_out"]:
-        if entry["change"] > half_margin:
-            recomputed = final(dataclasses.replace(default_workspace, rows=tuple(r for r in default_workspace.rows if r.id != entry["id"])))
+    for entry in result.leave_one_out:
+        if entry.change > half_margin:
+            recomputed = final(dataclasses.replace(default_workspace, rows=tuple(r for r in default_workspace.rows if r.id != entry.id)))
             flips = bool(np.argmax(recomputed) != np.argmax(final(default_workspace)))
         else:
             flips = False
-        assert entry["leader_changes"] == flips
-        assert (f">{entry['id']}</a>" in note) == flips, entry["id"]
+        assert entry.leader_changes == flips
+        assert (f">{entry.id}</a>" in note) == flips, entry.id
     assert len(load_indicators(default_workspace)) >= 8
 
 
@@ -203,3 +203,21 @@ def test_watch_on_a_resolved_question_says_so_and_still_ranks(default_copy):
     assert result.returncode == 0, result.stderr
     assert "resolved on 2025-12-31 (pressure)" in result.stderr
     assert json.loads(result.stdout)["indicators"]  # the ranking is still printed, for the record
+
+
+def test_the_typed_results_print_the_commands_json_exactly(workspace):
+    """`Robustness` and `Watch` are typed, and their `to_json()` is, byte for byte, what
+    `beliefs sensitivity --json` and `beliefs watch --json` print (other tools read it)."""
+    from beliefs.results.robustness import Robustness, Watch
+
+    robustness = sensitivity(workspace, draws=100, seed=5)
+    assert isinstance(robustness.leave_one_out[0].change, float) and isinstance(robustness.band[0].hypotheses["a"]["q50"], float)
+    printed = run_beliefs("sensitivity", workspace.root, "--json", "--draws", "100", "--seed", "5")
+    assert printed.returncode == 0, printed.stderr
+    assert robustness.to_json() == printed.stdout
+    assert Robustness.from_dict(json.loads(printed.stdout)).to_json() == printed.stdout
+    ranked = watch(workspace, beliefs.update_history(workspace).history, load_indicators(workspace))
+    printed = run_beliefs("watch", workspace.root, "--json")
+    assert printed.returncode == 0, printed.stderr
+    assert ranked.to_json() == printed.stdout and Watch.from_dict(json.loads(printed.stdout)).to_json() == printed.stdout
+    assert ranked.indicators[0].if_observed.hypotheses_at_by is None and "hypotheses_at_by" not in printed.stdout

@@ -116,7 +116,7 @@ def test_score_and_report_show_the_split_and_why(make_workspace, tmp_path):
     table = run_beliefs("score", root)
     assert "a 70%, b 30%" in table.stdout
     workspace = beliefs.load_workspace(root)
-    folder = write_report(workspace, beliefs.compute_history(workspace, engine="exact"), tmp_path / "report")
+    folder = write_report(beliefs.Analysis.of(workspace, beliefs.compute_history(workspace, engine="exact")), tmp_path / "report")
     html = (folder / "index.html").read_text()
     assert "This question has resolved: “a” 70%, “b” 30%" in html
     assert "A close call: the outcome is recorded as probabilities (“a” 70%, “b” 30%)" in html

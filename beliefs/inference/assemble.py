@@ -75,6 +75,8 @@ def assemble_history(
         "title": scenario.title,
         "engine": engine.name,
         "method": method,
+        "method_text": engine.describe(method, settings, scenario),
+        "hypotheses_exact": int(engine.hypotheses_exact(method, scenario)),
         "has_diagnostics": int(diagnosed),
         "engine_settings": json.dumps(settings, sort_keys=True),
         "seed": seed,

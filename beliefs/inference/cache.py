@@ -25,8 +25,9 @@ from beliefs.atomic import atomic_path, remove_leftovers
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 7  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H);
-# 7: the grid computed with numpy (equal to the compiled log-density's to rounding, not bit for bit), draw_hypothesis a small int
+FORMAT = 8  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H);
+# 7: the grid computed with numpy (equal to the compiled log-density's to rounding, not bit for bit), draw_hypothesis a small int;
+# 8: the engine's own method text, and history.nc in ArviZ's InferenceData groups
 
 
 @dataclass(frozen=True)

@@ -86,8 +86,8 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
         horizon_days = max(horizon_days, (history.scenario.resolution.by - start).days if history.scenario.resolution else 0)
     days = np.unique(np.linspace(0, horizon_days, points).round().astype(int))
     latents = history.latents
-    draws = joint_draws(history.dataset["latent_draws"].sel(step=last))
-    chosen = history.dataset["draw_hypothesis"].sel(step=last).values.reshape(-1)
+    draws = joint_draws(history.latent_draws.sel(step=last))
+    chosen = history.draw_hypothesis.sel(step=last).values.reshape(-1)
     rng = np.random.default_rng(history.seed if seed is None else seed)
     noise = rng.standard_normal(draws.shape)
     with np.errstate(divide="ignore"):
@@ -96,12 +96,12 @@ def forecast(history, horizon_days: int, *, points: int = 16, seed: int | None =
     continuous = [j for j, name in enumerate(latents) if not scenario.latents[name].is_state]
     drift, volatility = latent_dynamics(scenario)
     p_h = history.hypothesis_probability.sel(step=last).values
-    given = history.dataset["state_given_hypothesis"].sel(step=last) if history.states else None
+    given = history.state_given_hypothesis.sel(step=last) if history.states else None
     mean, q05, q95 = (np.full((days.size, len(latents)), np.nan) for _ in range(3))
     lines = None
     if history.switches:
         generator = joint_generator(*chain_rates(scenario))
-        joint = history.dataset["joint_probability"].sel(step=last).values
+        joint = history.joint_probability.sel(step=last).values
         carried = np.stack([joint @ expm(generator * (day / DAYS_PER_MONTH)) for day in days])  # (date, joint)
         line, holds = joint_states(len(history.hypotheses), len(history.states))
         lines = np.stack([carried[:, line == h].sum(axis=1) for h in range(len(history.hypotheses))], axis=1)

@@ -26,6 +26,7 @@ from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec, logit_beta_logpdf, row_latent_likelihood
 from beliefs.inputs.scenario import Scenario
 from beliefs.inputs.workspace import Workspace
+from beliefs.results.robustness import Robustness
 
 BAND_GRID = 800  # grid points of the forward filter per draw of the band (coupled propensities only); 2 x 800 is a fast FFT length
 BAND_MEMORY = 64 * 2**20  # bytes of filtered densities kept per chunk of the band's draws
@@ -329,8 +330,8 @@ class _BatchFilter:
 
 
 def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 1000, seed: int = 0,
-                on_progress: Callable[[int, int], None] | None = None) -> dict:
-    """Everything `beliefs sensitivity --json` prints (see the README for the shape).
+                on_progress: Callable[[int, int], None] | None = None) -> Robustness:
+    """Everything `beliefs sensitivity --json` prints (see the README for the shape), typed.
 
     `on_progress(done, total)` is called after each recomputation (a row or group left out, a
     prior or dynamics changed, a step of the band); `total` is known from the start.
@@ -349,7 +350,7 @@ def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 
     tick()
     hypotheses = workspace.scenario.hypothesis_names
     priors, dynamics = one_at_a_time(workspace, reference, tick)
-    return {
+    return Robustness.from_dict({
         "final": {"date": workspace.steps[-1].date.isoformat(), "hypotheses": {h: round(float(p), 6) for h, p in zip(hypotheses, reference, strict=True)}},
         "leave_one_out": leave_one_out(workspace, reference, tick),
         "groups": leave_group_out(workspace, reference, tick),
@@ -357,4 +358,4 @@ def sensitivity(workspace: Workspace, *, judgment_sd: float = 0.5, draws: int = 
         "priors": priors,
         "dynamics": dynamics,
         "settings": {"judgment_sd": judgment_sd, "draws": draws, "seed": seed},
-    }
+    })

@@ -32,6 +32,7 @@ from beliefs.inference.likelihoods import likelihood_table, with_reliability
 from beliefs.inference.spec import ModelSpec, joint_states
 from beliefs.inputs.evidence import EvidenceRow
 from beliefs.inputs.workspace import Workspace
+from beliefs.results.robustness import Watch
 
 
 def _bits(p: np.ndarray) -> np.ndarray:
@@ -44,7 +45,7 @@ def _entropy(p_observed: np.ndarray) -> np.ndarray:
     return _bits(p_observed) + _bits(1 - p_observed)
 
 
-def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
+def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> Watch:
     """Every indicator not yet seen, ranked by the information it would give about the hypotheses.
 
     Parameters
@@ -58,8 +59,8 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
 
     Returns
     -------
-    dict
-        The JSON of `beliefs watch --json`.
+    Watch
+        What `beliefs watch --json` prints, typed.
     """
     scenario = workspace.scenario
     hypotheses, latents = scenario.hypothesis_names, scenario.latent_names
@@ -72,8 +73,8 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
         state_by_h = chain.state_given_line
     else:
         state_by_h = StateFilter(spec).run(table.weights_at(last), last)[1] if spec.states else np.zeros((len(hypotheses), 0))
-    draws = joint_draws(history.dataset["latent_draws"].isel(step=last))
-    chosen = history.dataset["draw_hypothesis"].isel(step=last).values.reshape(-1)
+    draws = joint_draws(history.latent_draws.isel(step=last))
+    chosen = history.draw_hypothesis.isel(step=last).values.reshape(-1)
     seen = {row.id for row in workspace.rows}
     entries = []
     for row in indicators:
@@ -98,7 +99,7 @@ def watch(workspace: Workspace, history, indicators: list[EvidenceRow]) -> dict:
             "if_not": {"hypotheses": _rounded(hypotheses, p_h * (1 - p_x_h) / (1 - p_x)) if p_x < 1 else None},
         })
     entries.sort(key=lambda e: -e["information_bits"])
-    return {"date": history.dates[last], "indicators": entries}
+    return Watch.from_dict({"date": history.dates[last], "indicators": entries})
 
 
 def _switching_entry(row, spec, chain, likelihood_h, pairs, expected, p_h, draws, latents) -> dict:

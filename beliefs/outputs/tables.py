@@ -3,11 +3,16 @@ of resolved questions with their calibration. Rich renders them; they read the J
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from rich.table import Table
 
 from beliefs.errors import literal
 from beliefs.outputs.wording import outcome_words, point_change, signed
+
+if TYPE_CHECKING:
+    from beliefs.results.robustness import Robustness, Watch
 
 
 def _number(value, digits: int = 3) -> str:
@@ -177,13 +182,13 @@ def what_if_table(now: dict, after: dict, scenario, summary: str) -> Table:
     return table
 
 
-def sensitivity_tables(result: dict, scenario, top: int = 10) -> list[Table]:
+def sensitivity_tables(result: Robustness, scenario, top: int = 10) -> list[Table]:
     """The most influential rows and groups, the band at the last step, and the priors' and dynamics' effect."""
     hypotheses = scenario.hypothesis_names
-    final = result["final"]["hypotheses"]
+    final = result.final.hypotheses
     leader = max(final, key=final.get)
 
-    def table(title: str, key: str, entries: list[dict], extra: str | None = None) -> Table:
+    def table(title: str, key: str, entries: list, extra: str | None = None) -> Table:
         t = Table(title=title, title_justify="left")
         t.add_column(key, overflow="fold")
         if extra:
@@ -193,49 +198,49 @@ def sensitivity_tables(result: dict, scenario, top: int = 10) -> list[Table]:
         t.add_column("change", justify="right")
         t.add_column("leader", justify="left")
         for e in entries[:top]:
-            cells = [literal(e[key])] + ([literal(", ".join(e[extra]))] if extra else [])
-            cells += [f"{100 * e['hypotheses'][h]:.1f}%" for h in hypotheses]
-            cells += [f"{100 * e['change']:.1f} pts", "[bold red]flips[/]" if e["leader_changes"] else ""]
+            name = f"{e.parameter} ×{e.factor:g}" if key == "parameter" else getattr(e, key)
+            cells = [literal(name)] + ([literal(", ".join(getattr(e, extra)))] if extra else [])
+            cells += [f"{100 * e.hypotheses[h]:.1f}%" for h in hypotheses]
+            cells += [f"{100 * e.change:.1f} pts", "[bold red]flips[/]" if e.leader_changes else ""]
             t.add_row(*cells)
         t.caption = f"leader: \"flips\" where the leading answer ({leader}) would change; blank where it stays"
         t.caption_justify = "left"
         return t
 
     answer = ", ".join(f"{h} {100 * p:.1f}%" for h, p in final.items())
-    tables = [table(f"Leaving one row out (final answer {answer}; largest changes first)", "id", result["leave_one_out"])]
-    if result["groups"]:
-        tables.append(table("Leaving one group out", "group", result["groups"], "rows"))
-    band = Table(title=f"Judgment band at {result['band'][-1]['date']}: every likelihood's log-odds off by sd "
-                       f"{result['settings']['judgment_sd']:g} ({result['settings']['draws']} draws)", title_justify="left")
+    tables = [table(f"Leaving one row out (final answer {answer}; largest changes first)", "id", result.leave_one_out)]
+    if result.groups:
+        tables.append(table("Leaving one group out", "group", result.groups, "rows"))
+    band = Table(title=f"Judgment band at {result.band[-1].date}: every likelihood's log-odds off by sd "
+                       f"{result.settings.judgment_sd:g} ({result.settings.draws} draws)", title_justify="left")
     for column in ("hypothesis", "5%", "median", "95%"):
         band.add_column(column, justify="right" if column != "hypothesis" else "left")
-    for h, q in result["band"][-1]["hypotheses"].items():
+    for h, q in result.band[-1].hypotheses.items():
         band.add_row(h, *(f"{100 * q[k]:.1f}%" for k in ("q05", "q50", "q95")))
     tables.append(band)
-    for title, entries in (("Priors halved and doubled", result["priors"]), ("Dynamics halved and doubled", result["dynamics"])):
+    for title, entries in (("Priors halved and doubled", result.priors), ("Dynamics halved and doubled", result.dynamics)):
         if entries:
-            t = table(title, "parameter", [{**e, "parameter": f"{e['parameter']} ×{e['factor']:g}"} for e in entries])
-            tables.append(t)
+            tables.append(table(title, "parameter", entries))
     return tables
 
 
-def watch_table(result: dict, scenario) -> Table:
+def watch_table(result: Watch, scenario) -> Table:
     """Indicators ranked by the information they would give about the hypotheses."""
-    t = Table(title=f"What to watch for, as of {result['date']} (most informative first)", title_justify="left")
+    t = Table(title=f"What to watch for, as of {result.date} (most informative first)", title_justify="left")
     t.add_column("indicator", overflow="fold")
     t.add_column("P(seen)", justify="right")
     t.add_column("bits", justify="right")
-    latents = [name for name in scenario.latent_names if any(name in e["latent_information_bits"] for e in result["indicators"])]
+    latents = [name for name in scenario.latent_names if any(name in e.latent_information_bits for e in result.indicators)]
     for name in latents:
         t.add_column(f"bits on\n{name}", justify="right")
     t.add_column("if seen", overflow="fold")
     t.add_column("if not", overflow="fold")
-    for e in result["indicators"]:
-        key = "hypotheses_at_by" if "hypotheses_at_by" in (e["if_observed"] or e["if_not"] or {}) else "hypotheses"  # switching: the line on `by`
-        seen = (e["if_observed"] or {}).get(key) or {}
-        unseen = (e["if_not"] or {}).get(key) or {}
-        on_latents = [f"{e['latent_information_bits'][name]:.3f}" if name in e["latent_information_bits"] else "" for name in latents]
-        t.add_row(f"{literal(e['id'])}\n[dim]{literal(e['summary'])}[/]", f"{100 * e['probability']:.0f}%", f"{e['information_bits']:.3f}", *on_latents,
+    for e in result.indicators:
+        either = e.if_observed or e.if_not
+        at_by = either is not None and either.hypotheses_at_by is not None  # switching: the line on `by`
+        seen, unseen = ((getattr(o, "hypotheses_at_by" if at_by else "hypotheses") if o else None) or {} for o in (e.if_observed, e.if_not))
+        on_latents = [f"{e.latent_information_bits[name]:.3f}" if name in e.latent_information_bits else "" for name in latents]
+        t.add_row(f"{literal(e.id)}\n[dim]{literal(e.summary)}[/]", f"{100 * e.probability:.0f}%", f"{e.information_bits:.3f}", *on_latents,
                   ", ".join(f"{h} {100 * p:.0f}%" for h, p in seen.items()), ", ".join(f"{h} {100 * p:.0f}%" for h, p in unseen.items()))
     if latents:
         t.caption = "bits: what seeing it or not would tell about the hypotheses; bits on a latent: about that latent (blank: it does not bear on it)"

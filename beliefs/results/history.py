@@ -15,10 +15,14 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
   `row_rationale`, `row_file`, `row_group` ("" for none), `row_kind` ("" for unclassified), `row_weight` (per step and row: the
   weight of its log-likelihood at that step, 0 before it is seen), and its influence (`hypothesis_llr`, `latent_llr`,
   `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
-* attrs: `title`, `engine`, `method`, `has_diagnostics`, `engine_settings`, `seed`,
+* attrs: `title`, `engine`, `method`, `method_text` and `hypotheses_exact` (the engine's own
+  words on its method, and whether P(H) is free of sampling error), `has_diagnostics`, `engine_settings`, `seed`,
   `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name);
 * when rows are grouped, `ungrouped_probability` (hypothesis): the last step's P(H) had every
   row counted as independent;
+* on disk (`to_netcdf`), ArviZ's InferenceData groups (`beliefs.results.history_file`): `posterior` (the draws,
+  `chain` and `draw` first), `sample_stats` (NUTS's checks), `step_probabilities` (exact),
+  `observed_data` (the rows), `constant_data` (row weights and influence), `forecast`;
 * with a `[calibration]`, `calibrated_probability` (step, hypothesis): the answer with every
   row's log-likelihood multiplied by its alpha (`beliefs.inference.tempering`);
 * when the line switches (`[switching]`): `hypothesis_probability` is P(line on the step's date),
@@ -43,6 +47,11 @@ DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "atte
 STEP_VARIABLES = ("hypothesis_probability", "latent_draws", "latent_mean", "latent_q05", "latent_q95", "draw_hypothesis", *DIAGNOSTICS,
                   "state_given_hypothesis", "latent_density", "hypothesis_probability_at_by", "joint_probability")
 FORECAST_VARIABLES = ("forecast_mean", "forecast_q05", "forecast_q95", "forecast_hypothesis")
+
+
+def _variable(name: str, doc: str) -> property:
+    """A reader's accessor for one variable of the layout above, so that no reader spells its name."""
+    return property(lambda self: self.dataset[name], doc=doc)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,16 @@ class PosteriorHistory:
     def method(self) -> str:
         """How the engine computed it: `grid`, `filter`, `nuts` or `closed form`."""
         return self.dataset.attrs["method"]
+
+    @property
+    def method_text(self) -> str:
+        """The engine's own account of how it computed the numbers (`Engine.describe`), for the report."""
+        return self.dataset.attrs["method_text"]
+
+    @property
+    def hypotheses_exact(self) -> bool:
+        """Whether P(H | rows) carries no sampling error (the engine says; `Engine.hypotheses_exact`)."""
+        return bool(int(self.dataset.attrs["hypotheses_exact"]))
 
     @property
     def settings(self) -> dict:
@@ -152,6 +171,29 @@ class PosteriorHistory:
         return [str(r) for r in self.dataset["row"].values]
 
     # -- posterior -----------------------------------------------------------------------
+    step_date = _variable("date", "Each step's date (datetime64), dim step.")
+    latent_draws = _variable("latent_draws", "The latents' draws, dims (step, chain, draw, latent); a state's are 0 or 1.")
+    draw_hypothesis = _variable("draw_hypothesis", "The hypothesis paired with each draw (an index), dims (step, chain, draw).")
+    latent_mean = _variable("latent_mean", "Each latent's posterior mean (a state's: P(it holds)), dims (step, latent).")
+    latent_q05 = _variable("latent_q05", "Each propensity's 5% quantile (NaN for a state), dims (step, latent).")
+    latent_q95 = _variable("latent_q95", "Each propensity's 95% quantile (NaN for a state), dims (step, latent).")
+    state_given_hypothesis = _variable("state_given_hypothesis", "P(state holds | H, rows so far), dims (step, hypothesis, state latent).")
+    joint_probability = _variable("joint_probability", "With a switching line: P(line and states | rows so far), dims (step, joint_state).")
+
+    def latent_summary(self, statistic: str) -> xr.DataArray:
+        """`latent_mean`, `latent_q05` or `latent_q95` by its statistic: `mean`, `q05` or `q95`."""
+        return {"mean": self.latent_mean, "q05": self.latent_q05, "q95": self.latent_q95}[statistic]
+
+    # -- rows and their influence --------------------------------------------------------
+    row_step = _variable("row_step", "The step each row came in at, dim row.")
+    row_date = _variable("row_date", "Each row's date (datetime64), dim row.")
+    row_group = _variable("row_group", "Each row's group (\"\" for none), dim row.")
+    row_summary = _variable("row_summary", "Each row's summary, dim row.")
+    row_weight = _variable("row_weight", "Each row's weight at each step (0 before it is seen), dims (step, row).")
+    hypothesis_llr = _variable("hypothesis_llr", "Each row's log likelihood ratio per hypothesis, dims (row, hypothesis).")
+    latent_llr = _variable("latent_llr", "Each row's push on each latent (log ratio high : low), dims (row, latent).")
+    bears_on_hypotheses = _variable("bears_on_hypotheses", "Whether a row's likelihoods differ between hypotheses, dim row.")
+    bears_on_latent = _variable("bears_on_latent", "Whether a row bears on each latent, dims (row, latent).")
     @property
     def hypothesis_probability(self) -> xr.DataArray:
         """P(H | rows so far), dims (step, hypothesis)."""
@@ -224,6 +266,12 @@ class PosteriorHistory:
         return self.dataset.get("analyst_probability")
 
     # -- diagnostics ---------------------------------------------------------------------
+    rhat = _variable("rhat", "R-hat of each latent at each step (sampled engines only), dims (step, latent).")
+    ess_bulk = _variable("ess_bulk", "Bulk effective sample size, dims (step, latent).")
+    ess_tail = _variable("ess_tail", "Tail effective sample size, dims (step, latent).")
+    divergences = _variable("divergences", "Divergent transitions at each step, dim step.")
+    converged = _variable("converged", "Whether each step passed the convergence checks, dim step.")
+    attempts = _variable("attempts", "Sampling runs each step took (1, or 2 after a retry), dim step.")
     @property
     def has_diagnostics(self) -> bool:
         """Whether the engine's results carry convergence diagnostics (sampled engines do)."""
@@ -237,6 +285,11 @@ class PosteriorHistory:
         return [int(s) for s in self.dataset["step"].values[~self.dataset["converged"].values.astype(bool)]]
 
     # -- forecast ------------------------------------------------------------------------
+    forecast_date = _variable("forecast_date", "The forecast's dates (datetime64), dim forecast_date.")
+
+    def forecast(self, statistic: str) -> xr.DataArray:
+        """The latents' forecast by statistic (`mean`, `q05`, `q95`; a state's mean is P(it holds)), dims (forecast_date, latent)."""
+        return self.dataset[f"forecast_{statistic}"]
     @property
     def has_forecast(self) -> bool:
         """Whether a forecast of the latents past the last step is attached."""
@@ -311,20 +364,18 @@ class PosteriorHistory:
         return self.dataset[names].isel(step=slice(0, count))
 
     def to_netcdf(self, path: str | Path) -> None:
-        """Write the history to a netCDF file (h5netcdf); `row_weight` (step x row, mostly 0 and 1) compressed.
+        """Write the history as ArviZ's InferenceData (see `beliefs.results.history_file`); `az.from_netcdf`
+        opens it and `from_netcdf` reads it back."""
+        from beliefs.results.history_file import write_history
 
-        Built in memory and written with one plain write: HDF5 that fails to write a file (a
-        full disk) leaves a handle that crashes the interpreter when it is later closed.
-        """
-        encoding = {"row_weight": {"zlib": True, "complevel": 1}} if "row_weight" in self.dataset else None
-        data = self.dataset.to_netcdf(engine="h5netcdf", encoding=encoding)
-        Path(path).write_bytes(data)
+        write_history(self, path)
 
     @classmethod
     def from_netcdf(cls, path: str | Path) -> PosteriorHistory:
         """Read a history written by `to_netcdf`."""
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return cls(ds.load())
+        from beliefs.results.history_file import read_dataset
+
+        return cls(read_dataset(path))
 
 
 def _round(value: xr.DataArray) -> float:

@@ -164,16 +164,15 @@ def _row_contributions(history: PosteriorHistory, outcome: dict[str, float], las
     """Each row seen by the last scored step: its weighted log likelihood ratio for the outcome
     against the other hypotheses, in bits (in expectation over an uncertain outcome); positive
     rows lowered the log score (they helped)."""
-    ds = history.dataset
-    weights = ds["row_weight"].isel(step=last).values
-    llr = sum(q * ds["hypothesis_llr"].sel(hypothesis=h).values for h, q in outcome.items() if q > 0)
-    bears = ds["bears_on_hypotheses"].values.astype(bool)
+    weights = history.row_weight.isel(step=last).values
+    llr = sum(q * history.hypothesis_llr.sel(hypothesis=h).values for h, q in outcome.items() if q > 0)
+    bears = history.bears_on_hypotheses.values.astype(bool)
     rows = []
     for i, row in enumerate(history.rows):
         if weights[i] > 0 and (bears[i] or history.switches):  # with switching, state rows move the line too
             weight = 1.0 if history.switches else weights[i]  # a switching line's influence is the row's whole effect already
             value = float(weight * llr[i] / math.log(2)) if np.isfinite(llr[i]) else float(np.sign(llr[i]) * np.inf)
-            rows.append((value, {"id": row, "date": str(ds["row_date"].values[i])[:10], "contribution_bits": _round(value)}))
+            rows.append((value, {"id": row, "date": str(history.row_date.values[i])[:10], "contribution_bits": _round(value)}))
     return [entry for _, entry in sorted(rows, key=lambda pair: -pair[0])]
 
 

@@ -3,7 +3,8 @@
 An engine turns the model, conditioned on the rows of one step, into that step's posterior.
 Every engine returns the same `StepPosterior`, so the history, the plots and the report never
 need to know which engine ran; what differs between engines (settings, cache key,
-diagnostics, how the numbers were computed) is stated by the engine itself.
+diagnostics, how the numbers were computed and how the report words it) is stated by the
+engine itself, so a new engine touches only its own file and the registry.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from beliefs.inference.spec import ModelSpec
+    from beliefs.inputs.scenario import Scenario
     from beliefs.inputs.workspace import Workspace
 
 QUANTILES = (0.05, 0.95)
@@ -77,7 +79,24 @@ class Engine(ABC):
     @property
     @abstractmethod
     def method(self) -> str:
-        """How the numbers are computed, one of `METHODS`: the report's method text says so."""
+        """How the numbers are computed (`grid`, `filter`, `nuts`, `closed form`, ...): `describe` words it."""
+
+    @classmethod
+    @abstractmethod
+    def describe(cls, method: str, settings: dict, scenario: Scenario) -> str:
+        """How this engine computed the numbers by `method` with `settings`, in plain words: the
+        report's paragraph on the engine (the history keeps it as `method_text`)."""
+
+    @classmethod
+    def hypotheses_exact(cls, method: str, scenario: Scenario) -> bool:
+        """Whether P(H | rows) carries no sampling error; an engine that samples says when it does."""
+        return True
+
+    @staticmethod
+    def closed_form_text(name: str) -> str:
+        """The paragraph of any engine with no continuous unknown to compute (`closed form`)."""
+        return (f"The numbers were computed exactly by the {name} engine: with no continuous unknown, Bayes' rule gives the hypotheses' "
+                "probabilities in closed form from the PyMC model, and nothing needs sampling.")
 
     @abstractmethod
     def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
@@ -93,9 +112,6 @@ class Engine(ABC):
         seed : int
             The run's seed; each step derives its own with `step_seed`.
         """
-
-
-METHODS = ("grid", "filter", "nuts", "closed form")  # what `Engine.method` may be; the report words each
 
 
 def summarise_draws(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

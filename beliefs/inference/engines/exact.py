@@ -15,6 +15,7 @@ import numpy as np
 from beliefs.inference.engines.base import Engine, StepPosterior
 from beliefs.inference.engines.states import latent_chain
 from beliefs.inference.spec import ModelSpec
+from beliefs.inputs.scenario import Scenario
 
 GRID_POINTS = 8001
 
@@ -47,6 +48,19 @@ class ExactEngine(Engine):
     def method(self) -> str:
         """`filter` for moving latents, `grid` for constant ones, `closed form` without latents."""
         return self._method
+
+    @classmethod
+    def describe(cls, method: str, settings: dict, scenario: Scenario) -> str:
+        """See `Engine.describe`."""
+        if method == "filter":
+            return (f"The numbers were computed exactly by the {cls.name} engine, with a forward filter: each latent's log-odds on a grid of "
+                    f"{settings['grid_points']} points under each hypothesis, carried from step to step by the random walk and multiplied by each "
+                    "step's rows. The filter and the PyMC model are built from one model specification, and the tests check that they give the "
+                    "same likelihood. Independent draws from the exact posterior are used for the plots.")
+        if method == "grid":
+            return (f"The numbers were computed exactly by the {cls.name} engine, on a grid of {settings['grid_points']} points per latent of "
+                    "the PyMC model's own log-density, with independent draws taken from the exact posterior for the plots.")
+        return cls.closed_form_text(cls.name)
 
     def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """See `Engine.posterior`."""

@@ -15,6 +15,7 @@ from beliefs.inference.engines.states import latent_chain
 from beliefs.inference.likelihoods import path_length
 from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, LATENT_NOW, ROW_WEIGHT
 from beliefs.inference.spec import ModelSpec
+from beliefs.inputs.scenario import Scenario
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 
 
@@ -57,6 +58,22 @@ class NutsEngine(Engine):
     def method(self) -> str:
         """`nuts`, or `closed form` when there is no latent to sample."""
         return "nuts" if self.spec.latents else "closed form"
+
+    @classmethod
+    def describe(cls, method: str, settings: dict, scenario: Scenario) -> str:
+        """See `Engine.describe`."""
+        if method != "nuts":
+            return cls.closed_form_text(cls.name)
+        how = (f"The latents were sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): {settings.get('chains', '?')} chains of "
+               f"{settings.get('draws', '?')} draws after {settings.get('tune', '?')} tuning steps at every dated step.")
+        return how + (" The hypotheses' probabilities are nonetheless exact: no latent's drift depends on them."
+                      if cls.hypotheses_exact(method, scenario) else
+                      " The hypotheses' probabilities are averaged over those draws, so they carry a small sampling error.")
+
+    @classmethod
+    def hypotheses_exact(cls, method: str, scenario: Scenario) -> bool:
+        """P(H | rows) is averaged over the draws only when some latent's drift depends on H."""
+        return method != "nuts" or not any(any(getattr(latent, "drift", {}).values()) for latent in scenario.latents.values())
 
     def posterior(self, weights: np.ndarray, step: int, seed: int) -> StepPosterior:
         """The posterior at `step`, sampled; a step failing the checks is sampled once more, longer.

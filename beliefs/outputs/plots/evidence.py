@@ -39,9 +39,9 @@ def plot_influence(history: PosteriorHistory) -> Figure:
     matplotlib.figure.Figure
     """
     influence = history.dataset
-    dates = [str(d)[:10] for d in influence["row_date"].values]
-    names = [str(r) for r in influence["row"].values]
-    row_labels = [f"{d}  {r}" + _group_tag(influence, i) for i, (d, r) in enumerate(zip(dates, names, strict=True))]
+    dates = [str(d)[:10] for d in history.row_date.values]
+    names = history.rows
+    row_labels = [f"{d}  {r}" + _group_tag(history, i) for i, (d, r) in enumerate(zip(dates, names, strict=True))]
     height = 1.9 + 0.24 * max(len(names), 3)
     fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
@@ -53,10 +53,10 @@ def plot_influence(history: PosteriorHistory) -> Figure:
     return fig
 
 
-def _group_tag(ds: xr.Dataset, i: int) -> str:
+def _group_tag(history: PosteriorHistory, i: int) -> str:
     """"  [plan_28 ×0.33]": a grouped row's group and its weight after the last step."""
-    group = str(ds["row_group"].values[i]) if "row_group" in ds else ""
-    return f"  [{group} ×{float(ds['row_weight'].values[-1, i]):.2f}]" if group else ""
+    group = str(history.row_group.values[i])
+    return f"  [{group} ×{float(history.row_weight.values[-1, i]):.2f}]" if group else ""
 
 
 def _llr_limit(influence: xr.Dataset) -> float:

@@ -17,6 +17,7 @@ from beliefs.outputs.wording import outcome_words
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
+    from beliefs.results.robustness import BandStep
 
 
 # The late steps, spread out in a lower panel when they are squeezed on the date axis: the last
@@ -217,10 +218,9 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
     """
     labels = history.labels
     dates, extended = step_dates(history)
-    ds = history.dataset
     if history.has_forecast:  # the fan carries on from the last step instead of a flat extension
         extended = np.append(dates, dates[-1])
-        ahead = ds["forecast_date"].values.astype("datetime64[D]")
+        ahead = history.forecast_date.values.astype("datetime64[D]")
         x_end = ahead[-1]
     else:
         x_end = extended[-1]
@@ -235,7 +235,7 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
     kinds = history.latent_kinds
     moves = {name: history.scenario.latents[name].time_varying for name in latents}
     for j, (ax, name) in enumerate(zip(axes, latents, strict=True)):
-        mean, low, high = (ds[f"latent_{q}"].sel(latent=name).values for q in ("mean", "q05", "q95"))
+        mean, low, high = (history.latent_summary(q).sel(latent=name).values for q in ("mean", "q05", "q95"))
         state = kinds[name] == "state"
         c = colour(j)
         evidence_rug(ax, dates)
@@ -253,12 +253,12 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
             ax.text(0.99, 0.97, "fixed over time in this model: no forecast fan", transform=ax.transAxes, ha="right", va="top",
                     fontsize=8, color="#444444")
         elif history.has_forecast:
-            band = ds.sel(latent=name)
+            low, high, middle = (history.forecast(q).sel(latent=name) for q in ("q05", "q95", "mean"))
             if not state:
-                ax.fill_between(ahead, band["forecast_q05"], band["forecast_q95"], color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
-                top = max(top, float(band["forecast_q95"].max()))
-            ax.plot(ahead, band["forecast_mean"], color=c, linewidth=1.6, linestyle=":")
-            top = max(top, float(band["forecast_mean"].max()))
+                ax.fill_between(ahead, low, high, color=c, alpha=0.12, hatch="///", edgecolor=c, linewidth=0)
+                top = max(top, float(high.max()))
+            ax.plot(ahead, middle, color=c, linewidth=1.6, linestyle=":")
+            top = max(top, float(middle.max()))
         ax.set_ylim(0, min(1.0, top * 1.15 + 0.02))
         ax.set_ylabel("P(it holds)" if state else "value (0 to 1)")
         if state:
@@ -286,15 +286,15 @@ def plot_latent_timeline(history: PosteriorHistory) -> Figure:
 
 
 @drawn_literally
-def plot_band(history: PosteriorHistory, band: list[dict]) -> Figure:
+def plot_band(history: PosteriorHistory, band: list[BandStep]) -> Figure:
     """Each hypothesis's path with the judgment band around it: the 5% to 95% range of P(H) when
     every likelihood the analyst wrote is off by the band's noise (`beliefs sensitivity`).
 
     Parameters
     ----------
     history : PosteriorHistory
-    band : list of dict
-        The `band` entry of `beliefs sensitivity --json`, one per step.
+    band : list of BandStep
+        `Robustness.band` (`beliefs sensitivity`), one per step.
 
     Returns
     -------
@@ -306,8 +306,8 @@ def plot_band(history: PosteriorHistory, band: list[dict]) -> Figure:
     fig = Figure(figsize=(9.5, 1.2 + 1.7 * len(hypotheses)), layout="constrained")
     axes = fig.subplots(len(hypotheses), 1, sharex=True, squeeze=False)[:, 0]
     for i, (ax, h) in enumerate(zip(axes, hypotheses, strict=True)):
-        low = np.array([entry["hypotheses"][h]["q05"] for entry in band])
-        high = np.array([entry["hypotheses"][h]["q95"] for entry in band])
+        low = np.array([entry.hypotheses[h]["q05"] for entry in band])
+        high = np.array([entry.hypotheses[h]["q95"] for entry in band])
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=colour(i), alpha=0.25, linewidth=0)
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.0)

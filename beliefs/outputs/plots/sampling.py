@@ -70,7 +70,7 @@ def plot_latent_step(history: PosteriorHistory, step: int) -> Figure:
 def _exact_densities(history: PosteriorHistory, step: int) -> Figure:
     n = len(history.propensities)
     fig = Figure(figsize=(6.0, 0.5 + 1.9 * n), layout="constrained")
-    means = history.dataset["latent_mean"]
+    means = history.latent_mean
     for ax, name in zip(fig.subplots(n, 1, squeeze=False)[:, 0], history.propensities, strict=True):
         w, after = history.latent_density(step, name)
         before = history.latent_density(step - 1, name)[1] if step else None
@@ -197,13 +197,12 @@ def plot_diagnostics(history: PosteriorHistory, step: int):
     chains = [line.get_color() for line in rank_axes[0].get_lines()]
     fig.legend(handles=[Line2D([], [], color=c, label=f"chain {i}") for i, c in enumerate(chains)],
                loc="outside lower center", ncols=len(chains), fontsize=8, frameon=False)
-    ds = history.dataset.sel(step=step)
     numbers = "; ".join(
-        f"{name}: R-hat {float(ds['rhat'].sel(latent=name)):.3f}, ESS bulk {float(ds['ess_bulk'].sel(latent=name)):.0f}, "
-        f"tail {float(ds['ess_tail'].sel(latent=name)):.0f}"
+        f"{name}: R-hat {float(history.rhat.sel(step=step).sel(latent=name)):.3f}, ESS bulk {float(history.ess_bulk.sel(step=step).sel(latent=name)):.0f}, "
+        f"tail {float(history.ess_tail.sel(step=step).sel(latent=name)):.0f}"
         for name in history.propensities
     )
-    fig.suptitle(f"Step {step}, {history.dates[step]}: NUTS diagnostics. {numbers}; {int(ds['divergences'])} divergences",
+    fig.suptitle(f"Step {step}, {history.dates[step]}: NUTS diagnostics. {numbers}; {int(history.divergences.sel(step=step))} divergences",
                  fontsize=9, x=0.01, ha="left")
     return pc
 
@@ -212,22 +211,21 @@ def plot_diagnostics(history: PosteriorHistory, step: int):
 def plot_diagnostics_timeline(history: PosteriorHistory) -> Figure:
     """R-hat, effective sample size and divergences of every step (NUTS only), against the date."""
     _require_nuts(history)
-    ds = history.dataset
-    dates = ds["date"].values.astype("datetime64[D]")
+    dates = history.step_date.values.astype("datetime64[D]")
     fig = Figure(figsize=(9.5, 6.2), layout="constrained")
     ax_rhat, ax_ess, ax_div = fig.subplots(3, 1, sharex=True)
     for j, name in enumerate(history.propensities):
-        ax_rhat.plot(dates, ds["rhat"].sel(latent=name), marker=marker(j), color=colour(j), label=name)
-        ax_ess.plot(dates, ds["ess_bulk"].sel(latent=name), marker=marker(j), color=colour(j), label=f"{name}, bulk")
-        ax_ess.plot(dates, ds["ess_tail"].sel(latent=name), marker=marker(j), color=colour(j), linestyle=":", label=f"{name}, tail")
+        ax_rhat.plot(dates, history.rhat.sel(latent=name), marker=marker(j), color=colour(j), label=name)
+        ax_ess.plot(dates, history.ess_bulk.sel(latent=name), marker=marker(j), color=colour(j), label=f"{name}, bulk")
+        ax_ess.plot(dates, history.ess_tail.sel(latent=name), marker=marker(j), color=colour(j), linestyle=":", label=f"{name}, tail")
     ax_rhat.axhline(MAX_RHAT, color=colour(1), linestyle="--", linewidth=1, label=f"{MAX_RHAT} (worry above)")
     ax_rhat.set_ylabel("R-hat")
     ax_ess.axhline(MIN_ESS, color=colour(1), linestyle="--", linewidth=1, label=f"{MIN_ESS} (worry below)")
     ax_ess.set_ylabel("ESS")
     ax_ess.set_ylim(bottom=0)
-    ax_div.bar(dates, ds["divergences"].values, width=2.0, color=colour(1))
+    ax_div.bar(dates, history.divergences.values, width=2.0, color=colour(1))
     ax_div.set_ylabel("divergences")
-    ax_div.set_ylim(0, max(1, int(ds["divergences"].max())) * 1.2)
+    ax_div.set_ylim(0, max(1, int(history.divergences.max())) * 1.2)
     ax_div.yaxis.set_major_locator(MaxNLocator(integer=True))
     failed = np.array([dates[k] for k in history.unconverged_steps])
     for ax in (ax_rhat, ax_ess, ax_div):

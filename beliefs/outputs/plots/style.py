@@ -83,7 +83,7 @@ def date_axis(ax) -> None:
 
 def step_dates(history: PosteriorHistory) -> tuple[np.ndarray, np.ndarray]:
     """The dates of the steps, and the same with one extra date that carries the last value on."""
-    dates = history.dataset["date"].values.astype("datetime64[D]")
+    dates = history.step_date.values.astype("datetime64[D]")
     span = max(int((dates[-1] - dates[0]).astype(int)), 10)
     extended = np.append(dates, dates[-1] + np.timedelta64(max(2, span // 40), "D"))
     return dates, extended

@@ -24,27 +24,27 @@ def timeline_alt(history: PosteriorHistory) -> str:
 
 def latents_alt(history: PosteriorHistory) -> str:
     """The latents' path: each mean's start and end, and its interval now."""
-    ds = history.dataset
-    start, end = ds["latent_mean"].isel(step=0), ds["latent_mean"].isel(step=-1)
+    start, end = history.latent_mean.isel(step=0), history.latent_mean.isel(step=-1)
     parts = [f"{history.labels[n]}: probability that it holds from {percent(float(start.sel(latent=n)))} to {percent(float(end.sel(latent=n)))}"
              if n in history.states else
              f"{history.labels[n]}: mean from {float(start.sel(latent=n)):.3f} to {float(end.sel(latent=n)):.3f}, 90% interval now "
-             f"{float(ds['latent_q05'].isel(step=-1).sel(latent=n)):.3f} to {float(ds['latent_q95'].isel(step=-1).sel(latent=n)):.3f}"
+             f"{float(history.latent_q05.isel(step=-1).sel(latent=n)):.3f} to {float(history.latent_q95.isel(step=-1).sel(latent=n)):.3f}"
              for n in history.latents]
     return "Line chart of each latent over time (a propensity's mean and 90% interval, a state's probability). " + "; ".join(parts) + "."
 
 
 def influence_alt(history: PosteriorHistory) -> str:
     """The influence matrix: how many rows, and the strongest push on a hypothesis."""
-    influence, labels = history.dataset, history.labels
-    n = influence.sizes["row"]
+    labels = history.labels
+    n = len(history.rows)
     if not n:
         return "Matrix of the evidence rows' push on each hypothesis: there is no evidence yet."
-    values = np.abs(np.where(np.isfinite(influence["hypothesis_llr"].values), influence["hypothesis_llr"].values, 0.0))
+    llr = history.hypothesis_llr.values
+    values = np.abs(np.where(np.isfinite(llr), llr, 0.0))
     i, j = np.unravel_index(int(np.argmax(values)), values.shape) if values.size else (0, 0)
-    row = str(influence["row"].values[i])
-    h = str(influence["hypothesis"].values[j]) if values.size else ""
-    strongest = f" The strongest push on a hypothesis is row {row} on {labels.get(h, h)} ({format_llr(float(influence['hypothesis_llr'].values[i, j]))})." \
+    row = history.rows[i]
+    h = history.hypotheses[j] if values.size else ""
+    strongest = f" The strongest push on a hypothesis is row {row} on {labels.get(h, h)} ({format_llr(float(llr[i, j]))})." \
         if values.size and values.max() > 0 else ""
     return f"Matrix of the log likelihood ratio of each of {n} evidence rows for each hypothesis and latent.{strongest}"
 
@@ -61,9 +61,8 @@ def step_alt(history: PosteriorHistory, step: int) -> str:
 
 def latent_step_alt(history: PosteriorHistory, step: int) -> str:
     """One step's latent densities: the mean and interval after the step against the mean before it."""
-    ds = history.dataset
     before = max(step - 1, 0)
-    parts = [f"{history.labels[n]}: mean {float(ds['latent_mean'].sel(step=step, latent=n)):.3f} after the step "
-             f"(90% interval {float(ds['latent_q05'].sel(step=step, latent=n)):.3f} to {float(ds['latent_q95'].sel(step=step, latent=n)):.3f}), "
-             f"{float(ds['latent_mean'].sel(step=before, latent=n)):.3f} before it" for n in history.propensities]
+    parts = [f"{history.labels[n]}: mean {float(history.latent_mean.sel(step=step, latent=n)):.3f} after the step "
+             f"(90% interval {float(history.latent_q05.sel(step=step, latent=n)):.3f} to {float(history.latent_q95.sel(step=step, latent=n)):.3f}), "
+             f"{float(history.latent_mean.sel(step=before, latent=n)):.3f} before it" for n in history.propensities]
     return f"Density curves of each latent just before step {step} and after it. " + "; ".join(parts) + "."

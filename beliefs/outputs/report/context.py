@@ -62,7 +62,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     last = history.n_steps - 1
     prior = history.prior
     row_ids = history.rows
-    row_step = ds["row_step"].values
+    row_step = history.row_step.values
 
     def hypotheses_at(step: int) -> list[dict]:
         items = []
@@ -82,8 +82,8 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     def latents_at(step: int) -> list[dict]:
         items = []
         for name in history.latents:
-            mean, q05, q95 = (float(ds[f"latent_{q}"].sel(step=step, latent=name)) for q in ("mean", "q05", "q95"))
-            before = float(ds["latent_mean"].sel(step=max(step - 1, 0), latent=name))
+            mean, q05, q95 = (float(history.latent_summary(q).sel(step=step, latent=name)) for q in ("mean", "q05", "q95"))
+            before = float(history.latent_mean.sel(step=max(step - 1, 0), latent=name))
             items.append(_latent_item(name, labels[name], kinds[name] == "state", mean, q05, q95, before))
         return items
 
@@ -100,10 +100,10 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     groups = scenario.groups
 
     def group_of(i: int) -> dict | None:
-        name = str(ds["row_group"].values[i])
+        name = str(history.row_group.values[i])
         if not name:
             return None
-        weights = ds["row_weight"].isel(row=i).values
+        weights = history.row_weight.isel(row=i).values
         return {"name": name, "label": groups[name].label or name, "correlation": f"{groups[name].correlation:g}",
                 "weight_then": f"{weights[row_step[i]]:.2f}", "weight_now": f"{weights[-1]:.2f}"}
 
@@ -191,11 +191,11 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         "priors": {
             "hypotheses": [{"name": h, "label": labels[h], "raw": scenario.hypotheses[h].prior, "percent": percent(prior[h]),
                             "word": estimative_word(prior[h])} for h in history.hypotheses],
-            "latents": [_latent_prior(n, scenario, labels, ds) for n in history.latents],
+            "latents": [_latent_prior(n, scenario, labels, history) for n in history.latents],
         },
         "engine": history.engine,
         "method": method_paragraphs(history),
-        "hypotheses_exact": _hypotheses_exact(history),
+        "hypotheses_exact": history.hypotheses_exact,
         "settings": ", ".join(f"{k} {v}" for k, v in sorted(settings.items())),
         "seed": history.seed,
         "nuts": nuts,
@@ -254,9 +254,9 @@ def _grouping(history: PosteriorHistory) -> dict | None:
     items = [{"label": history.labels[h], "now": percent(float(now.sel(hypothesis=h))), "ungrouped": percent(ungrouped[h])}
              for h in history.hypotheses]
     shift = max(abs(float(now.sel(hypothesis=h)) - ungrouped[h]) for h in history.hypotheses)
-    groups = sorted({str(g) for g in history.dataset["row_group"].values if str(g)})
+    groups = sorted({str(g) for g in history.row_group.values if str(g)})
     return {"answers": items, "shift": f"{100 * shift:.0f}", "groups": len(groups),
-            "rows": int(sum(1 for g in history.dataset["row_group"].values if str(g)))}
+            "rows": int(sum(1 for g in history.row_group.values if str(g)))}
 
 
 def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q95: float, before: float) -> dict:
@@ -269,7 +269,7 @@ def _latent_item(name: str, label: str, state: bool, mean: float, q05: float, q9
             "change": signed(mean - before, 3), "mean_value": mean}
 
 
-def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
+def _latent_prior(name: str, scenario, labels: dict, history: PosteriorHistory) -> dict:
     """A latent's prior and dynamics in words, for the priors table."""
     latent = scenario.latents[name]
     if latent.is_state:
@@ -286,7 +286,7 @@ def _latent_prior(name: str, scenario, labels: dict, ds) -> dict:
     dynamics = (f"monthly sd {latent.volatility:g} of logit(w)" if latent.volatility else "") + (f"; drift {drift}" if drift else "")
     return {"name": name, "label": labels[name], "distribution": f"Beta({latent.prior.alpha:g}, {latent.prior.beta:g})",
             "mean": f"{latent.prior.mean:.3f}",
-            "interval": f"{float(ds['latent_q05'].sel(step=0, latent=name)):.3f} to {float(ds['latent_q95'].sel(step=0, latent=name)):.3f}",
+            "interval": f"{float(history.latent_q05.sel(step=0, latent=name)):.3f} to {float(history.latent_q95.sel(step=0, latent=name)):.3f}",
             "dynamics": dynamics.strip("; ") or "constant", "moves": latent.time_varying}
 
 
@@ -328,19 +328,10 @@ def _moving(latent) -> bool:
     return bool(getattr(latent, "volatility", 0.0) or any(getattr(latent, "drift", {}).values()))
 
 
-def _drifting(latent) -> bool:
-    return any(getattr(latent, "drift", {}).values())
-
-
-def _hypotheses_exact(history: PosteriorHistory) -> bool:
-    """True when P(H | rows) does not depend on sampling: no sampler ran, or no latent's drift depends on H."""
-    return history.method != "nuts" or not any(_drifting(latent) for latent in history.scenario.latents.values())
-
-
 def method_paragraphs(history: PosteriorHistory) -> list[str]:
     """The method in plain words, as paragraphs of plain text (the templates escape them); the
     last paragraphs say which engine and method computed these numbers."""
-    scenario, settings, seed = history.scenario, history.settings, history.seed
+    scenario, seed = history.scenario, history.seed
     paragraphs = [
         "The hypotheses are mutually exclusive answers to the question, each with a prior probability. Every evidence row says how likely "
         "that observation would be if each hypothesis were true; Bayes' rule then multiplies each hypothesis's probability by that likelihood "
@@ -376,22 +367,7 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
                      "a latent that moves the way one answer predicts raises that answer's probability. The row-by-row pushes in this "
                      "report show each row's direct effect; this indirect effect comes on top")
         paragraphs.append(text + ".")
-    if history.method == "filter":
-        how = (f"The numbers were computed exactly by the {history.engine} engine, with a forward filter: each latent's log-odds on a grid of "
-               f"{settings['grid_points']} points under each hypothesis, carried from step to step by the random walk and multiplied by each "
-               "step's rows. The filter and the PyMC model are built from one model specification, and the tests check that they give the "
-               "same likelihood. Independent draws from the exact posterior are used for the plots.")
-    elif history.method == "grid":
-        how = (f"The numbers were computed exactly by the {history.engine} engine, on a grid of {settings['grid_points']} points per latent of "
-               "the PyMC model's own log-density, with independent draws taken from the exact posterior for the plots.")
-    elif history.method == "closed form":
-        how = (f"The numbers were computed exactly by the {history.engine} engine: with no continuous unknown, Bayes' rule gives the hypotheses' "
-               "probabilities in closed form from the PyMC model, and nothing needs sampling.")
-    else:
-        how = (f"The latents were sampled with NUTS (PyMC's Hamiltonian Monte Carlo sampler): {settings.get('chains', '?')} chains of "
-               f"{settings.get('draws', '?')} draws after {settings.get('tune', '?')} tuning steps at every dated step.")
-        how += (" The hypotheses' probabilities are nonetheless exact: no latent's drift depends on them." if _hypotheses_exact(history)
-                else " The hypotheses' probabilities are averaged over those draws, so they carry a small sampling error.")
+    how = history.method_text  # the engine describes itself (`Engine.describe`)
     paragraphs.append(how + f" The seed was {seed}; the same files, engine and seed give the same numbers.")
     paragraphs.append("The numbers are only as good as the likelihoods the analyst wrote: the model makes her judgements consistent with each "
                       "other and with the evidence, and shows which rows carry the conclusion, so that those can be checked first.")
@@ -399,18 +375,18 @@ def method_paragraphs(history: PosteriorHistory) -> list[str]:
 
 
 def _diagnostics_at(history: PosteriorHistory, step: int) -> dict:
-    ds = history.dataset.sel(step=step)
-    per_latent = [{"name": n, "rhat": f"{float(ds['rhat'].sel(latent=n)):.3f}", "ess_bulk": f"{float(ds['ess_bulk'].sel(latent=n)):.0f}",
-                   "ess_tail": f"{float(ds['ess_tail'].sel(latent=n)):.0f}"} for n in history.latents]
-    return {"latents": per_latent, "divergences": int(ds["divergences"]), "converged": bool(ds["converged"]), "attempts": int(ds["attempts"])}
+    rhat, bulk, tail = (values.sel(step=step) for values in (history.rhat, history.ess_bulk, history.ess_tail))
+    per_latent = [{"name": n, "rhat": f"{float(rhat.sel(latent=n)):.3f}", "ess_bulk": f"{float(bulk.sel(latent=n)):.0f}",
+                   "ess_tail": f"{float(tail.sel(latent=n)):.0f}"} for n in history.latents]
+    return {"latents": per_latent, "divergences": int(history.divergences.sel(step=step)), "converged": bool(history.converged.sel(step=step)),
+            "attempts": int(history.attempts.sel(step=step))}
 
 
 def _diagnostics_summary(history: PosteriorHistory) -> dict:
-    ds = history.dataset
-    worst_rhat = float(ds["rhat"].max()) if ds["rhat"].size else float("nan")
-    least_ess = float(np.minimum(ds["ess_bulk"], ds["ess_tail"]).min()) if ds["ess_bulk"].size else float("nan")
-    divergences = int(ds["divergences"].sum())
+    worst_rhat = float(history.rhat.max()) if history.rhat.size else float("nan")
+    least_ess = float(np.minimum(history.ess_bulk, history.ess_tail).min()) if history.ess_bulk.size else float("nan")
+    divergences = int(history.divergences.sum())
     unconverged = history.unconverged_steps
-    ok = (not ds["rhat"].size or worst_rhat <= MAX_RHAT) and (not ds["ess_bulk"].size or least_ess >= MIN_ESS) and divergences == 0 and not unconverged
+    ok = (not history.rhat.size or worst_rhat <= MAX_RHAT) and (not history.ess_bulk.size or least_ess >= MIN_ESS) and divergences == 0 and not unconverged
     return {"worst_rhat": f"{worst_rhat:.3f}", "least_ess": f"{least_ess:.0f}", "divergences": divergences, "ok": ok,
             "unconverged": [{"index": k, "date": history.dates[k], "anchor": f"step-{k}"} for k in unconverged]}

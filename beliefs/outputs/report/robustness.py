@@ -3,38 +3,42 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from beliefs.outputs.report.markup import FigureRef
 from beliefs.outputs.wording import percent
 from beliefs.results.history import PosteriorHistory
+from beliefs.results.robustness import Robustness, Watch
 
 
 def _hypotheses(history: PosteriorHistory, values: dict) -> str:
     return ", ".join(f"{h} {percent(p)}" for h, p in values.items())
 
 
-def robustness_context(history: PosteriorHistory, result: dict, top: int = 5) -> dict:
+def robustness_context(history: PosteriorHistory, result: Robustness, top: int = 5) -> dict:
     """Linchpin rows and groups, the most influential ones, the band at the last step, and the
     priors' and dynamics' largest effects, as the templates render them."""
-    leader = max(result["final"]["hypotheses"], key=result["final"]["hypotheses"].get)
+    final = result.final.hypotheses
+    leader = max(final, key=final.get)
 
-    def items(entries: list[dict], key: str) -> list[dict]:
-        return [{"name": e[key] if key != "parameter" else f"{e['parameter']} ×{e['factor']:g}", "change": f"{100 * e['change']:.1f}",
-                 "leader_changes": e["leader_changes"], "answer": _hypotheses(history, e["hypotheses"])} for e in entries[:top]]
+    def items(entries: list, key: str) -> list[dict]:
+        return [{"name": getattr(e, key) if key != "parameter" else f"{e.parameter} ×{e.factor:g}", "change": f"{100 * e.change:.1f}",
+                 "leader_changes": e.leader_changes, "answer": _hypotheses(history, e.hypotheses)} for e in entries[:top]]
 
-    band = result["band"]
-    last = band[-1]["hypotheses"]
-    settings = result["settings"]
+    band = result.band
+    last = band[-1].hypotheses
+    settings = dataclasses.asdict(result.settings)
     return {
         "leader": history.labels[leader],
-        "linchpins": [e["id"] for e in result["leave_one_out"] if e["leader_changes"]],
-        "linchpin_groups": [e["group"] for e in result["groups"] if e["leader_changes"]],
-        "rows": items(result["leave_one_out"], "id"),
-        "groups": items(result["groups"], "group"),
+        "linchpins": result.linchpins,
+        "linchpin_groups": [e.group for e in result.groups if e.leader_changes],
+        "rows": items(result.leave_one_out, "id"),
+        "groups": items(result.groups, "group"),
         "band": band,
         "band_last": [{"label": history.labels[h], "q05": percent(q["q05"]), "q50": percent(q["q50"]), "q95": percent(q["q95"])} for h, q in last.items()],
         "judgment_sd": f"{settings['judgment_sd']:g}", "draws": settings["draws"], "seed": settings["seed"],
-        "priors": items(result["priors"], "parameter"),
-        "dynamics": items(result["dynamics"], "parameter"),
+        "priors": items(result.priors, "parameter"),
+        "dynamics": items(result.dynamics, "parameter"),
         "analysts": _analysts(history, last),
         "figure": FigureRef("robustness-band", "Line chart of each hypothesis's probability after every step with its judgment band: at the last step "
                             + "; ".join(f"{history.labels[h]} {percent(q['q05'])} to {percent(q['q95'])}" for h, q in last.items()) + ".",
@@ -64,10 +68,12 @@ def _analysts(history: PosteriorHistory, noise: dict) -> dict | None:
                                                  "(thick); the shading spans the analysts' own answers.")}
 
 
-def watch_context(history: PosteriorHistory, result: dict, top: int = 10) -> dict:
+def watch_context(history: PosteriorHistory, result: Watch, top: int = 10) -> dict:
     """The indicators, most informative first, with what seeing each (or not) would do."""
-    return {"date": result["date"], "indicators": [
-        {"id": e["id"], "summary": e["summary"], "probability": percent(e["probability"]), "bits": f"{e['information_bits']:.3f}",
-         "if_observed": _hypotheses(history, e["if_observed"]["hypotheses"]) if e["if_observed"]["hypotheses"] else "—",
-         "if_not": _hypotheses(history, e["if_not"]["hypotheses"]) if e["if_not"]["hypotheses"] else "—"}
-        for e in result["indicators"][:top]]}
+    def answer(outcome) -> str:
+        return _hypotheses(history, outcome.hypotheses) if outcome is not None and outcome.hypotheses else "—"
+
+    return {"date": result.date, "indicators": [
+        {"id": e.id, "summary": e.summary, "probability": percent(e.probability), "bits": f"{e.information_bits:.3f}",
+         "if_observed": answer(e.if_observed), "if_not": answer(e.if_not)}
+        for e in result.indicators[:top]]}

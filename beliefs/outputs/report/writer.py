@@ -1,4 +1,4 @@
-"""The publishable report: one self-contained folder from a posterior history.
+"""The publishable report: one self-contained folder from an `Analysis`.
 
 `write_report` writes `index.html`, `report.md`, `figures/*.png|svg`, `history.nc` and
 `summary.json` (the exact text of `beliefs update --json`), atomically (see
@@ -23,6 +23,7 @@ from beliefs.outputs.report.markup import MdRaw, md_escape, md_link
 from beliefs.outputs.report.record import record_context
 from beliefs.outputs.report.robustness import robustness_context, watch_context
 from beliefs.outputs.wording import percent
+from beliefs.results.analysis import Analysis
 from beliefs.results.history import PosteriorHistory
 
 REPORT_DIR = "reports"
@@ -87,36 +88,28 @@ def _figure_jobs(history: PosteriorHistory, context: dict) -> list[tuple[str, Ca
 
 
 def write_report(
-    workspace: Workspace,
-    history: PosteriorHistory,
+    analysis: Analysis | Workspace,
+    out: str | Path | PosteriorHistory | None = None,
     out_dir: str | Path | None = None,
     *,
-    robustness: dict | None = None,
-    watch: dict | None = None,
-    record: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    **sections,
 ) -> Path:
-    """Write the report folder (default `WORKSPACE/reports/`) atomically; return its path.
+    """Write the report folder of an analysis (default `WORKSPACE/reports/`) atomically; return its path.
 
     Parameters
     ----------
-    workspace : Workspace
-        Where the report goes by default, and whose git commit the footer names; every number,
-        row and figure comes from `history`.
-    history : PosteriorHistory
-        With a forecast attached (`compute_history(..., horizon_days=30)`) the latents'
-        timeline ends with its fan.
-    out_dir : path, optional
+    analysis : Analysis
+        From `beliefs.analyse`: every number, row, figure and section comes from it.
+    out : path, optional
         The folder to write (replaced whole); default `WORKSPACE/reports`.
-    robustness : dict, optional
-        `beliefs.inference.sensitivity.sensitivity(...)`: the "How robust is this" section.
-    watch : dict, optional
-        `beliefs.inference.watch.watch(...)`: the "What to watch" table.
-    record : dict, optional
-        The record in git (`as_of`, `since`, `scores`; see `beliefs.outputs.report.record`): the
-        vintage shown, "What changed since", and how much of the score is hindcast.
+    out_dir : path, optional
+        Only for the deprecated form `write_report(workspace, history, out_dir, robustness=...,
+        watch=..., record=...)`, which still works and warns.
     on_progress : callable, optional
         `on_progress(done, total)` after each figure.
+    **sections
+        The deprecated form's `robustness`, `watch` and `record`.
 
     Returns
     -------
@@ -126,20 +119,38 @@ def write_report(
 
     Examples
     --------
-    >>> beliefs.write_report(workspace, history)  # doctest: +SKIP
+    >>> beliefs.write_report(beliefs.analyse("."), "out")  # doctest: +SKIP
     """
+    if isinstance(analysis, Workspace):
+        analysis, out = _deprecated(analysis, out, out_dir, sections), out_dir
+    elif sections or out_dir is not None:
+        raise TypeError(f"write_report(analysis, out): unexpected {', '.join([*sections, *(['out_dir'] if out_dir is not None else [])])}")
+    return _write(analysis, out, on_progress)
+
+
+def _deprecated(workspace: Workspace, history: PosteriorHistory, out_dir, sections: dict) -> Analysis:
+    """The Analysis the old call `write_report(workspace, history, ...)` describes."""
+    import warnings
+
+    warnings.warn("write_report(workspace, history, ...) is deprecated: use beliefs.write_report(beliefs.analyse(workspace), out), "
+                  "which has every section of `beliefs report`", DeprecationWarning, stacklevel=3)
+    return Analysis.of(workspace, history, robustness=sections.get("robustness"), watch=sections.get("watch"), record=sections.get("record"))
+
+
+def _write(analysis: Analysis, out_dir: str | Path | None, on_progress: Callable[[int, int], None] | None) -> Path:
+    history, robustness, watch = analysis.history, analysis.robustness, analysis.watch
     import matplotlib as mpl
 
-    target = out_folder(out_dir if out_dir is not None else workspace.root / REPORT_DIR)
+    target = out_folder(out_dir if out_dir is not None else analysis.root / REPORT_DIR)
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    context = build_context(history, _provenance(workspace, history), now)
+    context = build_context(history, _provenance(analysis), now)
     context["forecast"] = _forecast_rows(history) if history.has_forecast and history.latents else None
     context["robustness"] = robustness_context(history, robustness) if robustness else None
-    context["watch"] = watch_context(history, watch) if watch and watch["indicators"] else None
-    context["record"] = record_context(record, history.labels)
+    context["watch"] = watch_context(history, watch) if watch and watch.indicators else None
+    context["record"] = record_context(analysis.record, history.labels)
     building = building_folder(target)
     try:
         figures_dir = building / "figures"
@@ -189,10 +200,12 @@ def _forecast_rows(history: PosteriorHistory) -> dict:
     return {"date": at["date"], "latents": latents, "any_moves": len(fixed) < len(latents), "fixed": fixed}
 
 
-def _provenance(workspace: Workspace, history: PosteriorHistory) -> dict:
-    """The footer: the workspace's name (not a path on the author's machine), git state, versions, command."""
+def _provenance(analysis: Analysis) -> dict:
+    """The footer: the workspace's name (not a path on the author's machine), git state (none for a
+    past version, read from a temporary copy), versions, command."""
+    history = analysis.history
     return {
-        "git": git_state(workspace.root),
+        "git": None if analysis.vintage else git_state(analysis.root),
         "versions": package_versions(),
         "workspace": history.workspace_name,
         "command": f"beliefs report {history.workspace_name} --engine {history.engine} --seed {history.seed}",
