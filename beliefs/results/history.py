@@ -194,6 +194,21 @@ class PosteriorHistory:
     latent_llr = _variable("latent_llr", "Each row's push on each latent (log ratio high : low), dims (row, latent).")
     bears_on_hypotheses = _variable("bears_on_hypotheses", "Whether a row's likelihoods differ between hypotheses, dim row.")
     bears_on_latent = _variable("bears_on_latent", "Whether a row bears on each latent, dims (row, latent).")
+    row_source = _variable("row_source", "Where each row was reported, dim row.")
+    row_rationale = _variable("row_rationale", "Why each row's likelihoods are what they are, dim row.")
+    row_reliability = _variable("row_reliability", "Each row's reliability, dim row.")
+    row_file = _variable("row_file", "The evidence file each row came from, dim row.")
+
+    def row_kind(self, row_id: str) -> str:
+        """The row's kind of evidence ("" when unclassified, or in a history written before kinds)."""
+        return str(self.dataset["row_kind"].sel(row=row_id).values) if "row_kind" in self.dataset else ""
+
+    def row_pushes(self, row_id: str) -> tuple[dict[str, float] | None, dict[str, float]]:
+        """A row's push on each hypothesis (None when it bears on none) and on each latent it bears on."""
+        one = self.dataset.sel(row=row_id)
+        hypotheses = ({h: float(one["hypothesis_llr"].sel(hypothesis=h)) for h in self.hypotheses}
+                      if bool(one["bears_on_hypotheses"]) else None)
+        return hypotheses, {n: float(one["latent_llr"].sel(latent=n)) for n in self.latents if bool(one["bears_on_latent"].sel(latent=n))}
     @property
     def hypothesis_probability(self) -> xr.DataArray:
         """P(H | rows so far), dims (step, hypothesis)."""

@@ -56,8 +56,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     """
     scenario = history.scenario
     labels = history.labels
-    ds = history.dataset
-    influence = ds
+    influence = history.dataset  # the rows and their influence, as `beliefs.results.influence` queries them
     probs = history.hypothesis_probability
     last = history.n_steps - 1
     prior = history.prior
@@ -88,13 +87,9 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         return items
 
     def effects(row_id: str) -> list[dict]:
-        one = influence.sel(row=row_id)
-        out = []
-        if bool(one["bears_on_hypotheses"]):
-            out += [{"name": h, "value": format_llr(float(one["hypothesis_llr"].sel(hypothesis=h)))} for h in history.hypotheses]
-        out += [{"name": f"{n} ↑", "value": format_llr(float(one["latent_llr"].sel(latent=n)))}
-                for n in history.latents if bool(one["bears_on_latent"].sel(latent=n))]
-        return out
+        on_hypotheses, on_latents = history.row_pushes(row_id)
+        out = [{"name": h, "value": format_llr(value)} for h, value in (on_hypotheses or {}).items()]
+        return out + [{"name": f"{n} ↑", "value": format_llr(value)} for n, value in on_latents.items()]
 
     anchors = row_anchors(row_ids)
     groups = scenario.groups
@@ -114,14 +109,13 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         rows = []
         for row_id in map(str, rows_of_step(influence, k)["row"].values):
             i = position[row_id]
-            one = ds.isel(row=i)
             strongest = strongest_effect(influence, row_id)
-            source = str(one["row_source"].values)
+            source = str(history.row_source.values[i])
             rows.append({
-                "id": row_id, "anchor": anchors[row_id], "summary": str(one["row_summary"].values), "source": source, "url": safe_url(source),
-                "reliability": f"{float(one['row_reliability']):g}", "rationale": str(one["row_rationale"].values),
-                "file": str(one["row_file"].values), "effects": effects(row_id), "group": group_of(i),
-                "kind": str(one["row_kind"].values) if "row_kind" in one else "",
+                "id": row_id, "anchor": anchors[row_id], "summary": str(history.row_summary.values[i]), "source": source, "url": safe_url(source),
+                "reliability": f"{float(history.row_reliability.values[i]):g}", "rationale": str(history.row_rationale.values[i]),
+                "file": str(history.row_file.values[i]), "effects": effects(row_id), "group": group_of(i),
+                "kind": history.row_kind(row_id),
                 "strongest": effect_sentence(*strongest, labels, frozenset(history.states)) if strongest else "moves nothing",
             })
         return rows
