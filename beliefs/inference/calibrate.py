@@ -79,8 +79,9 @@ def analysts_of(workspace: Workspace) -> tuple[str, ...]:
 
 
 def by_analyst(named: list[tuple[str, Workspace]]) -> list[tuple[str, Workspace, str]]:
-    """Each resolved question once per analyst: the path on that analyst's own rows and judgments
-    (`own_workspace`), named "workspace (analyst)"; unresolved workspaces once, to be skipped."""
+    """Each resolved question with analysts once per analyst: the path on that analyst's own rows
+    and judgments (`own_workspace`), named "workspace (analyst)"; a workspace without analysts
+    once, as the author's (an unresolved one is skipped later)."""
     out = []
     for name, workspace in named:
         if not workspace.scenario.resolved or workspace.panel is None:

@@ -117,9 +117,10 @@ def _switching_entry(row, spec, chain, likelihood_h, pairs, expected, p_h, draws
     move = expm(spec.joint_generator() * ahead) if ahead is not None else np.eye(line.size)
     answer_seen = (joint * p_x_j) @ move  # P(line on by, seen), unnormalised over joint states
     answer_not = (joint * (1 - p_x_j)) @ move
-    by_line = np.stack([answer_seen.reshape(len(spec.hypotheses), -1).sum(axis=1), answer_not.reshape(len(spec.hypotheses), -1).sum(axis=1)])
-    information = float(_entropy(np.array(p_x)) - (by_line.sum(axis=0) @ _entropy(np.divide(by_line[0], by_line.sum(axis=0),
-                                                                                            out=np.zeros(by_line.shape[1]), where=by_line.sum(axis=0) > 0))))
+    seen_on_by = answer_seen.reshape(len(spec.hypotheses), -1).sum(axis=1)  # P(line on by = h, seen)
+    line_on_by = seen_on_by + answer_not.reshape(len(spec.hypotheses), -1).sum(axis=1)  # P(line on by = h)
+    seen_given_line = np.divide(seen_on_by, line_on_by, out=np.zeros_like(line_on_by), where=line_on_by > 0)
+    information = float(_entropy(np.array(p_x)) - line_on_by @ _entropy(seen_given_line))  # I(line on by; seen)
     latent_information = {}
     for name, (yes, no) in pairs.items():
         if name in spec.states:

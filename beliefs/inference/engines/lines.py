@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import expm
 
-from beliefs.inference.engines.base import StepPosterior
+from beliefs.inference.engines.base import StepPosterior, sample_hypotheses
 from beliefs.inference.spec import ModelSpec, joint_states
 
 
@@ -79,7 +79,7 @@ class LineChain:
         result = self.run(weights, step)
         rng = np.random.default_rng(np.random.SeedSequence([seed, step, 2]))
         shape = posterior.draw_hypothesis.shape
-        picked = np.minimum((rng.uniform(size=(*shape, 1)) > np.cumsum(result.joint)).sum(axis=-1), result.joint.size - 1)
+        picked = sample_hypotheses(np.broadcast_to(result.joint, (*shape, result.joint.size)), rng)  # one joint state per draw
         line, holds = joint_states(len(self.spec.hypotheses), len(self.spec.states))
         return dataclasses.replace(
             posterior,

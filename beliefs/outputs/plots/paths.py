@@ -300,28 +300,38 @@ def plot_band(history: PosteriorHistory, band: list[BandStep]) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    labels = history.labels
     _, extended = step_dates(history)
     hypotheses = history.hypotheses
-    fig = Figure(figsize=(9.5, 1.2 + 1.7 * len(hypotheses)), layout="constrained")
-    axes = fig.subplots(len(hypotheses), 1, sharex=True, squeeze=False)[:, 0]
+    fig, axes = _hypothesis_panels(history, 1.2 + 1.7 * len(hypotheses))
     for i, (ax, h) in enumerate(zip(axes, hypotheses, strict=True)):
         low = np.array([entry.hypotheses[h]["q05"] for entry in band])
         high = np.array([entry.hypotheses[h]["q95"] for entry in band])
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.fill_between(extended, np.append(low, low[-1]), np.append(high, high[-1]), step="post", color=colour(i), alpha=0.25, linewidth=0)
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.0)
+    _style_panels(axes, history, extended)
+    fig.suptitle("Each hypothesis's path with its judgment band (5% to 95%)", fontsize=11, x=0.01, ha="left")
+    return fig
+
+
+def _hypothesis_panels(history: PosteriorHistory, height: float) -> tuple[Figure, np.ndarray]:
+    """One panel per hypothesis, stacked on a shared date axis."""
+    fig = Figure(figsize=(9.5, height), layout="constrained")
+    return fig, fig.subplots(len(history.hypotheses), 1, sharex=True, squeeze=False)[:, 0]
+
+
+def _style_panels(axes, history: PosteriorHistory, extended: np.ndarray) -> None:
+    """Each panel as a probability axis titled with its hypothesis, and the dates below the last."""
+    for ax, h in zip(axes, history.hypotheses, strict=True):
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 0.5, 1])
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_title(wrap(labels[h], 90) + f" ({h})", fontsize=9.5, loc="left")
+        ax.set_title(wrap(history.labels[h], 90) + f" ({h})", fontsize=9.5, loc="left")
         ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     axes[-1].set_xlim(extended[0] - (extended[-1] - extended[0]) // 60, extended[-1])
     date_axis(axes[-1])
-    fig.suptitle("Each hypothesis's path with its judgment band (5% to 95%)", fontsize=11, x=0.01, ha="left")
-    return fig
 
 
 ANALYST_STYLES = ((0, (1, 1.5)), (0, (5, 2)), (0, (5, 1.5, 1, 1.5)), (0, (8, 2, 1, 2, 1, 2)), (0, (2, 3)), (0, (10, 3)))
@@ -341,12 +351,11 @@ def plot_analysts(history: PosteriorHistory) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    labels, analysts = history.labels, history.analysts
+    analysts = history.analysts
     own = history.analyst_probability
     _, extended = step_dates(history)
     hypotheses = history.hypotheses
-    fig = Figure(figsize=(9.5, 1.6 + 1.8 * len(hypotheses)), layout="constrained")
-    axes = fig.subplots(len(hypotheses), 1, sharex=True, squeeze=False)[:, 0]
+    fig, axes = _hypothesis_panels(history, 1.6 + 1.8 * len(hypotheses))
     for i, (ax, h) in enumerate(zip(axes, hypotheses, strict=True)):
         paths = own.sel(hypothesis=h).values  # (step, analyst)
         low, high = paths.min(axis=1), paths.max(axis=1)
@@ -356,15 +365,7 @@ def plot_analysts(history: PosteriorHistory) -> Figure:
             ax.step(extended, np.append(q, q[-1]), where="post", color="#333333", linewidth=1.1, linestyle=ANALYST_STYLES[k % len(ANALYST_STYLES)])
         p = history.hypothesis_probability.sel(hypothesis=h).values
         ax.step(extended, np.append(p, p[-1]), where="post", color=colour(i), linewidth=2.4)
-        ax.set_ylim(0, 1)
-        ax.set_yticks([0, 0.5, 1])
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_title(wrap(labels[h], 90) + f" ({h})", fontsize=9.5, loc="left")
-        ax.grid(axis="y", color="#E4E4E4", linewidth=0.8)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-    axes[-1].set_xlim(extended[0] - (extended[-1] - extended[0]) // 60, extended[-1])
-    date_axis(axes[-1])
+    _style_panels(axes, history, extended)
     handles = [Line2D([], [], color="#777777", linewidth=2.4, label="pooled (log opinion pool): the answer")]
     handles += [Line2D([], [], color="#333333", linewidth=1.1, linestyle=ANALYST_STYLES[k % len(ANALYST_STYLES)],
                        label=wrap(f"{spec['label']} (weight {spec['weight']:g}): own rows only", 40)) for k, spec in enumerate(analysts.values())]
