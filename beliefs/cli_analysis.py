@@ -25,25 +25,33 @@ def score(
 ) -> None:
     """Score resolved questions: Brier and log scores of every step, time-weighted, against the prior
     and a uniform forecast; over all of them, calibration and the Murphy decomposition."""
-    from beliefs.inference.pipeline import compute_history, update_history
+    from beliefs.inference.pipeline import compute_history
+    from beliefs.inference.scored import scored
+    from beliefs.record.git import shared_lookups
     from beliefs.record.track import annotate, portfolio_share
-    from beliefs.results.scoring import score_report
+    from beliefs.results.scoring import portfolio_report
     from beliefs.results.summary import summary_json
 
-    histories, loaded = [], []
+    folders = []
     for folder in workspaces:
         if folder.is_file():  # `beliefs score examples/*` also matches the folder's README
             err.print(f"note: skipped {literal(folder)}: a file, not a workspace folder", highlight=False)
             continue
-        try:
-            ws = load_workspace(folder)
-        except WorkspaceError as error:
-            _fail(error)
-        histories.append((str(folder), update_history(ws, seed=seed).history))
-        loaded.append(ws)
-    report = score_report(histories)
-    report["workspaces"] = [annotate(entry, ws, history, lambda then: compute_history(then, seed=seed), grace)
-                            for entry, ws, (_, history) in zip(report["workspaces"], loaded, histories, strict=True)]
+        folders.append(folder)
+    results, annotated = [], []
+    with progress_bar() as progress, shared_lookups():  # git is asked once per repository, not per question
+        done = phase(progress, "Scoring")
+        for count, folder in enumerate(folders, 1):
+            try:
+                ws = load_workspace(folder)
+            except WorkspaceError as error:
+                _fail(error)
+            entry, path_score = scored(ws, seed=seed)
+            results.append((str(folder), entry, path_score))
+            annotated.append(annotate({"workspace": str(folder)} | entry, ws, path_score, lambda then: compute_history(then, seed=seed), grace))
+            done(count, len(folders))
+    report = portfolio_report(results)
+    report["workspaces"] = annotated
     report["portfolio"]["hindcast_share"] = portfolio_share(report["workspaces"])
     if out_dir is not None:
         import matplotlib

@@ -135,7 +135,7 @@ def record_section(root: Path, ws: Workspace, history, found, since: str | None,
     from beliefs.inference.pipeline import compute_history
     from beliefs.record.diff import describe, revision_diff
     from beliefs.record.track import annotate
-    from beliefs.results.scoring import score_report
+    from beliefs.results.scoring import score_entry
 
     record = {"as_of": found.describe() if found else None, "since": None, "scores": None}
     if since is not None:
@@ -144,6 +144,7 @@ def record_section(root: Path, ws: Workspace, history, found, since: str | None,
             details = [describe(change, before, after) for change in result["changes"]]
         record["since"] = {"rev": since, **result, "details": details}
     if ws.scenario.resolved and found is None:
-        entry = score_report([(str(root), history)])["workspaces"][0]
-        record["scores"] = annotate(entry, ws, history, lambda then: compute_history(then, engine=settings.engine, seed=settings.seed))
+        entry, score = score_entry(history)
+        record["scores"] = annotate({"workspace": str(root)} | entry, ws, score,
+                                    lambda then: compute_history(then, engine=settings.engine, seed=settings.seed))
     return record

@@ -48,7 +48,8 @@ def copy_default(target: Path, *, as_shipped: bool = False) -> Path:
 def as_propensities(root: Path) -> Path:
     """Rewrite `root`'s scenario.toml so that every state latent is a moving propensity (Beta(1.5,
     13.5) prior, monthly volatility 0.15 of its log-odds, a drift per hypothesis); evidence rows
-    keep their p_<name>_yes / p_<name>_no columns, which mean the same for both kinds."""
+    keep their p_<name>_yes / p_<name>_no columns, which mean the same for both kinds. A drift per
+    hypothesis needs a line that does not move, so `[switching]` goes too."""
     path = root / "scenario.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     states = {name: spec for name, spec in data.get("latents", {}).items() if spec.get("kind") == "state"}
@@ -58,7 +59,7 @@ def as_propensities(root: Path) -> Path:
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
         stripped = line.split("#")[0].strip()
         if stripped.startswith("["):
-            skipping = any(re.fullmatch(rf"\[latents\.{name}(\.switch)?\]", stripped) for name in states)
+            skipping = stripped == "[switching]" or any(re.fullmatch(rf"\[latents\.{name}(\.switch)?\]", stripped) for name in states)
         if not skipping:
             kept.append(line)
     hypotheses = list(data["hypotheses"])

@@ -185,3 +185,74 @@ def test_report_shows_criteria_scores_and_the_rows_that_helped(make_workspace, t
     assert 'Rows that helped most (raised the probability of the outcome): <a href="#row-strong">strong</a> (+2.00 bits)' in html
     markdown = (folder / "report.md").read_text()
     assert "## How the question resolves" in markdown and "Brier of 0.164" in markdown
+
+
+def _previous_path(folders: list[Path]) -> str:
+    """`beliefs score --json` as it was computed before the scores were kept: every history computed
+    afresh and scored, then annotated from git, all in this process."""
+    from beliefs.record.track import annotate, portfolio_share
+    from beliefs.results.summary import summary_json
+
+    loaded = [beliefs.load_workspace(folder) for folder in folders]
+    histories = [beliefs.compute_history(ws, seed=0) for ws in loaded]
+    report = score_report([(str(folder), history) for folder, history in zip(folders, histories, strict=True)])
+    report["workspaces"] = [annotate(entry, ws, score_history(history), lambda then: beliefs.compute_history(then, seed=0))
+                            for entry, ws, history in zip(report["workspaces"], loaded, histories, strict=True)]
+    report["portfolio"]["hindcast_share"] = portfolio_share(report["workspaces"])
+    return summary_json(report)
+
+
+def test_kept_scores_print_the_very_bytes_of_scoring_every_history(tmp_path, make_workspace, repo_root):
+    """`beliefs score` keeps each question's scores beside its cached history: run cold (every history
+    computed), warm (the kept scores, with every history file gone, so none is opened) and after an
+    edit (that question scored again), it prints byte for byte what scoring each history afresh
+    prints, for a plain question, one with analysts, one with a `[calibration]`, the switching
+    default and an unresolved one, all in one git repository."""
+    import os
+    import subprocess
+
+    portfolio = tmp_path / "portfolio"
+    for name in ("01-russia-30-day-ceasefire", "02-trump-putin-meeting"):
+        shutil.copytree(EXAMPLES / name, portfolio / name, ignore=shutil.ignore_patterns(".beliefs"))
+    panel = portfolio / "panel"
+    shutil.copytree(EXAMPLES / "01-russia-30-day-ceasefire", panel, ignore=shutil.ignore_patterns(".beliefs"))
+    (panel / "judgments").mkdir()
+    (panel / "judgments" / "dora.csv").write_text("id,p_full,p_partial,p_none\nputin-easter-truce,0.1,0.3,0.3\n", encoding="utf-8")
+    (panel / "scenario.toml").write_text((panel / "scenario.toml").read_text() + '\n[analysts.dora]\nlabel = "Dora (illustrative)"\n')
+    calibrated = portfolio / "02-trump-putin-meeting" / "scenario.toml"
+    calibrated.write_text(calibrated.read_text() + '\n[calibration]\nalpha = { statement = 0.4, action = 1.6, "" = 0.8 }\n')
+    default = portfolio / "default"
+    default.mkdir()
+    shutil.copy(repo_root / "scenario.toml", default / "scenario.toml")
+    shutil.copytree(repo_root / "evidence", default / "evidence")
+    shutil.copytree(make_workspace(FILES, scenario=SCENARIO.format(title="open", outcome=""), name="open"), portfolio / "open")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
+           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org", "GIT_COMMITTER_DATE": "2025-05-15T12:00:00Z",
+           "GIT_AUTHOR_DATE": "2025-05-15T12:00:00Z"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "portfolio"]):
+        subprocess.run(["git", "-C", str(portfolio), *args], check=True, capture_output=True, env=env)
+    folders = [portfolio / name for name in ("01-russia-30-day-ceasefire", "panel", "02-trump-putin-meeting", "default", "open")]
+
+    def scored() -> str:
+        result = run_beliefs("score", *folders, "--json")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    expected = _previous_path(folders)
+    report = json.loads(expected)
+    assert [entry["status"] for entry in report["workspaces"]] == ["resolved"] * 4 + ["unresolved"]
+    assert "analysts" in report["workspaces"][1] and "calibrated" in report["workspaces"][2]
+    assert scored() == expected  # cold: every history computed, its scores kept
+    kept = sorted(folder.name for folder in folders if (folder / ".beliefs" / "score-exact.json").is_file())
+    assert kept == sorted(folder.name for folder in folders)
+    for folder in folders:
+        (folder / ".beliefs" / "history-exact.nc").unlink()
+    assert scored() == expected  # warm: the kept scores alone
+    evidence = sorted((folders[0] / "evidence").glob("*.csv"))[-1]
+    text = evidence.read_text(encoding="utf-8")
+    evidence.write_text(text.replace("Istanbul", "Istanbul,", 1), encoding="utf-8")  # a summary edited: git says now, the scores stay
+    edited = _previous_path(folders)
+    assert edited != expected and scored() == edited
+    evidence.unlink()  # a step removed: that question is scored again
+    removed = _previous_path(folders)
+    assert json.loads(removed)["workspaces"][0]["steps"] != json.loads(edited)["workspaces"][0]["steps"] and scored() == removed

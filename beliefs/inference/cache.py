@@ -12,6 +12,9 @@ importing xarray or PyMC; it records the SHA-256 of the netCDF file, so a
 truncated or foreign file is detected and rebuilt, never trusted, and a SHA-256 of its own
 content, so an edited or damaged summary is rebuilt rather than printed. Both files are written
 atomically: an interrupted run leaves the previous cache intact.
+A result derived from the history alone (the scores of `beliefs score`) may be kept beside it
+(`<name>-<engine>.json`), stamped with the netCDF file's SHA-256 and its own digest: it is trusted
+only while the manifest is current and names that very file, so reading it never opens the history.
 """
 
 from __future__ import annotations
@@ -119,6 +122,38 @@ def write_cache(root: Path, engine: str, history, keys: list[str], summary: dict
     manifest["digest"] = _digest(manifest)
     with atomic_path(manifest_path) as temporary:
         temporary.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def derived_path(root: Path, engine: str, name: str) -> Path:
+    """Where the result `name` derived from the cached history of `engine` is kept."""
+    return Path(root) / CACHE_DIR / f"{name}-{engine}.json"
+
+
+def read_derived(root: Path, engine: str, name: str, keys: list[str]):
+    """The result `name` derived from the cached history, or None unless the manifest holds exactly
+    `keys` and the result was derived from the netCDF file the manifest names (and is intact)."""
+    manifest = read_manifest(root, engine)
+    if manifest is None or manifest.keys != keys:
+        return None
+    try:
+        data = json.loads(derived_path(root, engine, name).read_text(encoding="utf-8"))
+        if data["history_sha256"] != manifest.history_sha256 or data.get("digest") != _digest({k: data[k] for k in ("history_sha256", "value")}):
+            return None
+        return data["value"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_derived(root: Path, engine: str, name: str, keys: list[str], value) -> None:
+    """Keep `value` (JSON), derived from the cached history whose manifest holds `keys`, beside it;
+    nothing when the manifest is not (or no longer) current for `keys`."""
+    manifest = read_manifest(root, engine)
+    if manifest is None or manifest.keys != keys:
+        return
+    data = {"history_sha256": manifest.history_sha256, "value": value}
+    data["digest"] = _digest(data)
+    with atomic_path(derived_path(root, engine, name)) as temporary:
+        temporary.write_text(json.dumps(data), encoding="utf-8")
 
 
 def _digest(data) -> str:

@@ -103,6 +103,7 @@ class Update:
     computed_steps: list[int]
     history: object = None  # PosteriorHistory; None when not needed and nothing was computed
     notes: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the steps' cache keys (`cache.step_keys`)
 
 
 def update_history(
@@ -143,7 +144,7 @@ def update_history(
         manifest = read_manifest(workspace.root, engine)
         notes = []
         if manifest and manifest.keys == keys and not need_history:
-            return Update(engine, manifest.summary, [])
+            return Update(engine, manifest.summary, [], keys=keys)
         cached = read_history(workspace.root, engine, manifest) if manifest else None
         if (manifest and cached is None) or (manifest is None and cache_paths(workspace.root, engine)[1].exists()):
             notes.append("the cached history was unreadable or altered; it was rebuilt")
@@ -164,7 +165,7 @@ def update_history(
             from beliefs.inference.forecast import with_forecast
 
             history = with_forecast(history, horizon_days)
-        return Update(engine, summary, computed, history, notes)
+        return Update(engine, summary, computed, history, notes, keys)
 
 
 def _save(root, engine: str, history, keys: list[str], summary: dict) -> str | None:

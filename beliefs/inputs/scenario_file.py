@@ -7,6 +7,7 @@ text (`_locate`); each message says what a valid value looks like (`_HINTS`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import tomllib
@@ -290,9 +291,15 @@ def locate_key(path: Path, keys: list[str]) -> tuple[int | None, int | None]:
         return None, None
 
 
+@functools.lru_cache(maxsize=4)
+def _code_lines(text: str) -> tuple[str, ...]:
+    """`_code` of every line, once per text: a workspace's warnings locate many keys in one file."""
+    return tuple(_code(line) for line in _lines(text))
+
+
 def _locate(text: str, keys: list[str]) -> tuple[int | None, int | None]:
     """Best-effort line and column of a dotted key path in TOML text (tomllib keeps none)."""
-    lines = [_code(line) for line in _lines(text)]
+    lines = _code_lines(text)
     start, found = 0, (None, None)
     for key in keys:
         pattern = re.compile(rf"(^|[\s{{,.\[])([\"']?){re.escape(key)}\2\s*([=\].]|$)")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,8 +52,49 @@ class Commit:
         return self.sha[:12]
 
 
+_SHARED: ContextVar[dict | None] = ContextVar("beliefs_git_shared", default=None)
+
+
+@contextmanager
+def shared_lookups() -> Iterator[None]:
+    """Within the block, `repository` asks git once per folder and the workspaces of one repository
+    share what git said of it (`added_once`, `commits`): scoring a portfolio of questions in one
+    repository asks git a few times per repository, not per question. Outside it every call asks
+    afresh, since a repository may change between commands."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def repository(root: Path) -> Repository | None:
     """The repository holding the folder `root`, or None (not in git, or git is not installed)."""
+    shared = _SHARED.get()
+    if shared is None:
+        return _repository(root)
+    folder = Path(root).resolve()
+    key = ("folder", str(folder))
+    if key not in shared:
+        found = _below_known(shared, folder) or _repository(root)
+        shared[key] = found if found is None else Repository(found.top, found.prefix, shared.setdefault(("known", str(found.top)), {}))
+    return shared[key]
+
+
+def _below_known(shared: dict, folder: Path) -> Repository | None:
+    """The repository of `folder` without asking git, when it lies below the top of one already found
+    and no `.git` (a nested repository, a submodule) stands between them."""
+    for kind, top in list(shared):
+        if kind != "known" or not folder.is_relative_to(top):
+            continue
+        between = [folder, *folder.parents][:len(folder.relative_to(top).parts)]
+        if not any((part / ".git").exists() for part in between):
+            relative = folder.relative_to(top).as_posix()
+            return Repository(Path(top), "" if relative == "." else relative + "/")
+    return None
+
+
+def _repository(root: Path) -> Repository | None:
     try:
         found = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix"],
                                capture_output=True, text=True, timeout=TIMEOUT, check=False)
@@ -72,12 +116,14 @@ def require_repository(root: Path, what: str) -> Repository:
 
 
 def commits(repo: Repository) -> list[Commit]:
-    """Every commit reachable from HEAD, newest first by committer date (none before the first commit)."""
-    log = repo.run("log", "--format=%H %ct", "HEAD")
-    if log.returncode != 0:
-        return []
-    found = [Commit(sha, dt.datetime.fromtimestamp(int(seconds), dt.UTC)) for sha, seconds in (line.split() for line in log.stdout.splitlines())]
-    return sorted(found, key=lambda c: c.committed, reverse=True)
+    """Every commit reachable from HEAD, newest first by committer date (none before the first commit);
+    asked once per repository object."""
+    if "commits" not in repo.known:
+        log = repo.run("log", "--format=%H %ct", "HEAD")
+        found = [] if log.returncode != 0 else [Commit(sha, dt.datetime.fromtimestamp(int(seconds), dt.UTC))
+                                                 for sha, seconds in (line.split() for line in log.stdout.splitlines())]
+        repo.known["commits"] = sorted(found, key=lambda c: c.committed, reverse=True)
+    return list(repo.known["commits"])
 
 
 def commit_as_of(repo: Repository, date: dt.date, history: list[Commit] | None = None) -> Commit | None:
@@ -132,10 +178,11 @@ def added_once(repo: Repository) -> dict[str, dt.datetime]:
     """The repository's files that one commit added and nothing changed since (no later commit, no
     rename or deletion in that commit, no change in the working tree), with that commit's date: every line of such a file
     was last changed then, so `line_dates` needs no `git blame` for it. Two git commands per
-    repository object, whatever the number of files; empty where a merge makes it unsure."""
+    repository object, whatever the number of files; empty where a merge makes it unsure. Both
+    cover the whole repository, so that every workspace in it can share them (`shared_lookups`)."""
     if "added_once" not in repo.known:
         log = repo.run("log", "--format=%x01%ct %P", "--name-status", "-z", "HEAD")  # the whole repository: renames into it show
-        dirty = repo.run("status", "--porcelain", "-z", "--untracked-files=no", "--", repo.prefix or ".")
+        dirty = repo.run("status", "--porcelain", "-z", "--untracked-files=no")
         touched: dict[str, list] = {}
         merged = log.returncode != 0 or dirty.returncode != 0
         for record in log.stdout.split("\x01")[1:]:

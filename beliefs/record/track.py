@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,13 +16,15 @@ from beliefs.inputs.workspace import Workspace
 from beliefs.record.blame import GRACE_DAYS, hindcast_flags, preregistration
 from beliefs.record.git import Repository, commit_as_of, commits, repository
 from beliefs.record.vintage import checkout
-from beliefs.results.history import PosteriorHistory
-from beliefs.results.scoring import DECIMALS, PathScore, expected_scores, score_history
+from beliefs.results.scoring import DECIMALS, PathScore, expected_scores
+
+if TYPE_CHECKING:  # annotating kept scores needs no history, nor xarray
+    from beliefs.results.history import PosteriorHistory
 
 NOT_IN_GIT = "the workspace is not in a git repository"
 
 
-def annotate(entry: dict, workspace: Workspace, history: PosteriorHistory, compute: Callable[[Workspace], PosteriorHistory],
+def annotate(entry: dict, workspace: Workspace, score: PathScore | None, compute: Callable[[Workspace], PosteriorHistory],
              grace: int = GRACE_DAYS) -> dict:
     """One workspace's entry of `beliefs score --json` with its record added.
 
@@ -29,8 +32,10 @@ def annotate(entry: dict, workspace: Workspace, history: PosteriorHistory, compu
     ----------
     entry : dict
         The entry as `score_report` made it.
-    workspace, history : Workspace, PosteriorHistory
-        The workspace as it stands, and its history.
+    workspace : Workspace
+        The workspace as it stands.
+    score : PathScore or None
+        The scores of its history (`score_history`), None when its question is unresolved.
     compute : callable
         The history of a workspace (for the vintages), with the run's engine and seed.
     grace : int
@@ -43,7 +48,6 @@ def annotate(entry: dict, workspace: Workspace, history: PosteriorHistory, compu
         `real_time_reason` when no vintage can be scored), `criteria_changed_on` and `preregistered`.
     """
     entry = entry | preregistration(workspace, grace)
-    score = score_history(history)
     if score is None:
         return entry | {"hindcast_share": None, "real_time": None, "real_time_reason": "the question is unresolved"}
     flags = hindcast_flags(workspace, grace)

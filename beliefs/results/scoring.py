@@ -30,10 +30,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from beliefs.results.history import PosteriorHistory
+if TYPE_CHECKING:  # scores kept beside the cache are read without xarray
+    from beliefs.results.history import PosteriorHistory
 
 BINS = 10
 DECIMALS = 6
@@ -74,6 +76,19 @@ class PathScore:
     weights: np.ndarray
     rows: list[dict] = field(default_factory=list)
     calibrated: np.ndarray | None = None  # the `[calibration]` path at the scored steps (step x hypothesis), when there is one
+
+    def to_json(self) -> dict:
+        """Every field as JSON (floats written exactly, infinities as JSON's Infinity); `from_json` reads it back."""
+        arrays = {name: getattr(self, name).tolist() for name in ("brier", "log_score", "days", "probabilities", "prior", "weights")}
+        return {"outcome": self.outcome, "resolved_on": self.resolved_on.isoformat(), "dates": self.dates, "hypotheses": self.hypotheses,
+                "rows": self.rows, "calibrated": None if self.calibrated is None else self.calibrated.tolist(), **arrays}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PathScore:
+        """The scores `to_json` wrote, equal to the last bit."""
+        arrays = {name: np.array(data[name], dtype=float) for name in ("brier", "log_score", "days", "probabilities", "prior", "weights")}
+        return cls(data["outcome"], dt.date.fromisoformat(data["resolved_on"]), list(data["dates"]), hypotheses=list(data["hypotheses"]),
+                   rows=list(data["rows"]), calibrated=None if data["calibrated"] is None else np.array(data["calibrated"], dtype=float), **arrays)
 
     def time_weighted(self, values: np.ndarray) -> float:
         """The days-weighted mean of per-step `values`."""
@@ -242,21 +257,28 @@ class Portfolio:
 
 def score_report(histories: list[tuple[str, PosteriorHistory]]) -> dict:
     """The whole JSON object of `beliefs score --json` for named histories (resolved or not)."""
-    entries, scores = [], []
-    for name, history in histories:
-        score = score_history(history)
-        entry = {"workspace": name, "title": history.title}
-        if score is None:
-            resolution = history.scenario.resolution
-            entry |= {"status": "unresolved", "outcome": None, "resolved_on": None, "by": resolution.by.isoformat() if resolution else None,
-                      "steps": [], "time_weighted": None, "baselines": None, "skill": None, "rows": [], "why": None}
-        else:
-            entry |= score.summary() | {"why": history.scenario.resolution.why or None}
-            scores.append(score)
-            if history.analysts is not None:
-                entry["analysts"] = analyst_scores(history, score)
-        entries.append(entry)
-    return {"workspaces": entries, "portfolio": Portfolio.of(scores).summary()}
+    return portfolio_report([(name, *score_entry(history)) for name, history in histories])
+
+
+def score_entry(history: PosteriorHistory) -> tuple[dict, PathScore | None]:
+    """One workspace's entry of `beliefs score --json` (all but its name) and its scores (None when unresolved)."""
+    score = score_history(history)
+    entry = {"title": history.title}
+    if score is None:
+        resolution = history.scenario.resolution
+        entry |= {"status": "unresolved", "outcome": None, "resolved_on": None, "by": resolution.by.isoformat() if resolution else None,
+                  "steps": [], "time_weighted": None, "baselines": None, "skill": None, "rows": [], "why": None}
+    else:
+        entry |= score.summary() | {"why": history.scenario.resolution.why or None}
+        if history.analysts is not None:
+            entry["analysts"] = analyst_scores(history, score)
+    return entry, score
+
+
+def portfolio_report(scored: list[tuple[str, dict, PathScore | None]]) -> dict:
+    """The JSON object of `beliefs score --json` from each workspace's name, entry and scores."""
+    return {"workspaces": [{"workspace": name} | entry for name, entry, _ in scored],
+            "portfolio": Portfolio.of([score for _, _, score in scored if score is not None]).summary()}
 
 
 def analyst_scores(history: PosteriorHistory, pooled: PathScore) -> dict[str, dict]:
