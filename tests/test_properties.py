@@ -331,6 +331,63 @@ def test_same_workspace_engine_and_seed_give_byte_identical_json(args, scratch):
     assert first.count(b'"date"') >= 4
 
 
+# NUTS compiles through numba, whose on-disk cache every process shares; numba updates a function's
+# index of signatures by an unlocked read-modify-write. Three processes here save three signatures
+# of one function at once, in the order a loaded machine can produce (all read the empty index,
+# one writes its code last): numba alone then hands a later process another signature's code,
+# which runs without an error. `lock_numba_cache` (installed by the NUTS engine) must prevent it.
+RACING_CHILD = """
+import pathlib, sys, time
+from numba.core.caching import IndexDataCacheFile
+from beliefs.inference.engines.numba_cache import lock_numba_cache
+
+kind, folder, racing = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3] == "race"
+lock_numba_cache()
+if racing:
+    save, save_index, save_data = IndexDataCacheFile.save, IndexDataCacheFile._save_index, IndexDataCacheFile._save_data
+
+    def save_together(self, key, data):  # every process has compiled; all save at once
+        (folder / f"compiled-{kind}").touch()
+        deadline = time.time() + 120
+        while len(list(folder.glob("compiled-*"))) < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        save(self, key, data)
+
+    def late_index(self, overloads):
+        time.sleep(0 if kind == "int64" else 1.0)
+        save_index(self, overloads)
+
+    def late_data(self, name, data):
+        time.sleep(3.0 if kind == "int64" else 0)
+        save_data(self, name, data)
+
+    IndexDataCacheFile.save, IndexDataCacheFile._save_index, IndexDataCacheFile._save_data = save_together, late_index, late_data
+import numpy as np
+from twice import twice_plus_one
+
+value = {"int64": np.int64(3), "float64": np.float64(3.5), "complex128": np.complex128(1 + 2j)}[kind]
+print(repr(twice_plus_one(value)))
+"""
+
+
+@pytest.mark.slow
+def test_processes_compiling_at_once_never_cross_wire_numbas_shared_cache(tmp_path):
+    (tmp_path / "twice.py").write_text("import numba\n\n\n@numba.njit(cache=True)\ndef twice_plus_one(x):\n    return x * 2 + 1\n")
+    (tmp_path / "child.py").write_text(RACING_CHILD)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path)}
+    kinds = {"int64": "7", "float64": "8.0", "complex128": "(3+4j)"}
+
+    def run(kind: str, mode: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(tmp_path / "child.py"), kind, str(tmp_path), mode], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    racing = {kind: run(kind, "race") for kind in kinds}
+    assert {kind: process.communicate(timeout=600)[0].strip() for kind, process in racing.items()} == kinds
+    assert len(list((tmp_path / "cache").rglob("*.nbc"))) == len(kinds)  # one file of code per signature
+    later = {kind: run(kind, "load") for kind in kinds}  # each signature loaded from the cache by a new process
+    assert {kind: process.communicate(timeout=600)[0].strip() for kind, process in later.items()} == kinds
+
+
 @pytest.mark.slow
 def test_default_workspace_gives_byte_identical_json(default_copy, tmp_path):
     shutil.copytree(default_copy, tmp_path / "other")

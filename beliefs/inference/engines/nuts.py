@@ -37,6 +37,9 @@ class NutsEngine(Engine):
         if self.model.free_RVs:
             import nutpie
 
+            from beliefs.inference.engines.numba_cache import lock_numba_cache
+
+            lock_numba_cache()  # another process compiling at the same time must not cross-wire the shared cache
             self._compiled = nutpie.compile_pymc_model(self.model)
         self.has_diagnostics = self._compiled is not None  # with nothing to sample there are no chains to check
         self._hypothesis_probability = pytensor.function([], self.model[HYPOTHESIS_PROBABILITY])
