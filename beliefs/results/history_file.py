@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from beliefs.results.history import DIAGNOSTICS, FORECAST_VARIABLES, SAMPLE_STATS
+from beliefs.results.influence import INFLUENCE_VARIABLES
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
@@ -37,7 +38,7 @@ FILE_GROUPS = {
     "step_probabilities": ("hypothesis_probability", "latent_mean", "latent_q05", "latent_q95", "latent_density", "state_given_hypothesis",
                            "hypothesis_probability_at_by", "joint_probability", "ungrouped_probability"),  # exact, per step
     "observed_data": ROW_VARIABLES,  # the evidence rows
-    "constant_data": ("row_weight", "hypothesis_llr", "latent_llr", "diagnosticity", "bears_on_hypotheses", "bears_on_latent"),
+    "constant_data": ("row_weight", *INFLUENCE_VARIABLES),
     "forecast": FORECAST_VARIABLES,
 }
 

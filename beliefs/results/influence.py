@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import xarray as xr
 
-INFLUENCE_VARIABLES = ("hypothesis_llr", "latent_llr", "diagnosticity", "bears_on_hypotheses", "bears_on_latent", "row_step")
+INFLUENCE_VARIABLES = ("hypothesis_llr", "latent_llr", "diagnosticity", "bears_on_hypotheses", "bears_on_latent")
 
 
 class Push(NamedTuple):
@@ -55,7 +55,7 @@ class Influence:
     Parameters
     ----------
     dataset : xarray.Dataset
-        The layout in the module docstring (`INFLUENCE_VARIABLES`).
+        The layout in the module docstring (`INFLUENCE_VARIABLES` and `row_step`).
 
     Examples
     --------
@@ -68,7 +68,7 @@ class Influence:
     @classmethod
     def of(cls, dataset: xr.Dataset) -> Influence:
         """The influence part of a history's Dataset."""
-        return cls(dataset[list(INFLUENCE_VARIABLES)])
+        return cls(dataset[[*INFLUENCE_VARIABLES, "row_step"]])
 
     @property
     def rows(self) -> list[str]:
