@@ -71,6 +71,7 @@ def default_copy(tmp_path) -> Path:
     shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
     shutil.copytree(REPO / "evidence", target / "evidence")
     shutil.copy(REPO / "indicators.csv", target / "indicators.csv")
+    shutil.copy(REPO / "calibration.json", target / "calibration.json")  # [calibration] file = "calibration.json"
     return target
 
 

@@ -507,7 +507,9 @@ def test_report_of_a_resolved_question_leads_with_the_outcome_and_drops_forecast
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     answer = html[html.index('id="answer"'):html.index('id="latest"')]
-    assert "This question has resolved: Raise the cost to Moscow" in answer  # the default resolved as pressure
+    banner = answer[answer.index('id="resolved-banner"'):answer.index("</p>", answer.index('id="resolved-banner"'))]
+    assert "This question has resolved:" in banner  # the default resolved as a close call, recorded as probabilities
+    assert "“Raise the cost to Moscow” 50%" in banner and "offer Moscow concessions” 45%" in banner
     assert 'id="watch"' not in html and "Forecast for" not in html  # nothing left to forecast or watch for
     assert "This question has resolved" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
 
