@@ -6,8 +6,10 @@ history's one Dataset.
 The groups ArviZ's schema defines keep to it: `posterior` and `sample_stats` have `chain` and
 `draw` first, then `step` (every step's draws, one sampling run per step; a step's draws and
 its sampler statistics match). `sample_stats` holds the sampler's statistics of each draw under
-the schema's names (`diverging` is boolean), so ArviZ's own checks read it (`az.diagnose`,
-`az.bfmi`, `az.plot_energy`, the divergences `az.plot_trace_dist` marks). Only NUTS writes it: an
+the schema's names (`diverging` is boolean), so ArviZ's own checks read it: `az.diagnose`
+(divergences and tree depth summed over every step), `az.bfmi` (per step and chain), the
+divergent draws `az.plot_trace_dist` marks on each step's trace; functions that take one set of
+chains, such as `az.plot_energy`, take one step (`tree.isel(step=-1)`). Only NUTS writes it: an
 exact engine has no sampler, hence no `sample_stats` group (the schema allows any set of
 groups). The per-step convergence checks (R-hat, ESS, divergences, converged, attempts) are not
 statistics of a draw; they have their own group, `convergence`, also NUTS only.
