@@ -11,6 +11,9 @@ PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || ls $$HOME/.p
 VENV := .venv
 BIN := $(VENV)/bin
 WORKSPACE ?= .
+# The default workspace's report adds "What changed since default-as-resolved", its post-mortem
+# (beliefs diff), when that git tag is there; another workspace, or a copy without git, has none.
+SINCE ?= $(if $(filter .,$(WORKSPACE)),$(if $(shell git rev-parse -q --verify default-as-resolved 2>/dev/null),--since default-as-resolved))
 
 .PHONY: report test test-fast benchmark lint chromium lab
 
@@ -25,7 +28,7 @@ $(BIN)/.installed: pyproject.toml
 
 report: $(BIN)/.installed
 	$(BIN)/beliefs update $(WORKSPACE)
-	$(BIN)/beliefs report $(WORKSPACE)
+	$(BIN)/beliefs report $(WORKSPACE) $(SINCE)
 
 lab: $(BIN)/.installed
 	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -44,7 +44,7 @@ def analysts(
     listed = [{"name": name, "label": panel.labels[name], "weight": panel.weights[name],
                "rows_judged": sum(panel.judged(name, row) is not None for row in ws.rows),
                "final": dict(zip(hypotheses, answers[name], strict=True))} for name in panel.names]
-    rows = ranked_disagreement(ws, history.dataset)
+    rows = ranked_disagreement(ws, history.influence)
     if as_json:
         sys.stdout.write(json.dumps({"analysts": listed, "rows": rows}, indent=2, ensure_ascii=False) + "\n")
         return

@@ -32,14 +32,16 @@ def default_history_exact(default_workspace) -> beliefs.PosteriorHistory:
 @pytest.fixture(scope="session")
 def default_propensity_workspace(default_workspace) -> beliefs.Workspace:
     """The default workspace with Putin's readiness as a moving propensity (Beta prior, random walk,
-    drift per path), as it was modelled before it became a state: a continuous unknown for NUTS,
-    the forward filter and the ArviZ plots to work on."""
+    drift per path) and a fixed line, as it was modelled before readiness became a state and the
+    line could switch: a continuous unknown for NUTS, the forward filter and the ArviZ plots to
+    work on (a drift per line has no exact method under switching, so the line is held fixed)."""
     from beliefs.inputs.scenario import BetaPrior, Latent
 
     scenario = default_workspace.scenario
     latent = Latent(label=scenario.latents["willingness"].label, prior=BetaPrior(alpha=1.5, beta=13.5), volatility=0.15,
                     drift={"pressure": 0.2, "concede": -0.1, "walk_away": 0.0})
-    return beliefs.Workspace(default_workspace.root, scenario.model_copy(update={"latents": {"willingness": latent}}), default_workspace.rows)
+    return beliefs.Workspace(default_workspace.root, scenario.model_copy(update={"latents": {"willingness": latent}, "switching": {}}),
+                             default_workspace.rows)
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +73,7 @@ def default_copy(tmp_path) -> Path:
     shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
     shutil.copytree(REPO / "evidence", target / "evidence")
     shutil.copy(REPO / "indicators.csv", target / "indicators.csv")
+    shutil.copy(REPO / "calibration.json", target / "calibration.json")  # [calibration] file = "calibration.json"
     return target
 
 

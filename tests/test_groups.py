@@ -190,6 +190,40 @@ def test_check_warns_about_unused_groups_and_likely_redundancy(make_workspace):
     assert "2 warnings above" in result.stdout
 
 
+def test_check_warns_when_a_group_mixes_rows_leaning_opposite_ways(make_workspace):
+    body = HEADER + ("plan-a,a plan,1,plan,0.7,0.3,0.2,0.8,0.3\n"
+                     "plan-b,a counter-row,0.9,plan,0.3,0.7,0.25,0.3,0.8\n")
+    root = make_workspace({"2025-02-01.csv": body, "2025-03-01.csv": HEADER + "later,more of it,1,plan,0.6,0.4,0.3,,\n"},
+                          scenario=SCENARIO.format(rho=0.5, dynamics=""))
+    before = tree_digest(root)
+    result = run_beliefs("check", root)
+    assert result.returncode == 0, result.stderr
+    warning = " ".join(result.stderr.split())
+    assert "scenario.toml:13:9: group 'plan' mixes rows leaning opposite ways: " in warning
+    # with reliability 0.9 plan-b counts 0.9 x 0.7 + 0.1 x 0.417 = 0.672 against 0.312 (b over a by 2.16),
+    # and 0.775 against 0.325 on w (0.9 x 0.8 + 0.1 x 0.55; no over yes by 2.38)
+    assert "row 'plan-a' favours a over b (likelihood ratio 2.33) but row 'plan-b' favours b over a (likelihood ratio 2.16)" in warning
+    assert "row 'plan-a' favours w yes over no (likelihood ratio 2.67) but row 'plan-b' favours w no over yes (likelihood ratio 2.38)" in warning
+    assert "a over c" not in warning and "b over c" not in warning  # every row favours a and b over c
+    assert "take it out of the group or give it a group of its own; if it belongs, say why in its rationale" in warning
+    assert "exceeds 1.1" in warning
+    assert tree_digest(root) == before
+
+
+def test_check_does_not_warn_about_a_group_leaning_one_way(make_workspace):
+    """Rows leaning the same way, a row against them by no more than the tolerance after its
+    reliability, and a strong counter-row outside the group: no warning."""
+    body = HEADER + ("plan-a,a plan,1,plan,0.7,0.3,0.2,0.8,0.3\n"
+                     "plan-b,the plan again,1,plan,0.6,0.4,0.2,0.7,0.4\n"
+                     "weak,a faint counter-row,0.05,plan,0.3,0.7,0.2,0.3,0.8\n"
+                     "even,a near tie,1,plan,0.5,0.52,0.2,0.5,0.53\n"
+                     "apart,a counter-row of its own,1,,0.2,0.8,0.3,0.2,0.9\n")
+    root = make_workspace({"2025-02-01.csv": body}, scenario=SCENARIO.format(rho=0.5, dynamics=""))
+    result = run_beliefs("check", root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
+    assert "5 rows in 1 dated step." in result.stdout and "warning" not in result.stdout, result.stdout
+
 def test_add_and_what_if_take_a_group(make_workspace):
     root = workspace(make_workspace, {"2025-02-01.csv": copies(1)}).root
     flags = ["--p", "a=0.7", "--p", "b=0.3", "--p", "c=0.2", "--latent", "w=0.8,0.3", "--reliability", "0.9"]

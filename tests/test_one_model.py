@@ -116,19 +116,25 @@ SEVERAL_FILES = {  # repeated likelihood pairs, a likelihood of 0 at w = 1, and 
 }
 
 
+def _default_with_fixed_line(workspace):
+    """The default workspace with its line held fixed (no `[switching]`): the grid's model, whose
+    log-density these tests compare; the switching chain is checked in tests/test_switching.py."""
+    return beliefs.Workspace(workspace.root, workspace.scenario.model_copy(update={"switching": {}}), workspace.rows)
+
+
 def _default_with_constant_readiness(workspace):
-    """The default workspace with readiness as a constant propensity (a grid latent) instead of a state."""
+    """The default workspace, line fixed, with readiness as a constant propensity (a grid latent) instead of a state."""
     from beliefs.inputs.scenario import BetaPrior, Latent
 
     scenario = workspace.scenario
     latent = Latent(label=scenario.latents["willingness"].label, prior=BetaPrior(alpha=1.5, beta=13.5))
-    return beliefs.Workspace(workspace.root, scenario.model_copy(update={"latents": {"willingness": latent}}), workspace.rows)
+    return beliefs.Workspace(workspace.root, scenario.model_copy(update={"latents": {"willingness": latent}, "switching": {}}), workspace.rows)
 
 
-@pytest.fixture(params=["default", "default, readiness constant", "several latents"])
+@pytest.fixture(params=["default, line fixed", "default, readiness constant", "several latents"])
 def constant_workspace(request, make_workspace, default_workspace):
-    if request.param == "default":
-        return default_workspace
+    if request.param == "default, line fixed":
+        return _default_with_fixed_line(default_workspace)
     if request.param == "default, readiness constant":
         return _default_with_constant_readiness(default_workspace)
     return beliefs.load_workspace(make_workspace(SEVERAL_FILES, scenario=SEVERAL))

@@ -21,12 +21,11 @@ from beliefs.inference.influence import hypothesis_llr
 from beliefs.inference.likelihoods import with_reliability
 from beliefs.outputs.plots.style import EVIDENCE_GREY, colour
 from beliefs.outputs.wording import SCALE, describe, estimative_word, format_llr, move_percents, percent, point_change, scale_text, signed
-from beliefs.results.influence import rows_of_step, strongest_effect
 
 
 def influence_of(workspace):
     """The rows' influence as the history carries it."""
-    return beliefs.compute_history(workspace, engine="exact", draws=10).dataset
+    return beliefs.compute_history(workspace, engine="exact", draws=10).influence
 
 
 # -- estimative words -----------------------------------------------------------------------
@@ -91,7 +90,7 @@ def small_workspace(make_workspace):
 
 def test_hypothesis_llr_is_log_likelihood_against_the_mean_of_the_others(small_workspace):
     influence = influence_of(small_workspace)
-    llr = influence["hypothesis_llr"]
+    llr = influence.hypothesis_llr
     assert float(llr.sel(row="strong", hypothesis="a")) == pytest.approx(math.log(0.6 / 0.2))
     assert float(llr.sel(row="strong", hypothesis="c")) == pytest.approx(math.log(0.1 / 0.45))
     adjusted = with_reliability([0.6, 0.3, 0.1], 0.5)  # 0.5 L + 0.5 mean(L)
@@ -99,7 +98,7 @@ def test_hypothesis_llr_is_log_likelihood_against_the_mean_of_the_others(small_w
     assert 0 < float(llr.sel(row="halved", hypothesis="a")) < float(llr.sel(row="strong", hypothesis="a"))
     assert float(llr.sel(row="impossible", hypothesis="c")) == -math.inf
     assert np.all(llr.sel(row="flat").values == 0)
-    assert not bool(influence["bears_on_hypotheses"].sel(row="latent"))
+    assert not bool(influence.bears_on_hypotheses.sel(row="latent"))
     assert np.all(llr.sel(row="latent").values == 0)
 
 
@@ -110,20 +109,24 @@ def test_with_two_hypotheses_it_is_the_plain_likelihood_ratio():
 def test_latent_push_is_the_log_ratio_of_yes_to_no_after_reliability(small_workspace):
     influence = influence_of(small_workspace)
     yes, no = with_reliability([0.6, 0.2], 0.8)
-    assert float(influence["latent_llr"].sel(row="latent", latent="w")) == pytest.approx(math.log(yes / no))
-    assert bool(influence["bears_on_latent"].sel(row="latent", latent="w"))
-    assert not bool(influence["bears_on_latent"].sel(row="strong", latent="w"))
-    assert float(influence["diagnosticity"].sel(row="strong")) == pytest.approx(math.log(6))
-    assert float(influence["diagnosticity"].sel(row="flat")) == 0
+    assert float(influence.latent_llr.sel(row="latent", latent="w")) == pytest.approx(math.log(yes / no))
+    assert bool(influence.bears_on_latent.sel(row="latent", latent="w"))
+    assert not bool(influence.bears_on_latent.sel(row="strong", latent="w"))
+    assert float(influence.diagnosticity.sel(row="strong")) == pytest.approx(math.log(6))
+    assert float(influence.diagnosticity.sel(row="flat")) == 0
 
 
 def test_rows_of_a_step_strongest_first(small_workspace):
     influence = influence_of(small_workspace)
-    assert [str(r) for r in rows_of_step(influence, 1)["row"].values] == ["strong", "halved", "latent"]
-    assert [str(r) for r in rows_of_step(influence, 2)["row"].values] == ["impossible", "flat"]
-    assert strongest_effect(influence, "strong") == ("hypothesis", "c", pytest.approx(math.log(0.1 / 0.45)))  # the largest push either way
-    assert strongest_effect(influence, "latent")[:2] == ("latent", "w")
-    assert strongest_effect(influence, "flat") is None
+    assert influence.rows_of_step(1).rows == ["strong", "halved", "latent"]
+    assert influence.rows_of_step(2).rows == ["impossible", "flat"]
+    assert influence.rows_of_step(0).rows == []  # the prior: no rows
+    assert influence.strongest_effect("strong") == ("hypothesis", "c", pytest.approx(math.log(0.1 / 0.45)))  # the largest push either way
+    assert influence.strongest_effect("latent")[:2] == ("latent", "w")
+    assert influence.strongest_effect("flat") is None
+    pushes = influence.pushes("latent")
+    assert pushes.hypotheses is None and list(pushes.latents) == ["w"]  # it bears on the latent alone
+    assert influence.pushes("strong").latents == {} and set(influence.pushes("strong").hypotheses) == {"a", "b", "c"}
 
 
 # -- figures ---------------------------------------------------------------------------------

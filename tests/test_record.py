@@ -305,14 +305,16 @@ def test_report_and_portfolio_say_how_much_is_hindcast(resolved_repo, tmp_path):
 def test_a_change_that_cannot_stand_alone_has_no_shift_and_says_why(repo):
     workspace = repo / "analysis" / "talks"
     header = "id,summary,p_a,p_b,p_c,p_d\n"
-    write(workspace, {"scenario.toml": scenario(b=0.4).replace("c = { prior = 0.2 }", "c = { prior = 0.2 }\nd = { prior = 0.1 }"),
+    write(workspace, {"scenario.toml": scenario(b=0.5).replace("c = { prior = 0.2 }", "c = { prior = 0.2 }\nd = { prior = 0.1 }"),
                       "evidence/2025-01-03.csv": header + "r1,first,0.8,0.3,0.4,0.5\nr2,second,0.4,0.6,0.5,0.5\n",
                       "evidence/2025-01-18.csv": header + "r3,third,0.2,0.5,0.6,0.5\n",
                       "evidence/2025-02-08.csv": header + "r4,fourth,0.9,0.1,0.3,0.5\n"})
     diff = json.loads(run_beliefs("diff", workspace, "HEAD", "--json").stdout)
     assert set(diff["after"]) == {"a", "b", "c", "d"} and set(diff["before"]) == {"a", "b", "c"}
     found = {(c["kind"], c.get("id") or c.get("key")): c for c in diff["changes"]}
-    assert set(found) == {("scenario", "hypotheses.d"), *(("row changed", r) for r in ("r1", "r2", "r3", "r4"))}
+    assert set(found) == {("scenario", "hypotheses.d"), ("scenario", "hypotheses.b.prior"), *(("row changed", r) for r in ("r1", "r2", "r3", "r4"))}
+    assert diff["changes"][0]["key"] == "hypotheses.b.prior" and diff["changes"][0]["shift"] is not None  # it stands alone: first
+    assert all(c["shift"] is None for c in diff["changes"][1:])  # the changes with no shift of their own come last
     assert found[("scenario", "hypotheses.d")] == {"kind": "scenario", "key": "hypotheses.d", "shift": None,
                                                         "note": "the rows would have to change with it"}
     assert all(found[("row changed", r)]["shift"] is None and found[("row changed", r)]["columns"] == ["p_d"] for r in ("r1", "r2", "r3", "r4"))

@@ -97,9 +97,10 @@ def test_history_nc_is_the_history(default_report, default_history_exact):
 @pytest.mark.parametrize("engine", ["exact", "nuts"])
 def test_history_nc_is_arviz_inference_data_and_reads_back_whole(engine, small_setup, tmp_path):
     """ArviZ opens the report's history.nc as InferenceData: a posterior with chain and draw first
-    (one variable per latent, the step after them), sample_stats only from NUTS, the rows in
-    observed_data, the stamps on every group; az.summary, plot_dist and plot_trace_dist work on
-    it as it is, and `from_netcdf` gives back the very history written."""
+    (one variable per latent, the step after them), sample_stats (the sampler's statistics of
+    each draw, chain and draw first, `diverging` boolean) and the convergence checks only from
+    NUTS, the rows in observed_data, the stamps on every group; az.summary, plot_dist and
+    plot_trace_dist work on it as it is, and `from_netcdf` gives back the very history written."""
     import arviz as az
     import xarray as xr
 
@@ -109,7 +110,7 @@ def test_history_nc_is_arviz_inference_data_and_reads_back_whole(engine, small_s
     tree = az.from_netcdf(out / "history.nc")
     assert isinstance(tree, xr.DataTree)
     assert {"posterior", "step_probabilities", "observed_data", "constant_data", "forecast"} <= set(tree.children)
-    assert ("sample_stats" in tree.children) == (engine == "nuts")
+    assert ("sample_stats" in tree.children) == ("convergence" in tree.children) == (engine == "nuts")
     posterior = tree["posterior"]
     assert list(posterior["w"].dims) == ["chain", "draw", "step"] and list(posterior["draw_hypothesis"].dims)[:2] == ["chain", "draw"]
     np.testing.assert_array_equal(posterior["w"].values, history.latent_draws.sel(latent="w").transpose("chain", "draw", "step").values)
@@ -121,10 +122,44 @@ def test_history_nc_is_arviz_inference_data_and_reads_back_whole(engine, small_s
     assert "w[2]" in summary.index and summary.loc["w[2]", "mean"] == pytest.approx(float(history.latent_mean.sel(step=2, latent="w")), abs=0.02)
     az.plot_dist(tree, var_names=["w"])
     az.plot_trace_dist(tree, var_names=["w"])
+    if engine == "nuts":
+        _sample_stats_are_arviz_sample_stats(tree, history)
     import matplotlib.pyplot as plt
 
     plt.close("all")
     xr.testing.assert_identical(beliefs.PosteriorHistory.from_netcdf(out / "history.nc").dataset, history.dataset)
+
+
+def _sample_stats_are_arviz_sample_stats(tree, history):
+    """NUTS's statistics of each draw as ArviZ's schema has them, and ArviZ's own checks read them:
+    `az.diagnose` counts the divergences, `az.bfmi` reads the energy (per step and chain),
+    `az.plot_energy` draws one step's, and `az.plot_trace_dist` marks divergent draws."""
+    import arviz as az
+    import xarray as xr
+
+    stats = tree["sample_stats"].to_dataset()
+    assert {"diverging", "energy", "lp", "step_size", "tree_depth", "n_steps", "acceptance_rate"} <= set(stats.data_vars)
+    for name in stats.data_vars:
+        assert list(stats[name].dims) == ["chain", "draw", "step"]
+    assert stats["diverging"].dtype == bool and stats["reached_max_treedepth"].dtype == bool
+    assert stats.sizes == {"chain": 2, "draw": 200, "step": history.n_steps}
+    assert np.all(stats["n_steps"] >= 1) and np.all(stats["step_size"] > 0) and np.all(np.isfinite(stats["lp"]))
+    np.testing.assert_array_equal(stats["lp"].values, history.sample_stats()["lp"].values)
+    assert "rhat" not in stats and set(tree["convergence"].to_dataset().data_vars) == {"rhat", "ess_bulk", "ess_tail", "divergences",
+                                                                                          "converged", "attempts"}
+    diagnosed = az.diagnose(tree, return_diagnostics=True, show_diagnostics=False)[1]
+    assert diagnosed["divergent"]["n_divergent"] == int(stats["diverging"].sum()) == int(history.divergences.sum())
+    bfmi = az.bfmi(tree)["energy"]
+    assert set(bfmi.dims) == {"step", "chain"} and np.all(np.isfinite(bfmi.values)) and np.all(bfmi.values > 0)
+    az.plot_energy(tree.isel(step=-1))
+    marked = stats.copy()  # a divergent draw in the same layout: ArviZ marks it on its step's trace
+    diverging = marked["diverging"].values.copy()
+    diverging[0, 5, -1] = True
+    marked["diverging"] = marked["diverging"].copy(data=diverging)
+    tree = tree.copy()
+    tree["sample_stats"] = xr.DataTree(marked)
+    assert az.diagnose(tree, return_diagnostics=True, show_diagnostics=False)[1]["divergent"]["n_divergent"] == int(diverging.sum())
+    az.plot_trace_dist(tree, var_names=["w"])
 
 
 def test_html_numbers_match_the_history(default_report, default_history_exact):
@@ -472,7 +507,9 @@ def test_report_of_a_resolved_question_leads_with_the_outcome_and_drops_forecast
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     answer = html[html.index('id="answer"'):html.index('id="latest"')]
-    assert "This question has resolved: Raise the cost to Moscow" in answer  # the default resolved as pressure
+    banner = answer[answer.index('id="resolved-banner"'):answer.index("</p>", answer.index('id="resolved-banner"'))]
+    assert "This question has resolved:" in banner  # the default resolved as a close call, recorded as probabilities
+    assert "“Raise the cost to Moscow” 50%" in banner and "offer Moscow concessions” 45%" in banner
     assert 'id="watch"' not in html and "Forecast for" not in html  # nothing left to forecast or watch for
     assert "This question has resolved" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
 

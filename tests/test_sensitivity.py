@@ -201,7 +201,7 @@ def test_the_default_report_names_every_row_that_flips_the_leader(default_worksp
 def test_watch_on_a_resolved_question_says_so_and_still_ranks(default_copy):
     result = run_beliefs("watch", default_copy, "--json")  # the default resolved on 2025-12-31
     assert result.returncode == 0, result.stderr
-    assert "resolved on 2025-12-31 (pressure)" in result.stderr
+    assert "resolved on 2025-12-31 (pressure 50%, concede 45%, walk_away 5.0%)" in " ".join(result.stderr.split())  # recorded as probabilities
     assert json.loads(result.stdout)["indicators"]  # the ranking is still printed, for the record
 
 

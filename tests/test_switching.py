@@ -192,14 +192,19 @@ def test_all_rates_zero_is_no_switching(make_workspace):
     assert "hypotheses_at_by" not in with_zero.stdout
 
 
-def test_pymc_model_agrees_with_the_forward_algorithm(switching_workspace):
+@pytest.mark.parametrize("which", ["small", "default"])
+def test_pymc_model_agrees_with_the_forward_algorithm(which, request):
+    """At every step, on a small workspace and on the shipped default (three switching lines, a
+    readiness state, groups, calibration): the PyMC model's log-density and P(line) equal the
+    numpy forward algorithm's."""
     import pymc as pm
     import pytensor
 
     from beliefs.inference.engines.lines import LineChain
     from beliefs.inference.model import CURRENT_STEP, HYPOTHESIS_PROBABILITY, ROW_WEIGHT, build_model
 
-    workspace = beliefs.load_workspace(switching_workspace)
+    workspace = beliefs.load_workspace(request.getfixturevalue("switching_workspace")) if which == "small" else request.getfixturevalue("default_workspace")
+    assert workspace.scenario.switches
     table = likelihood_table(workspace)
     spec = ModelSpec.build(workspace.scenario, table)
     model = build_model(spec)

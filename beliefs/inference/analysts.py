@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from beliefs.inference.likelihoods import likelihood_table
 from beliefs.inference.spec import ModelSpec
 from beliefs.inputs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from beliefs.results.influence import Influence
 
 FLOOR = 2.0**-20
 MAX_INFLUENCE = 20.0  # nats: an infinite push (a likelihood of 0) ranks as this
@@ -75,15 +79,14 @@ def row_disagreement(workspace: Workspace) -> list[dict]:
     return out
 
 
-def ranked_disagreement(workspace: Workspace, influence) -> list[dict]:
+def ranked_disagreement(workspace: Workspace, influence: Influence) -> list[dict]:
     """`row_disagreement` with each row's `influence` (its strongest push on the pooled answer, in
-    nats, from the history's row influence) and `score` = bits x influence, highest first."""
-    from beliefs.results.influence import strongest_effect
-
+    nats, from the history's row influence, `PosteriorHistory.influence`) and `score` = bits x
+    influence, highest first."""
     out = []
     for entry in row_disagreement(workspace):
-        effect = strongest_effect(influence, entry["id"])
-        push = min(abs(effect[2]), MAX_INFLUENCE) if effect else 0.0
+        effect = influence.strongest_effect(entry["id"])
+        push = min(abs(effect.value), MAX_INFLUENCE) if effect else 0.0
         out.append({**entry, "influence": round(push, 6), "score": round(entry["bits"] * push, 6)})
     return sorted(out, key=lambda e: (-e["score"], -e["bits"]))
 

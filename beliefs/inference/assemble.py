@@ -14,7 +14,7 @@ from beliefs.inference.influence import row_influence
 from beliefs.inference.likelihoods import LikelihoodTable
 from beliefs.inference.tempering import calibrated_path
 from beliefs.inputs.workspace import Workspace
-from beliefs.results.history import DIAGNOSTICS, PosteriorHistory
+from beliefs.results.history import DIAGNOSTICS, SAMPLE_STATS, PosteriorHistory
 
 
 def assemble_history(
@@ -127,6 +127,9 @@ def _steps_dataset(posteriors: list[StepPosterior], has_diagnostics: bool, kinds
             values = np.stack([p.diagnostics[name] for p in posteriors])
             data[name] = (("step", "latent"), np.stack([merged(p.diagnostics[name], np.nan) for p in posteriors])) if values.ndim == 2 \
                 else (("step",), values)
+        for name in SAMPLE_STATS:  # the sampler's statistics of each draw, paired with the draws
+            if all(name in p.sample_stats for p in posteriors):
+                data[name] = (("step", "chain", "draw"), np.stack([p.sample_stats[name] for p in posteriors]))
     return xr.Dataset(data, coords={"w": DENSITY_POINTS} if "latent_density" in data else None)
 
 

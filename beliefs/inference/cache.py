@@ -28,9 +28,9 @@ from beliefs.atomic import atomic_path, remove_leftovers
 from beliefs.inputs.workspace import Workspace
 
 CACHE_DIR = ".beliefs"
-FORMAT = 8  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H);
+FORMAT = 9  # 3: the history carries rows, influence, method and scenario; 4: groups and row weights; 5: exact latent densities; 6: P(state | H);
 # 7: the grid computed with numpy (equal to the compiled log-density's to rounding, not bit for bit), draw_hypothesis a small int;
-# 8: the engine's own method text, and history.nc in ArviZ's InferenceData groups
+# 8: the engine's own method text, and history.nc in ArviZ's InferenceData groups; 9: NUTS's statistics of each draw in sample_stats
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,10 @@ def row_influence(scenario: Scenario, table: LikelihoodTable, row_latents: list[
     Returns
     -------
     xarray.Dataset
-        Dims `row`, `hypothesis`, `latent`; variables `hypothesis_llr`, `latent_llr`,
-        `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`.
+        Dims `row`, `hypothesis`, `latent`; variables `hypothesis_llr` (row, hypothesis),
+        `latent_llr` (row, latent), `diagnosticity` (row), `bears_on_hypotheses` (row),
+        `bears_on_latent` (row, latent). `assemble` merges it into the history, whose readers
+        ask it through `beliefs.results.influence.Influence` (`PosteriorHistory.influence`).
     """
     hyp = table.hypothesis
     if table.n_rows:

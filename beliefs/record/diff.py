@@ -145,7 +145,8 @@ def revision_diff(before: Version, after: Version, final: Callable[[Workspace], 
     -------
     dict
         `before` and `after` ({H: p}) and `changes`, each with its `shift` ({H: dp}, or None with
-        a `note` when it cannot be applied alone), strongest first.
+        a `note` when it cannot be applied alone), strongest first; those with no shift of
+        their own come last.
     """
     was, now = final(before.workspace), final(after.workspace)
     changes = []
@@ -157,7 +158,7 @@ def revision_diff(before: Version, after: Version, final: Callable[[Workspace], 
         else:
             entry["shift"] = {h: _round(p - was.get(h, 0.0)) for h, p in final(alone).items()}
         changes.append(entry)
-    changes.sort(key=lambda c: -1.0 if c["shift"] is None else -max(map(abs, c["shift"].values()), default=0.0))
+    changes.sort(key=lambda c: 1.0 if c["shift"] is None else -max(map(abs, c["shift"].values()), default=0.0))
     return {"before": {h: _round(p) for h, p in was.items()}, "after": {h: _round(p) for h, p in now.items()}, "changes": changes}
 
 

@@ -10,18 +10,25 @@ nothing new. It is built by `beliefs.inference.assemble`; its layout:
 * per step: `hypothesis_probability`, `latent_draws`, `latent_mean`, `latent_q05`,
   `latent_q95` (for a state latent: `latent_mean` is P(it holds), the quantiles are NaN and
   its draws are 0 or 1), `draw_hypothesis` (the H paired with each draw) and, for engines that have
-  them, the diagnostics `rhat`, `ess_bulk`, `ess_tail`, `divergences`, `converged`, `attempts`;
+  them, the convergence checks `rhat`, `ess_bulk`, `ess_tail` (step, latent), `divergences` (all
+  the kept run's draws, before any thinning), `converged`, `attempts` (step);
+* per step and draw, for a sampler (`SAMPLE_STATS`, NUTS only; dims step, chain, draw, paired with
+  `latent_draws`): the sampler's own statistics under the names of ArviZ's `sample_stats` schema:
+  `diverging`, `reached_max_treedepth` (bool), `tree_depth`, `n_steps`, `acceptance_rate`,
+  `step_size`, `energy`, `energy_error`, `max_energy_error`, `lp` (an exact engine has none);
 * per row: `row_step`, `row_date`, `row_summary`, `row_source`, `row_reliability`,
   `row_rationale`, `row_file`, `row_group` ("" for none), `row_kind` ("" for unclassified), `row_weight` (per step and row: the
   weight of its log-likelihood at that step, 0 before it is seen), and its influence (`hypothesis_llr`, `latent_llr`,
-  `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; see `beliefs.inference.influence`);
+  `diagnosticity`, `bears_on_hypotheses`, `bears_on_latent`; defined in `beliefs.inference.influence`,
+  read through `influence`, an `Influence` of `beliefs.results.influence`);
 * attrs: `title`, `engine`, `method`, `method_text` and `hypotheses_exact` (the engine's own
   words on its method, and whether P(H) is free of sampling error), `has_diagnostics`, `engine_settings`, `seed`,
   `labels`, `prior`, `scenario` (the validated scenario as JSON) and `workspace` (its name);
 * when rows are grouped, `ungrouped_probability` (hypothesis): the last step's P(H) had every
   row counted as independent;
 * on disk (`to_netcdf`), ArviZ's InferenceData groups (`beliefs.results.history_file`): `posterior` (the draws,
-  `chain` and `draw` first), `sample_stats` (NUTS's checks), `step_probabilities` (exact),
+  `chain` and `draw` first), `sample_stats` (the sampler's per-draw statistics, `chain` and `draw`
+  first; NUTS only), `convergence` (the per-step checks; NUTS only), `step_probabilities` (exact),
   `observed_data` (the rows), `constant_data` (row weights and influence), `forecast`;
 * with a `[calibration]`, `calibrated_probability` (step, hypothesis): the answer with every
   row's log-likelihood multiplied by its alpha (`beliefs.inference.tempering`);
@@ -41,10 +48,15 @@ import numpy as np
 import xarray as xr
 
 from beliefs.inputs.scenario import Scenario
+from beliefs.results.influence import Influence
 from beliefs.results.summary import JSON_DECIMALS, summary_json
 
 DIAGNOSTICS = ("rhat", "ess_bulk", "ess_tail", "divergences", "converged", "attempts")
+# A sampler's statistics of each draw, named as ArviZ's InferenceData schema names them in `sample_stats`.
+SAMPLE_STATS = ("diverging", "reached_max_treedepth", "tree_depth", "n_steps", "acceptance_rate", "step_size", "energy", "energy_error",
+                "max_energy_error", "lp")
 STEP_VARIABLES = ("hypothesis_probability", "latent_draws", "latent_mean", "latent_q05", "latent_q95", "draw_hypothesis", *DIAGNOSTICS,
+                  *SAMPLE_STATS,
                   "state_given_hypothesis", "latent_density", "hypothesis_probability_at_by", "joint_probability")
 FORECAST_VARIABLES = ("forecast_mean", "forecast_q05", "forecast_q95", "forecast_hypothesis")
 
@@ -190,10 +202,6 @@ class PosteriorHistory:
     row_group = _variable("row_group", "Each row's group (\"\" for none), dim row.")
     row_summary = _variable("row_summary", "Each row's summary, dim row.")
     row_weight = _variable("row_weight", "Each row's weight at each step (0 before it is seen), dims (step, row).")
-    hypothesis_llr = _variable("hypothesis_llr", "Each row's log likelihood ratio per hypothesis, dims (row, hypothesis).")
-    latent_llr = _variable("latent_llr", "Each row's push on each latent (log ratio high : low), dims (row, latent).")
-    bears_on_hypotheses = _variable("bears_on_hypotheses", "Whether a row's likelihoods differ between hypotheses, dim row.")
-    bears_on_latent = _variable("bears_on_latent", "Whether a row bears on each latent, dims (row, latent).")
     row_source = _variable("row_source", "Where each row was reported, dim row.")
     row_rationale = _variable("row_rationale", "Why each row's likelihoods are what they are, dim row.")
     row_reliability = _variable("row_reliability", "Each row's reliability, dim row.")
@@ -203,12 +211,12 @@ class PosteriorHistory:
         """The row's kind of evidence ("" when unclassified, or in a history written before kinds)."""
         return str(self.dataset["row_kind"].sel(row=row_id).values) if "row_kind" in self.dataset else ""
 
-    def row_pushes(self, row_id: str) -> tuple[dict[str, float] | None, dict[str, float]]:
-        """A row's push on each hypothesis (None when it bears on none) and on each latent it bears on."""
-        one = self.dataset.sel(row=row_id)
-        hypotheses = ({h: float(one["hypothesis_llr"].sel(hypothesis=h)) for h in self.hypotheses}
-                      if bool(one["bears_on_hypotheses"]) else None)
-        return hypotheses, {n: float(one["latent_llr"].sel(latent=n)) for n in self.latents if bool(one["bears_on_latent"].sel(latent=n))}
+    @property
+    def influence(self) -> Influence:
+        """Every row's push on each hypothesis and latent, with the questions a reader asks of it
+        (`beliefs.results.influence`: a step's rows strongest first, a row's pushes and strongest push)."""
+        return Influence.of(self.dataset)
+
     @property
     def hypothesis_probability(self) -> xr.DataArray:
         """P(H | rows so far), dims (step, hypothesis)."""
@@ -291,6 +299,19 @@ class PosteriorHistory:
     def has_diagnostics(self) -> bool:
         """Whether the engine's results carry convergence diagnostics (sampled engines do)."""
         return bool(int(self.dataset.attrs["has_diagnostics"]))
+
+    @property
+    def has_sample_stats(self) -> bool:
+        """Whether the engine's sampler left statistics of each draw (NUTS does; exact engines have no sampler)."""
+        return "diverging" in self.dataset
+
+    def sample_stats(self, step: int | None = None) -> xr.Dataset:
+        """The sampler's statistics of each draw (`SAMPLE_STATS`, ArviZ's names), `chain` and `draw`
+        first, then `step`; at one step without it. Empty when the engine has no sampler."""
+        stats = self.dataset[[name for name in SAMPLE_STATS if name in self.dataset]]
+        if step is not None:
+            return stats.sel(step=step)
+        return stats.transpose("chain", "draw", "step") if stats.data_vars else stats
 
     @property
     def unconverged_steps(self) -> list[int]:

@@ -2,6 +2,17 @@
 variable (`FILE_GROUPS`), each stamped with `created_at`, `inference_library` and
 `inference_library_version`; `az.from_netcdf` opens it, `read_dataset` merges it back into the
 history's one Dataset.
+
+The groups ArviZ's schema defines keep to it: `posterior` and `sample_stats` have `chain` and
+`draw` first, then `step` (every step's draws, one sampling run per step; a step's draws and
+its sampler statistics match). `sample_stats` holds the sampler's statistics of each draw under
+the schema's names (`diverging` is boolean), so ArviZ's own checks read it: `az.diagnose`
+(divergences and tree depth summed over every step), `az.bfmi` (per step and chain), the
+divergent draws `az.plot_trace_dist` marks on each step's trace; functions that take one set of
+chains, such as `az.plot_energy`, take one step (`tree.isel(step=-1)`). Only NUTS writes it: an
+exact engine has no sampler, hence no `sample_stats` group (the schema allows any set of
+groups). The per-step convergence checks (R-hat, ESS, divergences, converged, attempts) are not
+statistics of a draw; they have their own group, `convergence`, also NUTS only.
 """
 
 from __future__ import annotations
@@ -13,7 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from beliefs.results.history import DIAGNOSTICS, FORECAST_VARIABLES
+from beliefs.results.history import DIAGNOSTICS, FORECAST_VARIABLES, SAMPLE_STATS
+from beliefs.results.influence import INFLUENCE_VARIABLES
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
@@ -23,18 +35,19 @@ ROW_VARIABLES = ("row_summary", "row_source", "row_rationale", "row_file", "row_
 # back merges the groups into the one Dataset `beliefs.results.history` describes.
 FILE_GROUPS = {
     "posterior": ("latent_draws", "draw_hypothesis"),  # dims (chain, draw, step, ...): draws from the exact posterior, or NUTS's
-    "sample_stats": DIAGNOSTICS,  # NUTS only: each step's convergence checks
+    "sample_stats": SAMPLE_STATS,  # NUTS only: the sampler's statistics of each draw, dims (chain, draw, step)
+    "convergence": DIAGNOSTICS,  # NUTS only: each step's convergence checks, dims (step[, latent])
     "step_probabilities": ("hypothesis_probability", "latent_mean", "latent_q05", "latent_q95", "latent_density", "state_given_hypothesis",
                            "hypothesis_probability_at_by", "joint_probability", "ungrouped_probability"),  # exact, per step
     "observed_data": ROW_VARIABLES,  # the evidence rows
-    "constant_data": ("row_weight", "hypothesis_llr", "latent_llr", "diagnosticity", "bears_on_hypotheses", "bears_on_latent"),
+    "constant_data": ("row_weight", *INFLUENCE_VARIABLES),
     "forecast": FORECAST_VARIABLES,
 }
 
 
 def to_datatree(history: PosteriorHistory) -> xr.DataTree:
-    """The history in ArviZ's InferenceData layout (see `FILE_GROUPS`): `posterior` with
-    `chain` and `draw` first, and every group stamped with `created_at`,
+    """The history in ArviZ's InferenceData layout (see `FILE_GROUPS`): `posterior` and
+    `sample_stats` with `chain` and `draw` first, and every group stamped with `created_at`,
     `inference_library` and `inference_library_version`."""
     from beliefs import __version__
 
@@ -46,7 +59,8 @@ def to_datatree(history: PosteriorHistory) -> xr.DataTree:
     for group, names in FILE_GROUPS.items():
         present = [name for name in names if name in history.dataset]
         if present:
-            part = _posterior(history) if group == "posterior" else history.dataset[present]
+            part = _posterior(history) if group == "posterior" else history.sample_stats() if group == "sample_stats" \
+                else history.dataset[present]
             part.attrs = dict(stamp)
             groups[group] = part
             placed.update(present)
@@ -72,8 +86,10 @@ def write_history(history: PosteriorHistory, path: str | Path) -> None:
     Built in memory and written with one plain write: HDF5 that fails to write a file (a
     full disk) leaves a handle that crashes the interpreter when it is later closed.
     """
-    encoding = {"/constant_data": {"row_weight": {"zlib": True, "complevel": 1}}} if "row_weight" in history.dataset else None
-    data = to_datatree(history).to_netcdf(engine="h5netcdf", encoding=encoding)
+    encoding = {"/constant_data": {"row_weight": {"zlib": True, "complevel": 1}}} if "row_weight" in history.dataset else {}
+    if history.has_sample_stats:  # a value per draw and step, mostly repeated (step sizes, depths, False)
+        encoding["/sample_stats"] = {name: {"zlib": True, "complevel": 1} for name in history.sample_stats().data_vars}
+    data = to_datatree(history).to_netcdf(engine="h5netcdf", encoding=encoding or None)
     Path(path).write_bytes(data)
 
 

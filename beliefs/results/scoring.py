@@ -180,8 +180,9 @@ def _row_contributions(history: PosteriorHistory, outcome: dict[str, float], las
     against the other hypotheses, in bits (in expectation over an uncertain outcome); positive
     rows lowered the log score (they helped)."""
     weights = history.row_weight.isel(step=last).values
-    llr = sum(q * history.hypothesis_llr.sel(hypothesis=h).values for h, q in outcome.items() if q > 0)
-    bears = history.bears_on_hypotheses.values.astype(bool)
+    influence = history.influence
+    llr = sum(q * influence.hypothesis_llr.sel(hypothesis=h).values for h, q in outcome.items() if q > 0)
+    bears = influence.bears_on_hypotheses.values.astype(bool)
     rows = []
     for i, row in enumerate(history.rows):
         if weights[i] > 0 and (bears[i] or history.switches):  # with switching, state rows move the line too

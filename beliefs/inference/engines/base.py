@@ -40,7 +40,8 @@ class StepPosterior:
     latent_q05: np.ndarray  # (latent,)
     latent_q95: np.ndarray  # (latent,)
     draw_hypothesis: np.ndarray  # (chain, draw) index into the hypotheses
-    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)  # a sampler's convergence checks of the step
+    sample_stats: dict[str, np.ndarray] = field(default_factory=dict)  # a sampler's statistics of each draw, (chain, draw), ArviZ's names
     state_probability: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (state,) P(it holds)
     state_draws: np.ndarray | None = None  # (chain, draw, state) 0 or 1, paired with draw_hypothesis
     state_given_hypothesis: np.ndarray | None = None  # (hypothesis, state) P(it holds | H, rows): exact forecasts

@@ -18,9 +18,19 @@ from beliefs.inference.spec import ModelSpec
 from beliefs.inputs.scenario import Scenario
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 
+# nutpie's statistics of each draw, by the name ArviZ's `sample_stats` schema gives them (the
+# history's `SAMPLE_STATS`), with a type that holds them: the cache rewrites every step's at each update.
+NUTPIE_STATS = {
+    "diverging": ("diverging", bool), "reached_max_treedepth": ("maxdepth_reached", bool), "tree_depth": ("depth", np.int8),
+    "n_steps": ("n_steps", np.int32), "acceptance_rate": ("mean_tree_accept", np.float32), "step_size": ("step_size", np.float32),
+    "energy": ("energy", np.float64), "energy_error": ("energy_error", np.float32), "max_energy_error": ("max_energy_error", np.float32),
+    "lp": ("logp", np.float64),
+}
+
 
 class NutsEngine(Engine):
-    """`--engine nuts`: the PyMC model sampled by nutpie; results carry R-hat, ESS and divergences."""
+    """`--engine nuts`: the PyMC model sampled by nutpie; results carry R-hat, ESS and divergences,
+    and nutpie's statistics of each draw (`NUTPIE_STATS`)."""
 
     name = "nuts"
     has_diagnostics = True
@@ -123,7 +133,9 @@ class NutsEngine(Engine):
         else:
             draws = now.transpose("chain", "draw", "latent").values
             mean, q05, q95 = summarise_draws(draws)
-        return StepPosterior(per_draw.mean(axis=(0, 1)), draws, mean, q05, q95, chosen, _diagnostics(draws, trace))
+        stats = trace["sample_stats"].to_dataset().isel(draw=slice(None, None, thin))
+        per_draw_stats = {name: stats[ours].transpose("chain", "draw").values.astype(kind) for name, (ours, kind) in NUTPIE_STATS.items()}
+        return StepPosterior(per_draw.mean(axis=(0, 1)), draws, mean, q05, q95, chosen, _diagnostics(draws, trace), per_draw_stats)
 
     def _without_latents(self, weights: np.ndarray, rng: np.random.Generator) -> StepPosterior:
         """Nothing to sample: P(H | rows) is the model's deterministic, evaluated directly."""
@@ -138,7 +150,8 @@ class NutsEngine(Engine):
 
 
 def _diagnostics(draws: np.ndarray, trace) -> dict[str, np.ndarray]:
-    """R-hat, bulk and tail ESS of each latent, divergences, and whether all pass the thresholds."""
+    """R-hat, bulk and tail ESS of each latent, divergences (over every draw of the run, before
+    thinning), and whether all pass the thresholds."""
     import arviz as az
     import xarray as xr
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch
@@ -14,10 +13,10 @@ from matplotlib.ticker import PercentFormatter
 
 from beliefs.outputs.plots.style import LLR_CMAP, NOT_BEARING, colour, drawn_literally, wrap
 from beliefs.outputs.wording import format_llr, move_percents, point_change
-from beliefs.results.influence import rows_of_step
 
 if TYPE_CHECKING:
     from beliefs.results.history import PosteriorHistory
+    from beliefs.results.influence import Influence
 
 
 @drawn_literally
@@ -38,7 +37,7 @@ def plot_influence(history: PosteriorHistory) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    influence = history.dataset
+    influence = history.influence
     dates = [str(d)[:10] for d in history.row_date.values]
     names = history.rows
     row_labels = [f"{d}  {r}" + _group_tag(history, i) for i, (d, r) in enumerate(zip(dates, names, strict=True))]
@@ -59,20 +58,20 @@ def _group_tag(history: PosteriorHistory, i: int) -> str:
     return f"  [{group} ×{float(history.row_weight.values[-1, i]):.2f}]" if group else ""
 
 
-def _llr_limit(influence: xr.Dataset) -> float:
-    values = np.concatenate([influence["hypothesis_llr"].values.ravel(), influence["latent_llr"].values.ravel()])
+def _llr_limit(influence: Influence) -> float:
+    values = np.concatenate([influence.hypothesis_llr.values.ravel(), influence.latent_llr.values.ravel()])
     finite = np.abs(values[np.isfinite(values)])
     return max(float(finite.max()) if finite.size else 0.0, 0.5)
 
 
-def _llr_matrix(ax, history, influence: xr.Dataset, row_labels: list[str], *, vmax: float, with_step_breaks: bool = False,
+def _llr_matrix(ax, history, influence: Influence, row_labels: list[str], *, vmax: float, with_step_breaks: bool = False,
                 fontsize: float = 8.0, colorbar: bool = True, rotate: float = 0) -> None:
     """Draw rows x (hypotheses | latents) as a heatmap with the value written in each cell."""
     hyps, lats = history.hypotheses, history.latents
-    n_rows = influence.sizes["row"]
-    values = np.concatenate([influence["hypothesis_llr"].values, influence["latent_llr"].values], axis=1)
+    n_rows = len(influence.rows)
+    values = np.concatenate([influence.hypothesis_llr.values, influence.latent_llr.values], axis=1)
     bears = np.concatenate(
-        [np.repeat(influence["bears_on_hypotheses"].values[:, None], len(hyps), axis=1), influence["bears_on_latent"].values], axis=1
+        [np.repeat(influence.bears_on_hypotheses.values[:, None], len(hyps), axis=1), influence.bears_on_latent.values], axis=1
     ).astype(bool)
     # Leave one empty column between the hypotheses and the latents.
     gap = 1 if lats else 0
@@ -102,7 +101,7 @@ def _llr_matrix(ax, history, influence: xr.Dataset, row_labels: list[str], *, vm
     for spine in ax.spines.values():
         spine.set_visible(False)
     if with_step_breaks and n_rows:
-        steps = influence["row_step"].values
+        steps = influence.row_step
         for i in np.flatnonzero(np.diff(steps)):
             ax.axhline(i + 0.5, color="white", linewidth=2.0)
     if gap:
@@ -133,10 +132,10 @@ def plot_step(history: PosteriorHistory, step: int) -> Figure:
     """
     if not 0 <= step < history.n_steps:
         raise ValueError(f"step {step} is out of range; this history has steps 0 to {history.n_steps - 1}")
-    influence = history.dataset
+    influence = history.influence
     hyps = history.hypotheses
-    rows = rows_of_step(influence, step)
-    n_rows = rows.sizes["row"]
+    rows = influence.rows_of_step(step)
+    n_rows = len(rows.rows)
     height = max(3.0, 1.3 + 0.34 * max(n_rows, 2.0 * len(hyps)))
     fig = Figure(figsize=(9.5 if step else 7.0, height), layout="constrained")
     date = history.dates[step]
@@ -147,7 +146,7 @@ def plot_step(history: PosteriorHistory, step: int) -> Figure:
         return fig
     left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])
     _before_after(left, history, step)
-    _llr_matrix(right, history, rows, [str(r) for r in rows["row"].values], vmax=_llr_limit(influence), fontsize=8, colorbar=False,
+    _llr_matrix(right, history, rows, rows.rows, vmax=_llr_limit(influence), fontsize=8, colorbar=False,
                 rotate=30)
     right.set_title("push of each row (log likelihood ratio)", fontsize=9, loc="left", color="#444444")
     fig.suptitle(f"Step {step}, {date}: {n_rows} new row{'s' if n_rows != 1 else ''}", fontsize=11, x=0.01, ha="left")

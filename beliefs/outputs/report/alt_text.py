@@ -39,7 +39,7 @@ def influence_alt(history: PosteriorHistory) -> str:
     n = len(history.rows)
     if not n:
         return "Matrix of the evidence rows' push on each hypothesis: there is no evidence yet."
-    llr = history.hypothesis_llr.values
+    llr = history.influence.hypothesis_llr.values
     values = np.abs(np.where(np.isfinite(llr), llr, 0.0))
     i, j = np.unravel_index(int(np.argmax(values)), values.shape) if values.size else (0, 0)
     row = history.rows[i]

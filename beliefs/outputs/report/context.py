@@ -14,7 +14,6 @@ from beliefs.outputs.report.markup import FigureRef, row_anchors, safe_url
 from beliefs.outputs.wording import SCALE, SCALE_NAME, estimative_word, format_llr, move_percents, outcome_words, percent, point_change, signed
 from beliefs.results.diagnostics import MAX_RHAT, MIN_ESS
 from beliefs.results.history import PosteriorHistory
-from beliefs.results.influence import rows_of_step, strongest_effect
 from beliefs.results.scoring import score_history
 
 
@@ -56,7 +55,7 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     """
     scenario = history.scenario
     labels = history.labels
-    influence = history.dataset  # the rows and their influence, as `beliefs.results.influence` queries them
+    influence = history.influence
     probs = history.hypothesis_probability
     last = history.n_steps - 1
     prior = history.prior
@@ -87,9 +86,9 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         return items
 
     def effects(row_id: str) -> list[dict]:
-        on_hypotheses, on_latents = history.row_pushes(row_id)
-        out = [{"name": h, "value": format_llr(value)} for h, value in (on_hypotheses or {}).items()]
-        return out + [{"name": f"{n} ↑", "value": format_llr(value)} for n, value in on_latents.items()]
+        pushes = influence.pushes(row_id)
+        out = [{"name": h, "value": format_llr(value)} for h, value in (pushes.hypotheses or {}).items()]
+        return out + [{"name": f"{n} ↑", "value": format_llr(value)} for n, value in pushes.latents.items()]
 
     anchors = row_anchors(row_ids)
     groups = scenario.groups
@@ -107,9 +106,9 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
     def evidence(k: int) -> list[dict]:
         """The rows of step k, strongest first: the order of the step's figure."""
         rows = []
-        for row_id in map(str, rows_of_step(influence, k)["row"].values):
+        for row_id in influence.rows_of_step(k).rows:
             i = position[row_id]
-            strongest = strongest_effect(influence, row_id)
+            strongest = influence.strongest_effect(row_id)
             source = str(history.row_source.values[i])
             rows.append({
                 "id": row_id, "anchor": anchors[row_id], "summary": str(history.row_summary.values[i]), "source": source, "url": safe_url(source),
@@ -134,10 +133,10 @@ def build_context(history: PosteriorHistory, provenance: dict, now: dt.datetime)
         item["diagnostics"] = _diagnostics_at(history, k) if nuts else None
         step_items.append(item)
 
-    latest_rows = rows_of_step(influence, last)
+    latest_rows = influence.rows_of_step(last).rows
     latest = {
         "index": last, "date": history.dates[last], "hypotheses": hypotheses_at(last), "latents": latents_at(last),
-        "rows": [next(r for r in step_items[-1]["rows"] if r["id"] == str(rid)) for rid in latest_rows["row"].values] if last else [],
+        "rows": [next(r for r in step_items[-1]["rows"] if r["id"] == rid) for rid in latest_rows] if last else [],
     }
     answer = hypotheses_at(last)  # the scenario's order, as in every table and figure; the leader is marked
     at_by = history.hypothesis_at_by

@@ -17,7 +17,9 @@ def _hypotheses(history: PosteriorHistory, values: dict) -> str:
 
 def robustness_context(history: PosteriorHistory, result: Robustness, top: int = 5) -> dict:
     """Linchpin rows and groups, the most influential ones, the band at the last step, and the
-    priors' and dynamics' largest effects, as the templates render them."""
+    priors and dynamics whose halving or doubling moves the answer most (the two kinds in one
+    ranking, so a rate that matters is not listed below priors that do not), as the templates
+    render them."""
     final = result.final.hypotheses
     leader = max(final, key=final.get)
 
@@ -37,8 +39,7 @@ def robustness_context(history: PosteriorHistory, result: Robustness, top: int =
         "band": band,
         "band_last": [{"label": history.labels[h], "q05": percent(q["q05"]), "q50": percent(q["q50"]), "q95": percent(q["q95"])} for h, q in last.items()],
         "judgment_sd": f"{settings['judgment_sd']:g}", "draws": settings["draws"], "seed": settings["seed"],
-        "priors": items(result.priors, "parameter"),
-        "dynamics": items(result.dynamics, "parameter"),
+        "parameters": items(sorted(result.priors + result.dynamics, key=lambda e: e.change, reverse=True), "parameter"),
         "analysts": _analysts(history, last),
         "figure": FigureRef("robustness-band", "Line chart of each hypothesis's probability after every step with its judgment band: at the last step "
                             + "; ".join(f"{history.labels[h]} {percent(q['q05'])} to {percent(q['q95'])}" for h, q in last.items()) + ".",
