@@ -4,6 +4,7 @@ measured in one run; prints a Markdown table.
 
     .venv/bin/python benchmarks/robustness.py                        # 60 steps; 1, 10, 100 questions
     .venv/bin/python benchmarks/robustness.py --portfolio 1,10,100,1000
+    .venv/bin/python benchmarks/robustness.py --no-sensitivity --baseline cfdfe03   # score only, beside that commit's code
 
 - update / sensitivity: processes on a generated workspace of `--steps` dated steps, one row
   each, whose readiness is a propensity that drifts under each hypothesis (`workspaces.generate`);
@@ -15,17 +16,21 @@ measured in one run; prints a Markdown table.
 - score: generated resolved questions (20 steps of 2 rows, the default scenario's resolution),
   committed to one git repository as a forecaster's portfolio would be; the first N scored in
   one `beliefs score --json` process, once cold (no `.beliefs/` caches: every history computed)
-  and once warm (the caches the cold call wrote). The baseline is N separate processes of one.
+  and once warm (the caches the cold call wrote). The baseline is N separate processes of one, and
+  with --baseline the same calls by the package at that commit (`incremental.snapshot`), each code
+  on its own copy of the portfolio.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import incremental
 import numpy as np
 import processes
 import workspaces
@@ -40,9 +45,12 @@ def main() -> None:
     parser.add_argument("--growth", default="15,30,60,120", help="steps of the workspaces for the growth exponent")
     parser.add_argument("--portfolio", default="1,10,100", help="numbers of resolved questions scored in one call")
     parser.add_argument("--draws", type=int, default=1000, help="draws of the judgment band")
+    parser.add_argument("--no-sensitivity", action="store_true", help="measure scoring only")
+    parser.add_argument("--baseline", help="also score with the package at this git commit, on its own copy of the portfolio")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="beliefs-robustness-") as tmp:
-        rows = [*sensitivity_rows(Path(tmp), args), *score_rows(Path(tmp), [int(n) for n in args.portfolio.split(",")])]
+        rows = [] if args.no_sensitivity else sensitivity_rows(Path(tmp), args)
+        rows += score_rows(Path(tmp), [int(n) for n in args.portfolio.split(",")], args.baseline)
     print("| measurement | seconds | peak memory (MB) | ratio | note |")
     print("|---|---:|---:|---:|---|")
     for name, seconds, memory, ratio, note in rows:
@@ -88,9 +96,8 @@ def sensitivity_rows(tmp: Path, args) -> list[tuple]:
     ]
 
 
-def score_rows(tmp: Path, counts: list[int]) -> list[tuple]:
-    env = processes.environment(tmp / "compiledir")
-    command = processes.beliefs_command()
+def score_rows(tmp: Path, counts: list[int], baseline: str | None = None) -> list[tuple]:
+    codes = incremental.snapshot(tmp, baseline)
     portfolio = tmp / "portfolio"
     names = [f"q{i:04d}" for i in range(max(counts))]
     for i, name in enumerate(names):
@@ -100,17 +107,23 @@ def score_rows(tmp: Path, counts: list[int]) -> list[tuple]:
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "portfolio"], check=True)
-    out, one = [], None
-    for count in sorted(counts):
-        argv = [*command, "score", *(str(portfolio / name) for name in names[:count]), "--json"]
-        cold = processes.run_process(argv, env)
-        warm = processes.run_process(argv, env)
-        assert cold.ok and warm.ok, (cold.stderr, warm.stderr)
-        one = one or (cold, warm)
-        out.append((f"beliefs score, {count} questions, cold", cold.seconds, cold.max_rss_mb, cold.seconds / one[0].seconds,
-                    f"ratio to one question cold; separate processes: {count * one[0].seconds:.0f} s"))
-        out.append((f"beliefs score, {count} questions, warm caches", warm.seconds, warm.max_rss_mb, warm.seconds / one[1].seconds,
-                    "ratio to one question warm (done when 100 is at most 10x)"))
+    copies = [portfolio] + [tmp / f"portfolio-{k}" for k in range(1, len(codes))]
+    for copy in copies[1:]:
+        shutil.copytree(portfolio, copy, symlinks=True)
+    command = processes.beliefs_command()
+    out = []
+    for code, folder in zip(codes, copies, strict=True):
+        one = None
+        for count in sorted(counts):
+            argv = [*command, "score", *(str(folder / name) for name in names[:count]), "--json"]
+            cold = processes.run_process(argv, code.env)
+            warm = processes.run_process(argv, code.env)
+            assert cold.ok and warm.ok, (cold.stderr, warm.stderr)
+            one = one or (cold, warm)
+            out.append((f"beliefs score, {count} questions, cold ({code.name})", cold.seconds, cold.max_rss_mb, cold.seconds / one[0].seconds,
+                        f"ratio to one question cold; separate processes: {count * one[0].seconds:.0f} s"))
+            out.append((f"beliefs score, {count} questions, warm caches ({code.name})", warm.seconds, warm.max_rss_mb, warm.seconds / one[1].seconds,
+                        "ratio to one question warm (done when 100 is at most 10x)"))
     return out
 
 

@@ -40,9 +40,16 @@ def copy_default(target: Path, *, as_shipped: bool = False) -> Path:
     """A private copy of the repository's default workspace (scenario.toml + evidence/), its
     state latents rewritten as moving propensities (`as_propensities`) unless `as_shipped`."""
     target.mkdir(parents=True)
-    shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
+    copy_scenario(target)
     shutil.copytree(DEFAULT_WORKSPACE / "evidence", target / "evidence")
     return target if as_shipped else as_propensities(target)
+
+
+def copy_scenario(target: Path) -> None:
+    """The default's scenario.toml, and the calibration file its `[calibration]` names."""
+    shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
+    if (DEFAULT_WORKSPACE / "calibration.json").is_file():
+        shutil.copy(DEFAULT_WORKSPACE / "calibration.json", target / "calibration.json")
 
 
 def as_propensities(root: Path) -> Path:
@@ -96,7 +103,7 @@ def generate(target: Path, *, steps: int, rows_per_step: int, seed: int, days_be
     only, a quarter on the latent only, a quarter on both; reliabilities 0.7 to 1.
     """
     target.mkdir(parents=True)
-    shutil.copy(DEFAULT_WORKSPACE / "scenario.toml", target / "scenario.toml")
+    copy_scenario(target)
     as_propensities(target)
     (target / "evidence").mkdir()
     hypotheses, latents, prior_date = scenario_shape(target)
