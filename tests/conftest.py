@@ -3,6 +3,7 @@ session), and a factory for small workspaces written to real files."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -50,9 +51,25 @@ def default_propensity_history(default_propensity_workspace) -> beliefs.Posterio
 
 
 @pytest.fixture(scope="session")
-def default_history_nuts(default_propensity_workspace) -> beliefs.PosteriorHistory:
-    """NUTS on the propensity variant of the default workspace (the default itself has nothing to sample)."""
-    return beliefs.compute_history(default_propensity_workspace, engine="nuts", seed=1, draws=1000)
+def run_folder(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this test run shares (each worker's own temporary folder without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def default_history_nuts(default_propensity_workspace, run_folder) -> beliefs.PosteriorHistory:
+    """NUTS on the propensity variant of the default workspace (the default itself has nothing to sample),
+    sampled once per test run: the first worker to need it writes it for the others (netCDF, as the cache does)."""
+    from filelock import FileLock
+
+    path = run_folder / "default-history-nuts.nc"
+    with FileLock(f"{path}.lock"):
+        if path.is_file():
+            return beliefs.PosteriorHistory.from_netcdf(path)
+        history = beliefs.compute_history(default_propensity_workspace, engine="nuts", seed=1, draws=1000)
+        history.to_netcdf(path)
+        return history
 
 
 @pytest.fixture(scope="session")
