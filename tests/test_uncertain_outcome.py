@@ -123,3 +123,21 @@ def test_score_and_report_show_the_split_and_why(make_workspace, tmp_path):
     assert "Why: The deal was signed but not ratified" in html
     markdown = (folder / "report.md").read_text()
     assert "A close call" in markdown and "Why: The deal was signed but not ratified" in markdown
+
+
+@pytest.mark.parametrize(("outcome", "stars"), [(SPLIT, {("a", 0.7), ("b", 0.3)}), ('outcome = "a"', {("a", 1.0)})])
+def test_the_timeline_puts_a_star_at_each_outcomes_probability(make_workspace, outcome, stars):
+    """A close call is drawn as the split it is: a star per answer at its probability on the resolution
+    date, not one star at 100% for the likeliest."""
+    import matplotlib.colors
+    import matplotlib.pyplot as plt
+
+    from beliefs.outputs.plots import plot_timeline
+    from beliefs.outputs.plots.style import colour
+
+    history = history_of(make_workspace, outcome)
+    figure = plot_timeline(history)
+    drawn = {(line.get_color(), float(line.get_ydata()[0])) for ax in figure.axes for line in ax.get_lines() if line.get_marker() == "*"}
+    plt.close(figure)
+    expected = {(matplotlib.colors.to_hex(colour(history.hypotheses.index(h))), q) for h, q in stars}
+    assert {(matplotlib.colors.to_hex(c), y) for c, y in drawn} == expected

@@ -98,9 +98,8 @@ def _plot_late_steps(ax, history: PosteriorHistory, start: int) -> None:
         shown = (dates.size - 1 - k) % every == 0
         labels.append(_slot_label(date, with_year=k == 0 or years[k] != years[k - 1]) if shown else "")
     if when is not None:
-        outcome = history.hypotheses.index(resolution.likeliest)
         ax.axvline(at, color="#333333", linestyle="--", linewidth=1)
-        ax.plot([at], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
+        _outcome_stars(ax, at, history, resolution)
         if at > slots[-1]:
             ticks.append(at)
             labels.append("resolved\n" + _slot_label(when, with_year=int(str(when)[:4]) != years[-1]))
@@ -126,7 +125,8 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
     The lines are steps: a probability holds until the next dated evidence changes it. A short
     grey tick on the date axis marks each date of new evidence. The right-hand axis shows the
     estimative words of the ICD 203 scale. Once the question has resolved, the path runs on to
-    the resolution date, where a star marks the outcome at 100%. When the late steps are too
+    the resolution date, where a star marks the outcome at 100% (or, for an outcome recorded as
+    probabilities, each answer at its probability). When the late steps are too
     close together to read on the date axis (`late_steps`), a lower panel spreads them out, one
     evenly spaced slot per step labelled with its date, and the upper panel shades their span.
     When the line switches (`[switching]`), solid lines are the line held on each step's date and
@@ -167,7 +167,7 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         outcome = history.hypotheses.index(resolution.likeliest)
         when = np.datetime64(resolution.judged_on, "D")
         ax.axvline(when, color="#333333", linestyle="--", linewidth=1)
-        ax.plot([when], [1.0], marker="*", markersize=15, color=colour(outcome), clip_on=False, zorder=5)
+        _outcome_stars(ax, when, history, resolution)
     ax.set_ylim(0, 1)
     days = int((extended[-1] - extended[0]).astype(int))
     margin = np.timedelta64(max(1, days // 60), "D")  # a day at least, so that the prior's markers are not cut in half
@@ -196,9 +196,20 @@ def plot_timeline(history: PosteriorHistory) -> Figure:
         handles.append(Patch(facecolor=SPREAD_GREY, edgecolor="#D9D9D9", linewidth=0.8, label=f"steps {start} to {history.n_steps - 1}, spread out below"))
     if resolved:
         handles.append(Line2D([], [], color="#333333", linestyle="--", marker="*", markersize=10, markerfacecolor=colour(outcome),
-                              markeredgecolor=colour(outcome), label=wrap(f"resolved {resolution.judged_on}: {outcome_words(resolution.outcome, labels)}", 38)))
+                              markeredgecolor=colour(outcome), label=wrap(f"resolved {resolution.judged_on}: {outcome_words(resolution.outcome, labels)}"
+                                         + ("" if len(resolution.weights) == 1 else " (a star at each answer's probability)"), 38)))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return fig
+
+
+def _outcome_stars(ax, at, history: PosteriorHistory, resolution) -> None:
+    """A star per hypothesis at the probability the resolution gives it, on the resolution date: one
+    star at 100% for a certain outcome; for a close call recorded as probabilities, each answer's
+    share, so the chart does not show a split verdict as a certain one."""
+    for h, q in resolution.weights.items():
+        if q > 0:
+            ax.plot([at], [q], marker="*", markersize=15 if q == 1.0 else 13, color=colour(history.hypotheses.index(h)),
+                    markeredgecolor="white", markeredgewidth=0.8, clip_on=False, zorder=5)
 
 
 @drawn_literally
