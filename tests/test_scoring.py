@@ -202,7 +202,7 @@ def _previous_path(folders: list[Path]) -> str:
     return summary_json(report)
 
 
-def test_kept_scores_print_the_very_bytes_of_scoring_every_history(tmp_path, make_workspace, repo_root):
+def test_kept_scores_print_the_very_bytes_of_scoring_every_history(tmp_path, make_workspace, default_copy):
     """`beliefs score` keeps each question's scores beside its cached history: run cold (every history
     computed), warm (the kept scores, with every history file gone, so none is opened) and after an
     edit (that question scored again), it prints byte for byte what scoring each history afresh
@@ -221,10 +221,7 @@ def test_kept_scores_print_the_very_bytes_of_scoring_every_history(tmp_path, mak
     (panel / "scenario.toml").write_text((panel / "scenario.toml").read_text() + '\n[analysts.dora]\nlabel = "Dora (illustrative)"\n')
     calibrated = portfolio / "02-trump-putin-meeting" / "scenario.toml"
     calibrated.write_text(calibrated.read_text() + '\n[calibration]\nalpha = { statement = 0.4, action = 1.6, "" = 0.8 }\n')
-    default = portfolio / "default"
-    default.mkdir()
-    shutil.copy(repo_root / "scenario.toml", default / "scenario.toml")
-    shutil.copytree(repo_root / "evidence", default / "evidence")
+    shutil.copytree(default_copy, portfolio / "default")
     shutil.copytree(make_workspace(FILES, scenario=SCENARIO.format(title="open", outcome=""), name="open"), portfolio / "open")
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
            "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org", "GIT_COMMITTER_DATE": "2025-05-15T12:00:00Z",
