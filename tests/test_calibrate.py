@@ -154,6 +154,10 @@ def test_calibrate_table_figure_and_the_file_a_live_workspace_reads(tmp_path):
     assert report.returncode == 0, report.stderr
     text = (tmp_path / "report" / "report.md").read_text()
     assert "### The calibrated path" in text and "learned from 4 resolved questions" in text and "../calibration.json" in text
+    assert "At the last step: " in text and " as judged, " in text  # the final answers in words, before the table
+    html = (tmp_path / "report" / "index.html").read_text()
+    section = html[html.index('id="calibration"'):html.index("</section>", html.index('id="calibration"'))]
+    assert "<details>" in section and "<caption>" in section and ": judged</th>" in section  # the every-step table folded, columns by short name
 
 
 def test_calibration_puts_the_tempered_path_beside_the_judged_one(tmp_path):

@@ -9,7 +9,8 @@ from beliefs.results.history import PosteriorHistory
 
 def calibration_context(history: PosteriorHistory) -> dict | None:
     """The `[calibration]` path beside the judged one: where alpha came from, how many questions
-    back it, and both answers at every step (None without a calibration)."""
+    back it, both answers at the last step in words, and at every step as a table whose columns
+    are named by the hypotheses' short names, so it fits the page (None without a calibration)."""
     calibrated = history.calibrated_probability
     calibration = history.scenario.calibration
     if calibrated is None or calibration is None:
@@ -21,5 +22,8 @@ def calibration_context(history: PosteriorHistory) -> dict | None:
               "judged": [percent(float(history.answer(k).sel(hypothesis=h))) for h in history.hypotheses],
               "calibrated": [percent(float(calibrated.isel(step=k).sel(hypothesis=h))) for h in history.hypotheses]}
              for k in range(history.n_steps)]
+    last = steps[-1]
+    final = "; ".join(f"{history.labels[h]} ({h}) {j} as judged, {c} calibrated"
+                      for h, j, c in zip(history.hypotheses, last["judged"], last["calibrated"], strict=True))
     return {"alpha": shown, "by_kind": isinstance(alpha, dict), "source": source, "questions": calibration.questions,
-            "labels": [history.labels[h] for h in history.hypotheses], "steps": steps}
+            "names": list(history.hypotheses), "steps": steps, "final": final}
