@@ -50,6 +50,19 @@ def test_committed_notebook_has_no_outputs(name):
     assert notebook.metadata.kernelspec.name == "python3"
 
 
+@pytest.mark.parametrize("name", EXPECTED)
+def test_no_notebook_uses_an_output_widget(name):
+    """An ipywidgets Output widget makes a headless client (nbclient, as in these tests and in CI)
+    send the captured output back to the kernel on the shell channel while the cell runs; under
+    load that send can swallow the wake-up for the cell's reply, and the run then sits idle until
+    the cell timeout (measured on notebook 02 with both cores busy: 3 runs in 5 took the whole
+    120 s timeout, against 10 s with Image widgets; jupyter/nbclient#312). Widgets that show
+    figures take PNG bytes instead."""
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    sources = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert "widgets.Output(" not in sources and "ipywidgets.Output(" not in sources
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXPECTED)
 def test_notebook_runs_top_to_bottom_on_a_copy_of_the_default_workspace(name, default_copy, python3_kernel, monkeypatch):
