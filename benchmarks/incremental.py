@@ -156,7 +156,8 @@ def snapshot(scratch: Path, baseline: str | None) -> list[Code]:
             subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
         env = processes.environment(Path(tempfile.mkdtemp(dir=scratch, prefix="compiledir-")))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
-        where = subprocess.run([sys.executable, "-c", "import beliefs; print(beliefs.__file__)"], env=env, capture_output=True, text=True, check=True)
+        where = subprocess.run([sys.executable, "-c", "import beliefs; print(beliefs.__file__)"], env=env, capture_output=True, text=True,
+                               check=True, cwd=scratch)  # not the repository: `python -c` puts the current folder first on the path
         assert where.stdout.strip().startswith(str(folder)), f"{name} imports {where.stdout.strip()}, not the copy"
         codes.append(Code(name if rev is None else f"before (commit {rev})", env))
     return codes
