@@ -42,7 +42,8 @@ def _since(since: dict | None, labels: dict[str, str]) -> dict | None:
         changes.append({"kind": change["kind"], "name": change.get("id") or change.get("key"), "detail": detail,
                         "shifts": [point_change(0, shift[h]) if shift and h in shift else "—" for h in hypotheses],
                         "note": change.get("note", "")})
-    return {"rev": since["rev"], "hypotheses": [labels.get(h, h) for h in hypotheses], "answers": answers, "changes": changes}
+    # the table's columns by short name (the labels are in the sentence above it), so six columns fit the page
+    return {"rev": since["rev"], "hypotheses": [{"name": h, "label": labels.get(h, h)} for h in hypotheses], "answers": answers, "changes": changes}
 
 
 def _scores(entry: dict | None) -> dict | None:
