@@ -34,9 +34,8 @@ def contradiction(rows: list[EvidenceRow], scenario: Scenario) -> list[Problem]:
     for row in rows:  # in date order: the first step at which nothing is left is reported
         if row.hypotheses is None:
             continue
-        mean = sum(row.hypotheses.values()) / len(row.hypotheses)
-        for name, value in row.hypotheses.items():
-            if name not in ruled_out and row.reliability * value + (1.0 - row.reliability) * mean == 0.0:
+        for name, value in row.counted_hypotheses.items():
+            if name not in ruled_out and value == 0.0:
                 ruled_out[name] = f"row {quoted(row.id, 20)}"
         if len(ruled_out) == len(scenario.hypotheses):
             by_reason: dict[str, list[str]] = {}

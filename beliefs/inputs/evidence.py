@@ -67,6 +67,25 @@ class EvidenceRow:
         """file:line of the row (or its id when it was never written to a file)."""
         return f"{self.path}:{self.line}" if self.path else self.id
 
+    @property
+    def counted_hypotheses(self) -> dict[str, float] | None:
+        """The hypotheses' likelihoods as they count: r L + (1 - r) mean(L), a report that is noise
+        with probability 1 - r (the rule `inference.likelihoods.with_reliability` applies to arrays)."""
+        return None if self.hypotheses is None else _with_reliability(self.hypotheses, self.reliability)
+
+    def counted_latent(self, name: str) -> tuple[float, float] | None:
+        """A latent's (yes, no) likelihoods as they count, reliability applied; None when the row does not bear on it."""
+        if name not in self.latents:
+            return None
+        yes, no = self.latents[name]
+        counted = _with_reliability({"yes": yes, "no": no}, self.reliability)
+        return counted["yes"], counted["no"]
+
+
+def _with_reliability(values: dict[str, float], reliability: float) -> dict[str, float]:
+    mean = sum(values.values()) / len(values)
+    return {key: reliability * value + (1.0 - reliability) * mean for key, value in values.items()}
+
 
 def header_for(scenario: Scenario, kind: bool = False) -> list[str]:
     """The full column list of an evidence file for this scenario, in canonical order (`group`

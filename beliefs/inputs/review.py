@@ -124,25 +124,14 @@ def _ratio(value: float) -> str:
 
 def _hypothesis_ratio(row: EvidenceRow, a: str, b: str) -> float | None:
     """P(row | a) / P(row | b) after reliability (None when the row bears on no hypothesis or on neither)."""
-    if row.hypotheses is None:
-        return None
-    counted = _with_reliability(row.hypotheses, row.reliability)
-    return _divide(counted[a], counted[b])
+    counted = row.counted_hypotheses
+    return None if counted is None else _divide(counted[a], counted[b])
 
 
 def _latent_ratio(row: EvidenceRow, latent: str) -> float | None:
     """The yes over the no likelihood of `latent` after reliability (None when the row does not bear on it)."""
-    if latent not in row.latents:
-        return None
-    yes, no = row.latents[latent]
-    counted = _with_reliability({"yes": yes, "no": no}, row.reliability)
-    return _divide(counted["yes"], counted["no"])
-
-
-def _with_reliability(values: dict[str, float], reliability: float) -> dict[str, float]:
-    """Each likelihood as it counts: reliability times it, plus the rest of the weight on the mean."""
-    mean = sum(values.values()) / len(values)
-    return {key: reliability * value + (1.0 - reliability) * mean for key, value in values.items()}
+    counted = row.counted_latent(latent)
+    return None if counted is None else _divide(*counted)
 
 
 def _divide(top: float, bottom: float) -> float | None:
@@ -156,7 +145,7 @@ def statement_ratio(row: EvidenceRow) -> float | None:
     (None for other kinds and rows without hypothesis columns)."""
     if row.kind != "statement" or row.hypotheses is None:
         return None
-    counted = _with_reliability(row.hypotheses, row.reliability).values()
+    counted = row.counted_hypotheses.values()
     return max(counted) / min(counted) if min(counted) > 0 else float("inf")
 
 
