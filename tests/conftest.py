@@ -7,12 +7,18 @@ import os
 import shutil
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 import beliefs
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+class ReportRun(NamedTuple):
+    workspace: Path
+    report: Path
 
 
 @pytest.fixture(scope="session")
@@ -58,35 +64,69 @@ def run_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_history_nuts(default_propensity_workspace, run_folder) -> beliefs.PosteriorHistory:
-    """NUTS on the propensity variant of the default workspace (the default itself has nothing to sample),
-    sampled once per test run: the first worker to need it writes it for the others (netCDF, as the cache does)."""
+def default_propensity_early(default_propensity_workspace) -> beliefs.Workspace:
+    """The propensity variant's rows of its first twenty dated steps (3 April to 5 June 2025): a
+    path long enough to check a sampler on, at a third of the steps and half the path's length."""
+    ws = default_propensity_workspace
+    dates = sorted({row.date for row in ws.rows})[:20]
+    return beliefs.Workspace(ws.root, ws.scenario, tuple(row for row in ws.rows if row.date in dates))
+
+
+@pytest.fixture(scope="session")
+def default_history_nuts(default_propensity_early, run_folder) -> beliefs.PosteriorHistory:
+    """NUTS on the propensity variant's first twenty dated steps (the default itself has nothing to
+    sample), sampled once per test run: the first worker to need it writes it for the others
+    (netCDF, as the cache does)."""
     from filelock import FileLock
 
     path = run_folder / "default-history-nuts.nc"
     with FileLock(f"{path}.lock"):
         if path.is_file():
             return beliefs.PosteriorHistory.from_netcdf(path)
-        history = beliefs.compute_history(default_propensity_workspace, engine="nuts", seed=1, draws=1000)
+        history = beliefs.compute_history(default_propensity_early, engine="nuts", seed=1, draws=1000)
         history.to_netcdf(path)
         return history
 
 
 @pytest.fixture(scope="session")
+def default_report_run(run_folder) -> ReportRun:
+    """`beliefs report` on a copy of the default workspace, run once per test run (the first xdist
+    worker to need it runs it for the others): the workspace, with the cache the run left, and the
+    report folder. Tests read both and change neither; a test that changes them copies them first."""
+    from filelock import FileLock
+    from helpers import run_beliefs
+
+    base = run_folder / "default-report-run"
+    run = ReportRun(base / "workspace", base / "reports")
+    with FileLock(f"{base}.lock"):
+        if not (run.report / "index.html").is_file():
+            shutil.rmtree(base, ignore_errors=True)
+            copy_default_workspace(run.workspace)
+            result = run_beliefs("report", run.workspace, "--out", run.report, "--seed", "1")  # the seed of default_history_exact
+            assert result.returncode == 0, result.stderr
+    return run
+
+
+@pytest.fixture(scope="session")
 def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
-    """The default workspace's report, written once for every test that reads it."""
+    """The default workspace's report written from Python, with a forecast (made even though the
+    question has resolved, to show its table) and without the robustness and record sections."""
     from beliefs.inference.forecast import with_forecast
     from beliefs.outputs.report import write_report
 
-    history = with_forecast(default_history_exact, 30)  # as `beliefs report` does by default
+    history = with_forecast(default_history_exact, 30)
     return write_report(beliefs.Analysis.of(default_workspace, history), tmp_path_factory.mktemp("report") / "reports")
 
 
 @pytest.fixture
 def default_copy(tmp_path) -> Path:
     """A private copy of the default workspace that a test may change."""
-    target = tmp_path / "workspace"
-    target.mkdir()
+    return copy_default_workspace(tmp_path / "workspace")
+
+
+def copy_default_workspace(target: Path) -> Path:
+    """Copy the default workspace's own files (not its cache or reports) to a new folder `target`."""
+    target.mkdir(parents=True)
     shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
     shutil.copytree(REPO / "evidence", target / "evidence")
     shutil.copy(REPO / "indicators.csv", target / "indicators.csv")

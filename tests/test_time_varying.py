@@ -89,22 +89,25 @@ def test_nuts_equals_filter(make_workspace, volatility, drift_a, drift_b):
 
 
 @pytest.mark.slow
-def test_nuts_equals_filter_on_the_default_workspace(default_propensity_workspace, default_propensity_history, default_history_nuts):
-    assert default_propensity_workspace.scenario.time_varying  # readiness as a moving propensity: NUTS has a path to sample
-    """P(H) and the latent's mean to 0.01 at every step; its 5% and 95% quantiles to 0.01 or four
-    Monte Carlo standard errors of the quantile (ArviZ, from the step's own draws), whichever is
-    wider: with the evidence grouped the latent's posterior is wide (q95 near 0.5), where a tail
-    quantile from 4000 draws has an MCSE of about 0.005."""
+def test_nuts_equals_filter_on_the_default_workspace(default_propensity_early, default_history_nuts):
+    """On the default's first twenty dated steps, with readiness as a moving propensity (a path
+    for NUTS to sample): P(H) and the latent's mean to 0.01 at every step; its 5% and 95%
+    quantiles to 0.01 or four Monte Carlo standard errors of the quantile (ArviZ, from the step's
+    own draws), whichever is wider: with the evidence grouped the latent's posterior is wide (q95
+    near 0.5), where a tail quantile from 4000 draws has an MCSE of about 0.005."""
     import arviz_stats as azs
 
-    np.testing.assert_allclose(default_history_nuts.hypothesis_probability.values, default_propensity_history.hypothesis_probability.values, atol=0.01)
-    np.testing.assert_allclose(default_history_nuts.dataset["latent_mean"].values, default_propensity_history.dataset["latent_mean"].values, atol=0.01)
+    assert default_propensity_early.scenario.time_varying and default_history_nuts.n_steps == 21
+    filtered = beliefs.compute_history(default_propensity_early, engine="exact", seed=1)
+
+    np.testing.assert_allclose(default_history_nuts.hypothesis_probability.values, filtered.hypothesis_probability.values, atol=0.01)
+    np.testing.assert_allclose(default_history_nuts.dataset["latent_mean"].values, filtered.dataset["latent_mean"].values, atol=0.01)
     for step in range(default_history_nuts.n_steps):
         draws = default_history_nuts.dataset["latent_draws"].sel(step=step, latent="willingness").values
         for stat in ("q05", "q95"):
             allowed = max(0.01, 4 * float(azs.mcse(draws, method="quantile", prob=float(stat[1:]) / 100)))
             sampled, exact = (float(h.dataset[f"latent_{stat}"].sel(step=step, latent="willingness"))
-                              for h in (default_history_nuts, default_propensity_history))
+                              for h in (default_history_nuts, filtered))
             assert abs(sampled - exact) < allowed, f"{stat} at step {step}: {sampled} vs {exact} (allowed {allowed:.4f})"
     assert float(default_history_nuts.dataset["rhat"].max()) < 1.01
 
