@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from helpers import REPO, copy_default_workspace, run_beliefs
 
 import beliefs
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 class ReportRun(NamedTuple):
@@ -94,7 +93,6 @@ def default_report_run(run_folder) -> ReportRun:
     worker to need it runs it for the others): the workspace, with the cache the run left, and the
     report folder. Tests read both and change neither; a test that changes them copies them first."""
     from filelock import FileLock
-    from helpers import run_beliefs
 
     base = run_folder / "default-report-run"
     run = ReportRun(base / "workspace", base / "reports")
@@ -122,16 +120,6 @@ def default_report(default_workspace, default_history_exact, tmp_path_factory) -
 def default_copy(tmp_path) -> Path:
     """A private copy of the default workspace that a test may change."""
     return copy_default_workspace(tmp_path / "workspace")
-
-
-def copy_default_workspace(target: Path) -> Path:
-    """Copy the default workspace's own files (not its cache or reports) to a new folder `target`."""
-    target.mkdir(parents=True)
-    shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
-    shutil.copytree(REPO / "evidence", target / "evidence")
-    shutil.copy(REPO / "indicators.csv", target / "indicators.csv")
-    shutil.copy(REPO / "calibration.json", target / "calibration.json")  # [calibration] file = "calibration.json"
-    return target
 
 
 SCENARIO = """\

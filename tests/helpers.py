@@ -1,15 +1,17 @@
-"""Helpers shared by the tests: a digest of a file tree (to prove nothing was written) and the
-`beliefs` console script run as a user runs it."""
+"""Helpers shared by the tests: a digest of a file tree (to prove nothing was written), the
+`beliefs` console script run as a user runs it, and a copy of the default workspace."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 BELIEFS = Path(sys.executable).with_name("beliefs")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def tree_digest(root: Path, *, skip: tuple[str, ...] = (), folders: bool = False) -> dict[str, str]:
@@ -32,3 +34,13 @@ def run_beliefs(*args, cwd: Path | None = None, timeout: int = 600, env: dict | 
     base = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     env = {**base, "NO_COLOR": "1", **(env if env is not None else {"COLUMNS": "100"})}
     return subprocess.run([str(BELIEFS), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def copy_default_workspace(target: Path) -> Path:
+    """Copy the default workspace's own files (not its cache or reports) to a new folder `target`."""
+    target.mkdir(parents=True)
+    shutil.copy(REPO / "scenario.toml", target / "scenario.toml")
+    shutil.copytree(REPO / "evidence", target / "evidence")
+    shutil.copy(REPO / "indicators.csv", target / "indicators.csv")
+    shutil.copy(REPO / "calibration.json", target / "calibration.json")  # [calibration] file = "calibration.json"
+    return target

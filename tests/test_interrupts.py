@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+from helpers import copy_default_workspace
 
 from beliefs.inference.cache import cache_paths
 
@@ -26,10 +29,24 @@ def finish(process) -> dict:
     return json.loads(out)
 
 
+@pytest.fixture(scope="module")
+def updated(tmp_path_factory) -> tuple[Path, dict]:
+    """A copy of the default workspace after one `beliefs update`, and what that update printed."""
+    root = copy_default_workspace(tmp_path_factory.mktemp("updated") / "workspace")
+    return root, finish(start_update(root))
+
+
+@pytest.fixture
+def updated_copy(updated, tmp_path) -> tuple[Path, dict]:
+    """A private copy of `updated`, with its cache, that a test may change."""
+    root, printed = updated
+    return shutil.copytree(root, tmp_path / "workspace"), printed
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.5, 1.5, 2.5, 3.5, 5.0])
-def test_killed_update_leaves_a_usable_cache(default_copy, delay):
-    reference = finish(start_update(default_copy))
+def test_killed_update_leaves_a_usable_cache(updated_copy, delay):
+    default_copy, reference = updated_copy
     (default_copy / "evidence" / "2026-01-15-late.csv").write_text(LATE)
     process = start_update(default_copy)
     time.sleep(delay)
@@ -65,10 +82,10 @@ def test_a_waiting_run_says_so(default_copy):
 
 
 @pytest.mark.slow
-def test_a_kill_during_the_cache_write_leaves_the_previous_cache(default_copy):
+def test_a_kill_during_the_cache_write_leaves_the_previous_cache(updated_copy):
     """Kill the process while its netCDF temp file exists, so the kill provably lands mid-write:
     the manifest and history on disk are the previous run's, and the next run cleans up."""
-    reference = finish(start_update(default_copy))
+    default_copy, reference = updated_copy
     history_path, manifest_path = cache_paths(default_copy, "exact")
     before = manifest_path.read_bytes(), history_path.read_bytes()
     (default_copy / "evidence" / "2026-01-15-late.csv").write_text(LATE)
