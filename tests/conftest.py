@@ -106,14 +106,20 @@ def default_report_run(run_folder) -> ReportRun:
 
 
 @pytest.fixture(scope="session")
-def default_report(default_workspace, default_history_exact, tmp_path_factory) -> Path:
+def default_report(default_workspace, default_history_exact, run_folder) -> Path:
     """The default workspace's report written from Python, with a forecast (made even though the
-    question has resolved, to show its table) and without the robustness and record sections."""
+    question has resolved, to show its table) and without the robustness and record sections;
+    written once per test run, by the first xdist worker to need it."""
+    from filelock import FileLock
+
     from beliefs.inference.forecast import with_forecast
     from beliefs.outputs.report import write_report
 
-    history = with_forecast(default_history_exact, 30)
-    return write_report(beliefs.Analysis.of(default_workspace, history), tmp_path_factory.mktemp("report") / "reports")
+    folder = run_folder / "default-report" / "reports"
+    with FileLock(f"{folder.parent}.lock"):
+        if not (folder / "index.html").is_file():
+            write_report(beliefs.Analysis.of(default_workspace, with_forecast(default_history_exact, 30)), folder)
+    return folder
 
 
 @pytest.fixture

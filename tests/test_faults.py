@@ -411,14 +411,14 @@ def test_check_validates_indicators_like_watch(make_workspace, body):
 
 
 # -- 12. the redundancy warning scales: one line per cluster --------------------------------------
-def test_many_equal_rows_on_one_date_give_one_warning_quickly(make_workspace):
+def test_many_equal_rows_on_one_date_give_one_warning_per_cluster(make_workspace):
+    """2,000 equal rows are one warning, not 1,999 (nor one per pair); how long it takes is not
+    asserted here, as no wall-clock limit is."""
     rows = "".join(f"r{i},Same news,wire,,,0.7,0.4,0.3,,\n" for i in range(2000))
     other = "s1,Other,wire,,,0.2,0.4,0.3,,\ns2,Other two,,,,0.2,0.4,0.3,0.6,0.4\n"
     root = make_workspace({"2025-02-01.csv": rows + other})
-    started = time.monotonic()
     result = run_beliefs("check", root)
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started < 60
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
     assert len(warnings) == 2, result.stderr[:2000]
     assert "row 'r1' and 1998 more rows have the same likelihoods as row 'r0' (2025-02-01.csv:2)" in warnings[0]
