@@ -68,7 +68,7 @@ class TemperedAnswers:
             result = _softmax(self.spec.log_prior + scaled)
         else:
             row_alpha = batch[:, self.classes] if self.classes.size else np.zeros((len(batch), 0))
-            result = np.stack([self._runner(row_alpha, self.weights[i], t) for i, t in enumerate(self.steps)], axis=1)
+            result = self._runner(row_alpha, self.weights, self.steps)
         return result[0] if alpha.ndim == 1 else result
 
 
@@ -79,8 +79,9 @@ def _scaled(row_alpha: np.ndarray, log_l: np.ndarray) -> np.ndarray:
 
 
 def _runner(spec: ModelSpec):
-    """P(answer) at one step for a batch of row alphas and the step's row weights, by the exact
-    forward algorithm the model needs (alpha scales the log-likelihoods, which the weights multiply)."""
+    """P(answer) at the chosen steps for a batch of row alphas, given each step's row weights
+    (step, row), shape (batch, step, hypothesis), by the exact forward algorithm the model needs
+    (alpha scales the log-likelihoods, which the weights multiply)."""
     with np.errstate(divide="ignore"):
         log_h, log_yes, log_no = np.log(spec.table.hypothesis), np.log(spec.state_yes), np.log(spec.state_no)
     if spec.switches:
@@ -91,12 +92,18 @@ def _runner(spec: ModelSpec):
             ahead = lines.months_to_by(spec, step)
             return lines.marginals(spec, joint if ahead is None else lines.carry_forward(spec, joint, ahead))[0]
 
-        return switching
+        return _step_by_step(switching)
     if spec.coupled:
         from beliefs.inference.engines.filter import ForwardFilter
 
         runner = ForwardFilter(spec, grid_points=GRID_POINTS, draws=1, chains=1)
-        return lambda row_alpha, weights, step: np.stack([_softmax(runner.log_joint(weights * a, step)) for a in row_alpha])
+
+        def coupled(row_alpha: np.ndarray, weights: np.ndarray, steps: Sequence[int]) -> np.ndarray:
+            # one alpha through every step: the filter keeps its densities between the steps of one
+            # alpha (refiltering only from where a group's weights change), never between alphas
+            return np.array([[_softmax(runner.log_joint(weights[i] * a, t)) for i, t in enumerate(steps)] for a in row_alpha])
+
+        return coupled
     from beliefs.inference.engines.states import forward
 
     def independent(row_alpha: np.ndarray, weights: np.ndarray, step: int) -> np.ndarray:
@@ -106,7 +113,12 @@ def _runner(spec: ModelSpec):
             joint = joint + forward(spec, _scaled(row_alpha, log_yes), _scaled(row_alpha, log_no), weights, step)[0]
         return _softmax(joint)
 
-    return independent
+    return _step_by_step(independent)
+
+
+def _step_by_step(at_step):
+    """A runner over the chosen steps from one that answers at one step for the whole batch."""
+    return lambda row_alpha, weights, steps: np.stack([at_step(row_alpha, weights[i], t) for i, t in enumerate(steps)], axis=1)
 
 
 def calibrated_path(workspace: Workspace, table: LikelihoodTable) -> np.ndarray | None:
