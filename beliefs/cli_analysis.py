@@ -102,7 +102,8 @@ def calibrate(
         except WorkspaceError as error:
             _fail(error)
     try:
-        result = fit(named, by=by or "all")
+        with progress_bar() as progress:
+            result = fit(named, by=by or "all", on_progress=phase(progress, "Calibrating"))
     except ValueError as error:
         err.print(f"[bold red]error[/] {literal(str(error))}")
         raise typer.Exit(2) from None

@@ -19,6 +19,11 @@ measured in one run; prints a Markdown table.
   and once warm (the caches the cold call wrote). The baseline is N separate processes of one, and
   with --baseline the same calls by the package at that commit (`incremental.snapshot`), each code
   on its own copy of the portfolio.
+- calibrate: `beliefs calibrate --json` on the same first N questions (one alpha, its bootstrap
+  band and leave-one-question-out), which re-scores each question for every alpha by arithmetic.
+  The naive way recomputes every history from its files for each alpha of the fit's grid; its
+  time is estimated as the grid's alphas times one recomputation of the N histories (measured in
+  process on up to 10 questions, scaled to N).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import workspaces
 
 import beliefs
 from beliefs.inference import sensitivity as analysis
+from beliefs.inference.calibrate import GRID
 
 
 def main() -> None:
@@ -124,6 +130,27 @@ def score_rows(tmp: Path, counts: list[int], baseline: str | None = None) -> lis
                         f"ratio to one question cold; separate processes: {count * one[0].seconds:.0f} s"))
             out.append((f"beliefs score, {count} questions, warm caches ({code.name})", warm.seconds, warm.max_rss_mb, warm.seconds / one[1].seconds,
                         "ratio to one question warm (done when 100 is at most 10x)"))
+        if code is codes[0]:
+            out += calibrate_rows([folder / name for name in names], sorted(counts), code.env)
+    return out
+
+
+def calibrate_rows(folders: list[Path], counts: list[int], env: dict[str, str]) -> list[tuple]:
+    """`beliefs calibrate` on the first N questions, beside the naive way's estimated time."""
+    sample = folders[:min(10, max(counts))]
+    start = time.perf_counter()
+    for folder in sample:
+        beliefs.compute_history(beliefs.load_workspace(folder), engine="exact")
+    per_question = (time.perf_counter() - start) / len(sample)
+    out, one = [], None
+    for count in counts:
+        run = processes.run_process([*processes.beliefs_command(), "calibrate", *map(str, folders[:count]), "--json"], env)
+        assert run.ok, run.stderr
+        one = one or run
+        naive = len(GRID) * count * per_question
+        out.append((f"beliefs calibrate, {count} questions", run.seconds, run.max_rss_mb, run.seconds / one.seconds,
+                    f"ratio to one question; recomputing every history for each of the grid's {len(GRID)} alphas: "
+                    f"about {naive:,.0f} s (estimated, {per_question:.2f} s a history)"))
     return out
 
 

@@ -1,10 +1,12 @@
 """Helpers shared by the tests: a digest of a file tree (to prove nothing was written), the
-`beliefs` console script run as a user runs it, and a copy of the default workspace."""
+`beliefs` console script run as a user runs it, the totals its progress bars showed, and a copy
+of the default workspace."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,3 +46,14 @@ def copy_default_workspace(target: Path) -> Path:
     shutil.copy(REPO / "indicators.csv", target / "indicators.csv")
     shutil.copy(REPO / "calibration.json", target / "calibration.json")  # [calibration] file = "calibration.json"
     return target
+
+
+def progress_totals(stderr: str) -> dict[str, set[int]]:
+    """Every total shown on each phase's progress bar, from the terminal output."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr)
+    totals: dict[str, set[int]] = {}
+    for frame in re.split(r"[\r\n]", plain):
+        shown = re.match(r"\s*(\w+)\W.*?(\d+)/(\d+)", frame)
+        if shown:
+            totals.setdefault(shown[1], set()).add(int(shown[3]))
+    return totals

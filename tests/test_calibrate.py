@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_beliefs
+from helpers import progress_totals, run_beliefs
 
 KINDS = ("statement", "action", "proposal", "report", "absence", "")
 
@@ -347,3 +347,11 @@ def test_changing_a_rows_kind_recomputes_the_calibrated_path(tmp_path):
     unclassified = every_row("")  # only the kinds changed: the cached summary must not be reused
     assert unclassified["hypotheses"] == statements["hypotheses"]
     assert unclassified["calibrated"] != statements["calibrated"]
+
+
+def test_calibrate_shows_its_progress_question_by_question(tmp_path):
+    """In a terminal, one bar counts the questions scored on the grid of alphas (the costly part)."""
+    folders, _ = generated_questions(tmp_path, count=3)
+    result = run_beliefs("calibrate", *folders, env={"COLUMNS": "100", "TTY_COMPATIBLE": "1"})
+    assert result.returncode == 0, result.stderr
+    assert progress_totals(result.stderr) == {"Calibrating": {3}} and "3/3" in result.stderr

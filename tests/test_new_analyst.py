@@ -9,7 +9,7 @@ import shutil
 import tomllib
 
 from conftest import HEADER, SCENARIO
-from helpers import run_beliefs, tree_digest
+from helpers import progress_totals, run_beliefs, tree_digest
 
 import beliefs
 
@@ -256,17 +256,6 @@ def test_sensitivity_explains_its_leader_column(make_workspace):
     result = run_beliefs("sensitivity", make_workspace({"2025-02-01.csv": ROW}), "--draws", "50", env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     assert 'leader: "flips" where the leading answer (a) would change; blank where it stays' in result.stdout
-
-
-def progress_totals(stderr: str) -> dict[str, set[int]]:
-    """Every total shown on each phase's progress bar, from the terminal output."""
-    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr)
-    totals: dict[str, set[int]] = {}
-    for frame in re.split(r"[\r\n]", plain):
-        shown = re.match(r"\s*(\w+)\W.*?(\d+)/(\d+)", frame)
-        if shown:
-            totals.setdefault(shown[1], set()).add(int(shown[3]))
-    return totals
 
 
 def test_sensitivity_and_report_show_progress_with_a_total_that_never_changes(make_workspace, tmp_path):

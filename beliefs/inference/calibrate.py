@@ -16,6 +16,7 @@ the alphas found; `leave_one_out` scores each question with alpha fitted on the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,7 +108,8 @@ def question_of(name: str, workspace: Workspace, classes: list[str], analyst: st
     return Question(name, scenario.title, TemperedAnswers(workspace, index, scored, n_classes=len(classes)), days, outcome, len(workspace.rows))
 
 
-def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0, replicates: int = REPLICATES) -> dict:
+def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0, replicates: int = REPLICATES,
+              on_progress: Callable[[int, int], None] | None = None) -> dict:
     """The JSON object of `beliefs calibrate --json` for named workspaces.
 
     Parameters
@@ -119,6 +121,9 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
         question, `judgments/`; the author's alone where a workspace has no further analysts).
     seed, replicates
         The bootstrap's seed and its number of resamples.
+    on_progress : callable, optional
+        `on_progress(done, total)` after each question's log score is computed on the grid of
+        alphas, the costly part (seconds a question when a propensity drifts under each hypothesis).
 
     Raises
     ------
@@ -133,7 +138,11 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
         (questions.append(question) if question is not None else skipped.append(name))
     if not questions:
         raise ValueError("none of the workspaces given has resolved; calibrate needs questions with [resolution] outcome set")
-    curves = np.stack([q.log_scores(np.repeat(GRID[:, None], len(classes), axis=1)) for q in questions])  # (question, grid)
+    curves = np.zeros((len(questions), len(GRID)))  # (question, grid)
+    for i, question in enumerate(questions):
+        curves[i] = question.log_scores(np.repeat(GRID[:, None], len(classes), axis=1))
+        if on_progress:
+            on_progress(i + 1, len(questions))
     single = _grid_minimum(curves.sum(axis=0))
     pool = _Pool(questions)
     every = np.ones(len(questions))
