@@ -123,7 +123,7 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
         The bootstrap's seed and its number of resamples.
     on_progress : callable, optional
         `on_progress(done, total)` after each question's log score is computed on the grid of
-        alphas, the costly part (seconds a question when a propensity drifts under each hypothesis).
+        alphas, the costly part (seconds a question when a propensity has a drift).
 
     Raises
     ------
