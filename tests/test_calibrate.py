@@ -15,6 +15,10 @@ import numpy as np
 import pytest
 from helpers import progress_totals, run_beliefs
 
+import beliefs
+from beliefs.inference.calibrate import calibrate
+from beliefs.results.summary import summary_json
+
 KINDS = ("statement", "action", "proposal", "report", "absence", "")
 
 SCENARIO = """\
@@ -355,3 +359,29 @@ def test_calibrate_shows_its_progress_question_by_question(tmp_path):
     result = run_beliefs("calibrate", *folders, env={"COLUMNS": "100", "TTY_COMPATIBLE": "1"})
     assert result.returncode == 0, result.stderr
     assert progress_totals(result.stderr) == {"Calibrating": {3}} and "3/3" in result.stderr
+
+
+DRIFTING = """
+[latents.w]
+label = "A propensity that drifts under a"
+prior = { alpha = 2.0, beta = 3.0 }
+volatility = 0.3
+drift = { a = 0.4 }
+"""
+
+
+def test_questions_with_a_drifting_propensity_calibrate_alike_in_one_process_or_several(tmp_path):
+    """A drifting propensity is filtered afresh for every alpha, so such questions are spread over
+    processes: the JSON is the same to the last bit with one worker or two, and the bar counts
+    every question once."""
+    folders, _ = generated_questions(tmp_path, count=3)
+    for folder in folders[:2]:  # two drifting questions for the workers, one plain for this process
+        scenario = folder / "scenario.toml"
+        scenario.write_text(scenario.read_text() + DRIFTING, encoding="utf-8")
+    named = [(str(folder), beliefs.load_workspace(folder)) for folder in folders]
+    assert [ws.scenario.latents.get("w") is not None for _, ws in named] == [True, True, False]
+    seen = []
+    serial = calibrate(named, workers=1)
+    spread = calibrate(named, workers=2, on_progress=lambda done, total: seen.append((done, total)))
+    assert summary_json(spread) == summary_json(serial)
+    assert seen == [(1, 3), (2, 3), (3, 3)]

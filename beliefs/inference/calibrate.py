@@ -16,7 +16,11 @@ the alphas found; `leave_one_out` scores each question with alpha fitted on the 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +113,7 @@ def question_of(name: str, workspace: Workspace, classes: list[str], analyst: st
 
 
 def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0, replicates: int = REPLICATES,
-              on_progress: Callable[[int, int], None] | None = None) -> dict:
+              on_progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> dict:
     """The JSON object of `beliefs calibrate --json` for named workspaces.
 
     Parameters
@@ -124,6 +128,9 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
     on_progress : callable, optional
         `on_progress(done, total)` after each question's log score is computed on the grid of
         alphas, the costly part (seconds a question when a propensity has a drift).
+    workers : int, optional
+        Processes that score the questions with a drifting propensity (default: one per CPU this
+        process may use); the answer is the same to the last bit with any number.
 
     Raises
     ------
@@ -131,18 +138,16 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
         When none of the workspaces has resolved.
     """
     classes = classes_of([ws for _, ws in named if ws.scenario.resolved], by)
-    questions, skipped = [], []
+    questions, sources, skipped = [], [], []
     expanded = by_analyst(named) if by == "analyst" else [(name, workspace, AUTHOR) for name, workspace in named]
     for name, workspace, analyst in expanded:
-        question = question_of(name, workspace, classes, analyst if by == "analyst" else None)
+        source = (name, workspace, classes, analyst if by == "analyst" else None)
+        question = question_of(*source)
         (questions.append(question) if question is not None else skipped.append(name))
+        sources += [source] if question is not None else []
     if not questions:
         raise ValueError("none of the workspaces given has resolved; calibrate needs questions with [resolution] outcome set")
-    curves = np.zeros((len(questions), len(GRID)))  # (question, grid)
-    for i, question in enumerate(questions):
-        curves[i] = question.log_scores(np.repeat(GRID[:, None], len(classes), axis=1))
-        if on_progress:
-            on_progress(i + 1, len(questions))
+    curves = _grid_curves(questions, sources, on_progress, workers)  # (question, grid)
     single = _grid_minimum(curves.sum(axis=0))
     pool = _Pool(questions)
     every = np.ones(len(questions))
@@ -172,6 +177,45 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
         "curve": {"alpha": [_round(g) for g in GRID], "log_score": [_round(v) for v in curves.sum(axis=0)]},
         "bounds": [0.0, ALPHA_MAX],
     }
+
+
+def _grid_curves(questions: list[Question], sources: list[tuple], on_progress, workers: int | None) -> np.ndarray:
+    """Each question's log score at every alpha of GRID, shape (question, grid). A drifting
+    propensity is filtered afresh for every alpha (seconds a question), so those questions are
+    spread over processes, each rebuilding its question from the workspace (a filter does not
+    pickle); the others are arithmetic and stay here."""
+    curves = np.zeros((len(questions), len(GRID)))
+    costly = [i for i, question in enumerate(questions) if question.answers.spec.coupled]
+    workers = min(workers or len(os.sched_getaffinity(0)), len(costly))
+    done = 0
+
+    def finished(i: int, curve: np.ndarray) -> None:
+        nonlocal done
+        curves[i], done = curve, done + 1
+        if on_progress:
+            on_progress(done, len(questions))
+
+    with ExitStack() as stack:
+        pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))) if workers > 1 else None
+        futures = {pool.submit(_source_curve, sources[i]): i for i in costly} if pool else {}
+        elsewhere = set(futures.values())
+        for i, question in enumerate(questions):
+            if i not in elsewhere:
+                finished(i, _curve(question))
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
+    return curves
+
+
+def _curve(question: Question) -> np.ndarray:
+    """The question's log score at every alpha of GRID (the same alpha for every class)."""
+    n_classes = question.answers.n_classes
+    return question.log_scores(np.repeat(GRID[:, None], n_classes, axis=1))
+
+
+def _source_curve(source: tuple) -> np.ndarray:
+    """`_curve` in a worker process, of the question `question_of(*source)` builds."""
+    return _curve(question_of(*source))
 
 
 def _fit(pool: _Pool, curves: np.ndarray, counts: np.ndarray, by: str, n_classes: int) -> np.ndarray:
