@@ -5,7 +5,8 @@ alpha multiplies every row's log-likelihood (after reliability and the group's d
 unclassified rows), or one per analyst (each analyst's own path, on the rows they judged). It is chosen to minimise the sum over the questions of each path's
 time-weighted log score in bits (`beliefs.results.scoring`): alpha < 1 says the analyst's
 likelihoods were too strong, alpha > 1 too timid. Each question's answers are re-scored for a
-new alpha by arithmetic (or the exact forward algorithms, batched), not recomputed from files.
+new alpha by arithmetic (or the exact forward algorithms, batched), not recomputed from files;
+a propensity with a drift is filtered for each alpha, so those questions go to worker processes.
 
 One alpha is found on a grid of step 0.02 over [0, 4], refined by the parabola through the best
 point and its neighbours; alphas by kind start there and are refined jointly (Powell's method,
