@@ -20,7 +20,8 @@ measured in one run; prints a Markdown table.
   with --baseline the same calls by the package at that commit (`incremental.snapshot`), each code
   on its own copy of the portfolio.
 - calibrate: `beliefs calibrate --json` on the same first N questions (one alpha, its bootstrap
-  band and leave-one-question-out), which re-scores each question for every alpha by arithmetic.
+  band and leave-one-question-out). Their propensity drifts, so each alpha of the fit's grid is
+  filtered through every step (in worker processes), never read back from files.
   The naive way recomputes every history from its files for each alpha of the fit's grid; its
   time is estimated as the grid's alphas times one recomputation of the N histories (measured in
   process on up to 10 questions, scaled to N).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -71,37 +72,41 @@ def default_propensity_early(default_propensity_workspace) -> beliefs.Workspace:
     return beliefs.Workspace(ws.root, ws.scenario, tuple(row for row in ws.rows if row.date in dates))
 
 
+def once_per_run(run_folder: Path, name: str, made: Path, make: Callable[[], None]) -> None:
+    """Call `make` unless `made` exists, under the lock `name` in `run_folder` (outside what `make`
+    writes): the first xdist worker to need a shared result makes it, the others wait and read it."""
+    from filelock import FileLock
+
+    with FileLock(run_folder / f"{name}.lock"):
+        if not made.exists():
+            make()
+
+
 @pytest.fixture(scope="session")
 def default_history_nuts(default_propensity_early, run_folder) -> beliefs.PosteriorHistory:
     """NUTS on the propensity variant's first twenty dated steps (the default itself has nothing to
-    sample), sampled once per test run: the first worker to need it writes it for the others
-    (netCDF, as the cache does)."""
-    from filelock import FileLock
-
+    sample), sampled once per test run and kept as netCDF, as the cache does."""
     path = run_folder / "default-history-nuts.nc"
-    with FileLock(f"{path}.lock"):
-        if path.is_file():
-            return beliefs.PosteriorHistory.from_netcdf(path)
-        history = beliefs.compute_history(default_propensity_early, engine="nuts", seed=1, draws=1000)
-        history.to_netcdf(path)
-        return history
+    once_per_run(run_folder, "default-history-nuts", path,
+                 lambda: beliefs.compute_history(default_propensity_early, engine="nuts", seed=1, draws=1000).to_netcdf(path))
+    return beliefs.PosteriorHistory.from_netcdf(path)
 
 
 @pytest.fixture(scope="session")
 def default_report_run(run_folder) -> ReportRun:
-    """`beliefs report` on a copy of the default workspace, run once per test run (the first xdist
-    worker to need it runs it for the others): the workspace, with the cache the run left, and the
-    report folder. Tests read both and change neither; a test that changes them copies them first."""
-    from filelock import FileLock
-
+    """`beliefs report` on a copy of the default workspace, run once per test run: the workspace,
+    with the cache the run left, and the report folder. Tests read both and change neither; a test
+    that changes them copies them first."""
     base = run_folder / "default-report-run"
     run = ReportRun(base / "workspace", base / "reports")
-    with FileLock(f"{base}.lock"):
-        if not (run.report / "index.html").is_file():
-            shutil.rmtree(base, ignore_errors=True)
-            copy_default_workspace(run.workspace)
-            result = run_beliefs("report", run.workspace, "--out", run.report, "--seed", "1")  # the seed of default_history_exact
-            assert result.returncode == 0, result.stderr
+
+    def make() -> None:
+        shutil.rmtree(base, ignore_errors=True)
+        copy_default_workspace(run.workspace)
+        result = run_beliefs("report", run.workspace, "--out", run.report, "--seed", "1")  # the seed of default_history_exact
+        assert result.returncode == 0, result.stderr
+
+    once_per_run(run_folder, "default-report-run", run.report / "index.html", make)
     return run
 
 
@@ -109,16 +114,13 @@ def default_report_run(run_folder) -> ReportRun:
 def default_report(default_workspace, default_history_exact, run_folder) -> Path:
     """The default workspace's report written from Python, with a forecast (made even though the
     question has resolved, to show its table) and without the robustness and record sections;
-    written once per test run, by the first xdist worker to need it."""
-    from filelock import FileLock
-
+    written once per test run."""
     from beliefs.inference.forecast import with_forecast
     from beliefs.outputs.report import write_report
 
     folder = run_folder / "default-report" / "reports"
-    with FileLock(f"{folder.parent}.lock"):
-        if not (folder / "index.html").is_file():
-            write_report(beliefs.Analysis.of(default_workspace, with_forecast(default_history_exact, 30)), folder)
+    once_per_run(run_folder, "default-report", folder / "index.html",
+                 lambda: write_report(beliefs.Analysis.of(default_workspace, with_forecast(default_history_exact, 30)), folder))
     return folder
 
 

@@ -144,8 +144,11 @@ def calibrate(named: list[tuple[str, Workspace]], by: str = "all", seed: int = 0
     for name, workspace, analyst in expanded:
         source = (name, workspace, classes, analyst if by == "analyst" else None)
         question = question_of(*source)
-        (questions.append(question) if question is not None else skipped.append(name))
-        sources += [source] if question is not None else []
+        if question is None:
+            skipped.append(name)
+        else:
+            questions.append(question)
+            sources.append(source)
     if not questions:
         raise ValueError("none of the workspaces given has resolved; calibrate needs questions with [resolution] outcome set")
     curves = _grid_curves(questions, sources, on_progress, workers)  # (question, grid)
@@ -187,17 +190,18 @@ def _grid_curves(questions: list[Question], sources: list[tuple], on_progress, w
     pickle); the others are arithmetic and stay here."""
     curves = np.zeros((len(questions), len(GRID)))
     costly = [i for i, question in enumerate(questions) if question.answers.spec.coupled]
-    workers = min(workers or len(os.sched_getaffinity(0)), len(costly))
+    workers = min(workers or _usable_cpus(), len(costly))
     done = 0
 
     def finished(i: int, curve: np.ndarray) -> None:
         nonlocal done
-        curves[i], done = curve, done + 1
+        curves[i] = curve
+        done += 1
         if on_progress:
             on_progress(done, len(questions))
 
     with ExitStack() as stack:
-        pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))) if workers > 1 else None
+        pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=_start_method())) if workers > 1 else None
         futures = {pool.submit(_source_curve, sources[i]): i for i in costly} if pool else {}
         elsewhere = set(futures.values())
         for i, question in enumerate(questions):
@@ -206,6 +210,17 @@ def _grid_curves(questions: list[Question], sources: list[tuple], on_progress, w
         for future in as_completed(futures):
             finished(futures[future], future.result())
     return curves
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (all of them where the system cannot say)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _start_method():
+    """The start method of the workers: forkserver where the system has it (quick, and safe beside
+    threads), spawn elsewhere."""
+    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
 
 
 def _curve(question: Question) -> np.ndarray:
